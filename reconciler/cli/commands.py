@@ -1,0 +1,16 @@
+"""The list of command modules; each exposes ``register(app)``."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register_all(app: typer.Typer) -> None:
+    """Attach every command to ``app`` (idempotent)."""
+    if getattr(app, "_stagingpro_registered", False):
+        return
+    from reconciler.cli import schema, validate
+
+    for module in (validate, schema):
+        module.register(app)
+    app._stagingpro_registered = True  # type: ignore[attr-defined]

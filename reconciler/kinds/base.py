@@ -1,0 +1,124 @@
+"""The contract every kind of resource fulfils.
+
+A *kind* is one BigCommerce resource type as StagingPro manages it: brand, category,
+product, price list, page, redirect, script, webhook, customer group, theme. A kind is
+one module under ``reconciler/kinds/`` defining a pydantic model (unknown fields
+forbidden) and a :class:`Kind` subclass that says
+
+* where its YAML lives (``directory`` under ``store-state/``) and how a file holds it:
+  every ``*.yaml`` file in that directory (recursively) is either one item (a mapping)
+  or a list of items under the kind's plural name (``brands: [...]``);
+* how an item is matched across stores (its *natural key*, never an ID);
+* which other items it refers to (:meth:`Kind.references`), so dangling references are
+  caught before any request, and so apply can order work;
+* which values must be unique across the whole declared state (:meth:`Kind.unique_values`);
+* which repository files it needs (:meth:`Kind.files`), e.g. product images.
+
+The plan and apply layers extend kinds with their API mapping; nothing here talks HTTP.
+Adding a kind is one module plus one entry in :mod:`reconciler.kinds.registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+FieldPath = tuple[str | int, ...]
+"""A path to a value inside one item, e.g. ``("variants", 2, "sku")``."""
+
+
+class ItemModel(BaseModel):
+    """Base of every declared item: strict about unknown fields, immutable once loaded.
+
+    Fields a user leaves out stay unset (``model_fields_set``): StagingPro only manages
+    the fields a YAML file declares, so "absent" must never be confused with a default.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+
+
+ItemT = TypeVar("ItemT", bound=ItemModel)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference from one item to another by natural key (``kind`` ``key``).
+
+    ``kind`` names a kind (``"brand"``) or a :class:`UniqueValue` namespace (``"SKU"``,
+    which holds product *and* variant SKUs); the reference resolves when that kind has an
+    item with this key, or the namespace holds this value. ``path`` is where the reference
+    is written inside the referring item, so an unknown target is reported at its exact
+    line and column.
+    """
+
+    kind: str
+    key: str
+    path: FieldPath
+
+
+@dataclass(frozen=True)
+class UniqueValue:
+    """A value that must be unique in ``namespace`` across every declared item.
+
+    Namespaces are shared across kinds on purpose: product SKUs and variant SKUs live in
+    one ``"SKU"`` namespace because BigCommerce enforces that (case-insensitively).
+    ``value`` is already normalised for comparison; ``shown`` is what the user wrote.
+    """
+
+    namespace: str
+    value: str
+    shown: str
+    path: FieldPath
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A repository file or directory an item needs, relative to the declaring YAML file."""
+
+    relative_path: str
+    path: FieldPath
+    directory: bool = False
+
+
+class Kind(Generic[ItemT]):
+    """One resource type. Subclasses set the class attributes and override the hooks."""
+
+    name: ClassVar[str]
+    """Singular, lower case, used in messages and ``--only``: ``"product"``."""
+    plural: ClassVar[str]
+    """The list key in multi-item files and the CLI's plural: ``"products"``."""
+    directory: ClassVar[str]
+    """Where its YAML lives, relative to ``store-state/``: ``"catalog/products"``."""
+    model: ClassVar[type[ItemModel]]
+    key_fields: ClassVar[tuple[str, ...]]
+    """Fields forming the natural key, in display order."""
+    case_insensitive_key: ClassVar[bool] = False
+    """Whether keys match regardless of case (SKUs, brand names, e-mail addresses)."""
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    """Kinds that must exist in a store before this one (apply order)."""
+    merge_keys: ClassVar[Mapping[str, str]] = {}
+    """List fields whose entries an overlay patch merges by a key (``{"variants": "sku"}``);
+    other lists in a patch replace the declared list whole."""
+
+    def key(self, item: ItemT) -> str:
+        """The natural key as the user writes it (``"Footwear/Trail"``, ``"TRAIL-01"``)."""
+        return " ".join(str(getattr(item, f)) for f in self.key_fields)
+
+    def match_key(self, key: str) -> str:
+        """The form of a key used for matching (case-folded where the API ignores case)."""
+        return key.casefold() if self.case_insensitive_key else key
+
+    def references(self, item: ItemT) -> Iterable[Reference]:
+        """Other items this one refers to by natural key."""
+        return ()
+
+    def unique_values(self, item: ItemT) -> Iterable[UniqueValue]:
+        """Values besides the key that must be unique across the declared state."""
+        return ()
+
+    def files(self, item: ItemT) -> Iterable[FileRef]:
+        """Repository files or directories this item needs."""
+        return ()
