@@ -130,6 +130,9 @@ class SandboxApp:
         child["root_path"] = scope.get("root_path", "") + f"/stores/{store_hash}"
         child["sandbox.store"] = store
         denied = self._authenticate(store, scope, rest)
+        # The API account behind the token: scripts and webhooks are only visible to the
+        # account that created them, as on BigCommerce.
+        child["sandbox.client_id"] = self._client_id(store, scope)
         try:
             if denied is not None:
                 await denied(child, receive, send_recording)
@@ -148,11 +151,7 @@ class SandboxApp:
 
     def _authenticate(self, store: Store, scope: Scope, rest: str) -> Response | None:
         """A 401/403 response when the token may not call this endpoint, else ``None``."""
-        token = ""
-        for name, value in scope.get("headers", []):
-            if name == b"x-auth-token":
-                token = value.decode("latin-1")
-                break
+        token = self._token(scope)
         tokens: dict[str, Any] = store.meta.get("tokens", {})
         grant = tokens.get(token) if token else None
         if grant is None:
@@ -182,6 +181,17 @@ class SandboxApp:
                 403,
             )
         return None
+
+    @staticmethod
+    def _token(scope: Scope) -> str:
+        for name, value in scope.get("headers", []):
+            if name == b"x-auth-token":
+                return str(value.decode("latin-1"))
+        return ""
+
+    def _client_id(self, store: Store, scope: Scope) -> str:
+        grant = store.meta.get("tokens", {}).get(self._token(scope)) or {}
+        return str(grant.get("client_id", "sandbox-client"))
 
     def _endpoint_for(self, method: str, path: str) -> Endpoint | None:
         child: Scope = {"type": "http", "path": path, "method": method}

@@ -88,10 +88,21 @@ def create_store(db: SandboxDB, store_hash: str, *, name: str | None = None) -> 
     return db.create_store(store_hash, meta)
 
 
-def add_token(db: SandboxDB, store_hash: str, token: str, scopes: dict[str, str] | str) -> None:
-    """Let ``token`` call ``store_hash`` with ``scopes``: ``"*"`` or ``{scope: read|modify}``."""
+def add_token(
+    db: SandboxDB,
+    store_hash: str,
+    token: str,
+    scopes: dict[str, str] | str,
+    *,
+    client_id: str = "sandbox-client",
+) -> None:
+    """Let ``token`` call ``store_hash`` with ``scopes``: ``"*"`` or ``{scope: read|modify}``.
+
+    ``client_id`` names the API account behind the token; scripts and webhooks created
+    with one account are invisible to another, as on BigCommerce.
+    """
     store = db.store(store_hash)
     tokens = dict(store.meta.get("tokens", {}))
-    tokens[token] = {"scopes": scopes}
+    tokens[token] = {"scopes": scopes, "client_id": client_id}
     store.set_meta("tokens", tokens)
     db.commit()
