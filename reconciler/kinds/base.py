@@ -6,12 +6,15 @@ one module under ``reconciler/kinds/`` defining a pydantic model (unknown fields
 forbidden) and a :class:`Kind` subclass that says
 
 * where its YAML lives (``directory`` under ``store-state/``) and how a file holds it:
-  every ``*.yaml`` file in that directory (recursively) is either one item (a mapping)
-  or a list of items under the kind's plural name (``brands: [...]``);
+  every file matching ``file_glob`` there (``**/*.yaml`` unless the kind says otherwise)
+  is either one item (a mapping) or a list of items under the kind's plural name
+  (``brands: [...]``);
 * how an item is matched across stores (its *natural key*, never an ID);
 * which other items it refers to (:meth:`Kind.references`), so dangling references are
   caught before any request, and so apply can order work;
-* which values must be unique across the whole declared state (:meth:`Kind.unique_values`);
+* which values must be unique across the whole declared state (:meth:`Kind.unique_values`;
+  namespaces in use: ``"SKU"``, ``"product name"``, ``"page name"``, ``"custom URL"``,
+  ``"contact form email"``);
 * which repository files it needs (:meth:`Kind.files`), e.g. product images.
 
 The plan and apply layers extend kinds with their API mapping; nothing here talks HTTP.
@@ -57,6 +60,10 @@ class Reference:
     kind: str
     key: str
     path: FieldPath
+    match: str = ""
+    """For a namespace reference: the value in the namespace's normalised form, compared
+    with :attr:`UniqueValue.value` (``"trail-01"`` for SKU ``TRAIL-01``). Empty for a
+    reference to a kind, which resolves through that kind's :meth:`Kind.match_key`."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,10 @@ class Kind(Generic[ItemT]):
     """The list key in multi-item files and the CLI's plural: ``"products"``."""
     directory: ClassVar[str]
     """Where its YAML lives, relative to ``store-state/``: ``"catalog/products"``."""
+    file_glob: ClassVar[str] = "**/*.yaml"
+    """Which files under ``directory`` hold items (``Path.glob`` pattern). Themes use
+    ``"*/theme.yaml"``: only that file in each theme folder is an item, the rest of the
+    folder is the theme's source."""
     model: ClassVar[type[ItemModel]]
     key_fields: ClassVar[tuple[str, ...]]
     """Fields forming the natural key, in display order."""

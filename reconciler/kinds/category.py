@@ -1,0 +1,140 @@
+"""Categories: ``catalog/categories``, matched by their path of names from the root.
+
+A category's key is its ``path`` (``"Footwear/Trail"``). Categories live in *trees*, one
+per channel; the default tree is channel 1's. A category in another tree sets
+``channel_id`` and its key gains a ``channel:<id>/`` prefix (``"channel:2/Footwear"``), so
+other items refer to it unambiguously. Names are unique among siblings *per tree* through
+the key itself: two categories with the same path in the same tree are a duplicate key.
+A root category named ``channel:<digits>`` is refused so the prefix cannot be mistaken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, field_validator
+
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
+from reconciler.kinds.fields import (
+    ChannelId,
+    HttpUrl,
+    Keywords,
+    LongText,
+    SortOrder,
+    Str255,
+    UrlPath,
+    custom_url_value,
+)
+
+MAX_DEPTH = 8  # category-trees_catalog.v3.yml: "depth <= 8"
+MAX_NAME = 50  # category name maxLength 50
+DEFAULT_CHANNEL = 1
+
+ProductSort = Literal[
+    "use_store_settings",
+    "featured",
+    "newest",
+    "best_selling",
+    "alpha_asc",
+    "alpha_desc",
+    "avg_customer_review",
+    "price_asc",
+    "price_desc",
+]
+
+
+def split_path(path: str) -> list[str]:
+    """The names of a category path, checked: non-empty, <= 50 characters, depth <= 8."""
+    names = path.split("/")
+    if len(names) > MAX_DEPTH:
+        raise ValueError(f"is {len(names)} levels deep; BigCommerce allows at most {MAX_DEPTH}")
+    for name in names:
+        if not name.strip():
+            raise ValueError(
+                f"{path!r} has an empty name; write names separated by single '/', "
+                "with no leading or trailing '/'"
+            )
+        if name != name.strip():
+            raise ValueError(f"name {name!r} has leading or trailing spaces")
+        if len(name) > MAX_NAME:
+            raise ValueError(f"name {name!r} is {len(name)} characters; the limit is {MAX_NAME}")
+    return names
+
+
+def tree_key(path: str, channel_id: int | None) -> str:
+    """The key of the category at ``path`` in channel ``channel_id``'s tree."""
+    if channel_id is None or channel_id == DEFAULT_CHANNEL:
+        return path
+    return f"channel:{channel_id}/{path}"
+
+
+class Category(ItemModel):
+    """A category (``categories_catalog.v3.yml`` / ``category-trees_catalog.v3.yml``)."""
+
+    path: str
+    channel_id: ChannelId | None = None
+    description: LongText | None = None
+    is_visible: bool | None = None
+    sort_order: SortOrder | None = None
+    page_title: Str255 | None = None
+    meta_description: LongText | None = None
+    meta_keywords: Keywords | None = None
+    search_keywords: LongText | None = None
+    custom_url: UrlPath | None = None
+    default_product_sort: ProductSort | None = None
+    image_url: HttpUrl | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _valid_path(cls, path: str) -> str:
+        names = split_path(path)
+        if re.fullmatch(r"channel:\d+", names[0]):
+            raise ValueError(
+                f"a root category may not be named {names[0]!r}: 'channel:<id>/' prefixes keys"
+                " of categories in other channels' trees; set channel_id instead"
+            )
+        return path
+
+    @property
+    def name(self) -> str:
+        """The category's own name (the last element of its path)."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def parent_path(self) -> str | None:
+        """The parent's path, or ``None`` for a top-level category."""
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else None
+
+
+class CategoryKind(Kind[Category]):
+    """Categories refer to their parent, so a missing parent is a dangling reference."""
+
+    name = "category"
+    plural = "categories"
+    directory = "catalog/categories"
+    model = Category
+    key_fields = ("path",)
+
+    def key(self, item: Category) -> str:
+        return tree_key(item.path, item.channel_id)
+
+    def references(self, item: Category) -> Iterable[Reference]:
+        if item.parent_path is not None:
+            yield Reference("category", tree_key(item.parent_path, item.channel_id), ("path",))
+
+    def unique_values(self, item: Category) -> Iterable[UniqueValue]:
+        if item.custom_url is not None:
+            yield custom_url_value(item.custom_url)
+
+
+def check_category_key(key: str) -> str:
+    """Check a category key (``"Footwear/Trail"``, ``"channel:2/Footwear"``)."""
+    match = re.fullmatch(r"channel:(\d+)/(.*)", key)
+    split_path(match.group(2) if match else key)
+    return key
+
+
+CategoryKey = Annotated[str, AfterValidator(check_category_key)]
+"""A reference to a category by key: ``"Footwear/Trail"`` or ``"channel:2/Footwear"``."""

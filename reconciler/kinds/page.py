@@ -1,0 +1,81 @@
+"""Web pages: ``content/pages``, matched by storefront URL (``pages.v3.yml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
+from reconciler.kinds.fields import ChannelId, LongText, SortOrder, StorePath, Str255
+
+ContactField = Literal["fullname", "companyname", "phone", "orderno", "rma"]
+CONTACT_ONLY = ("email", "contact_fields")
+Email = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class Page(ItemModel):
+    """A page. ``type`` is required (BigCommerce needs it to create one); ``body`` is
+    required for ``page`` and ``raw`` pages, ``link`` for ``link`` pages. Blog pages are
+    not managed here."""
+
+    url: StorePath
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    type: Literal["page", "raw", "contact_form", "link"]
+    body: str | None = None
+    link: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    parent: StorePath | None = None
+    """The url of the parent page."""
+    is_visible: bool | None = None
+    sort_order: SortOrder | None = None
+    meta_title: Str255 | None = None
+    meta_description: LongText | None = None
+    meta_keywords: LongText | None = None
+    search_keywords: LongText | None = None
+    is_homepage: bool | None = None
+    is_customers_only: bool | None = None
+    channel_id: ChannelId | None = None
+    email: Email | None = None
+    contact_fields: Annotated[list[ContactField], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Page:
+        if self.type in ("page", "raw") and self.body is None:
+            raise ValueError(f"a {self.type} page needs a body (its HTML)")
+        if self.type == "link":
+            if self.link is None:
+                raise ValueError("a link page needs link (the URL it points to)")
+            if self.body is not None:
+                raise ValueError("a link page has no body; remove body or change the type")
+        elif self.link is not None:
+            raise ValueError(f"link applies only to link pages, not {self.type}")
+        if self.type != "contact_form":
+            given = [f for f in CONTACT_ONLY if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"{given[0]} applies only to contact_form pages, not {self.type}")
+        if self.contact_fields and len(set(self.contact_fields)) != len(self.contact_fields):
+            raise ValueError("contact_fields lists a field more than once")
+        if self.parent is not None and self.parent == self.url:
+            raise ValueError("a page cannot be its own parent")
+        return self
+
+
+class PageKind(Kind[Page]):
+    """Pages refer to their parent page by url; names are unique (case-insensitively)."""
+
+    name = "page"
+    plural = "pages"
+    directory = "content/pages"
+    model = Page
+    key_fields = ("url",)
+
+    def references(self, item: Page) -> Iterable[Reference]:
+        if item.parent is not None:
+            yield Reference("page", item.parent, ("parent",))
+
+    def unique_values(self, item: Page) -> Iterable[UniqueValue]:
+        yield UniqueValue("page name", item.name.casefold(), item.name, ("name",))
+        if item.email is not None:
+            # pages.v3.yml: the contact form's email "Must be unique".
+            yield UniqueValue("contact form email", item.email.casefold(), item.email, ("email",))

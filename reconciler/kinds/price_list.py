@@ -1,0 +1,59 @@
+"""Price lists: ``catalog/price-lists``, matched by name, with records keyed by SKU + currency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from reconciler.kinds.base import ItemModel, Kind, Reference
+from reconciler.kinds.fields import Money, Name255, Part, duplicates
+from reconciler.kinds.product import Sku
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code in upper case: ``USD``, ``EUR``."""
+
+
+class PriceRecord(Part):
+    """The price of one SKU (product or variant) in one currency."""
+
+    sku: Sku
+    currency: Currency
+    price: Money
+    sale_price: Money | None = None
+    retail_price: Money | None = None
+    map_price: Money | None = None
+
+
+class PriceList(ItemModel):
+    """A price list (``price_lists.v3.yml``: name required and unique)."""
+
+    name: Name255
+    active: bool | None = None
+    records: Annotated[list[PriceRecord], Field(max_length=100_000)] | None = None
+
+    @field_validator("records")
+    @classmethod
+    def _records_unique(cls, records: list[PriceRecord] | None) -> list[PriceRecord] | None:
+        repeated = duplicates(records or [], lambda r: (r.sku.casefold(), r.currency))
+        if repeated:
+            sku, currency = repeated[0]
+            raise ValueError(f"more than one record for SKU {sku!r} in {currency}")
+        return records
+
+
+class PriceListKind(Kind[PriceList]):
+    """Records name SKUs, which resolve in the store-wide ``"SKU"`` namespace."""
+
+    name = "price_list"
+    plural = "price_lists"
+    directory = "catalog/price-lists"
+    model = PriceList
+    key_fields = ("name",)
+    depends_on = ("product",)
+
+    def references(self, item: PriceList) -> Iterable[Reference]:
+        for index, record in enumerate(item.records or []):
+            where = ("records", index, "sku")
+            yield Reference("SKU", record.sku, where, match=record.sku.casefold())

@@ -1,0 +1,75 @@
+"""Stencil themes: ``themes/<name>/theme.yaml``, matched by name.
+
+The theme's source (``config.json``, ``templates/``, ``assets/`` …) sits beside
+``theme.yaml`` in the same folder, or in ``directory`` (relative to ``theme.yaml``) when
+given; :meth:`ThemeKind.files` yields that folder so a missing one is reported before any
+upload.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import JsonValue, StringConstraints
+
+from reconciler.kinds.base import FileRef, ItemModel, Kind
+from reconciler.kinds.fields import ChannelId, Name255, RelativeFile
+
+SEMVER = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+
+
+class Theme(ItemModel):
+    """A theme to upload and the variation to activate on a channel."""
+
+    name: Name255
+    version: Annotated[str, StringConstraints(pattern=SEMVER)] | None = None
+    """The version in the theme's ``config.json`` (semantic versioning: ``1.4.0``)."""
+    variation: Name255 | None = None
+    """The name of the variation to activate (from ``config.json`` ``variations``)."""
+    channel_id: ChannelId | None = None
+    settings: dict[str, JsonValue] | None = None
+    """Theme setting overrides applied on top of ``config.json``'s ``settings``."""
+    directory: RelativeFile | None = None
+    """The theme's source folder relative to ``theme.yaml`` (default: the same folder)."""
+
+
+def config_mismatches(theme: Theme, theme_dir: Path) -> list[str]:
+    """What ``theme.yaml`` says that the theme's ``config.json`` contradicts (empty: none).
+
+    A convenience check for the validator: the version and variation must exist there.
+    """
+    config_path = theme_dir / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"cannot read {config_path}: {exc}"]
+    problems: list[str] = []
+    if theme.version is not None and config.get("version") != theme.version:
+        problems.append(
+            f"version {theme.version} does not match config.json's {config.get('version')!r}"
+        )
+    names = [v.get("name") for v in config.get("variations", []) if isinstance(v, dict)]
+    if theme.variation is not None and theme.variation not in names:
+        problems.append(
+            f"variation {theme.variation!r} is not in config.json"
+            f" (it has {', '.join(map(str, names))})"
+        )
+    return problems
+
+
+class ThemeKind(Kind[Theme]):
+    name = "theme"
+    plural = "themes"
+    directory = "themes"
+    file_glob = "*/theme.yaml"
+    model = Theme
+    key_fields = ("name",)
+
+    def files(self, item: Theme) -> Iterable[FileRef]:
+        yield FileRef(item.directory or ".", ("directory",), directory=True)
