@@ -12,7 +12,14 @@ from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from reconciler.kinds.base import UniqueValue
 
@@ -91,7 +98,23 @@ def _check_https_url(value: str) -> str:
 HttpsUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_check_https_url)]
 
 ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
-EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR_PATTERN)]
+
+
+def _check_env_name(value: str) -> str:
+    if not re.fullmatch(ENV_VAR_PATTERN, value):
+        raise ValueError(
+            f"{value[:3]}… is not an environment variable name: write the NAME of the variable"
+            " holding the secret (upper case, digits, '_', e.g. BC_PRODUCTION_TOKEN),"
+            " never the secret itself"
+        )
+    return value
+
+
+EnvVarName = Annotated[
+    str,
+    AfterValidator(_check_env_name),
+    WithJsonSchema({"type": "string", "pattern": ENV_VAR_PATTERN}),
+]
 """The *name* of an environment variable holding a secret (never the secret itself)."""
 
 T = TypeVar("T")

@@ -1,0 +1,460 @@
+"""The project configuration, ``stagingpro.yaml``: environments and their policies.
+
+::
+
+    version: 1
+    defaults:            # settings every environment inherits
+      safety: {max_delete_share: 0.1}
+    environments:
+      production:
+        backend: {store_hash: abc123, token_env: BC_PRODUCTION_TOKEN}
+        protected: true
+      staging:
+        backend: {sandbox: ridgeline-staging}
+    teams:
+      agency: {members: [octocat], role: editor, kinds: [theme, page]}
+
+Tokens never appear here, only the *names* of the environment variables holding them.
+:func:`effective_environment` merges ``defaults`` with one environment's settings.
+:func:`load_config` reads the file and reports every problem with its line.
+
+PyYAML reads YAML 1.1, where unquoted ``on``/``off`` are booleans and ``22:00`` is the
+integer 1320 (base 60). The models accept those forms where this file uses the words
+(``on:`` in notification routes, ``off`` as a prune mode, ``HH:MM`` times), so users need
+not quote them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from reconciler.errors import ConfigError
+from reconciler.kinds.fields import EnvVarName, HttpsUrl
+from reconciler.kinds.registry import KINDS, kind_named
+
+CONFIG_FILE = "stagingpro.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- backends -------------------------------------------------------------------------
+
+
+class StoreBackend(_Strict):
+    """A real BigCommerce store; the access token is read from ``token_env``."""
+
+    store_hash: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,64}$")]
+    token_env: EnvVarName
+    api_url: HttpsUrl | None = None
+    """Base URL of the API (default ``https://api.bigcommerce.com``); for proxies."""
+
+
+class SandboxBackend(_Strict):
+    """The embedded local store with this store hash (created on first use)."""
+
+    sandbox: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    token_env: EnvVarName | None = None
+    """Optional: a token the sandbox then requires, to rehearse authentication."""
+
+
+def _backend_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "sandbox" if "sandbox" in value else "store"
+    return "sandbox" if isinstance(value, SandboxBackend) else "store"
+
+
+Backend = Annotated[
+    Annotated[StoreBackend, Tag("store")] | Annotated[SandboxBackend, Tag("sandbox")],
+    Discriminator(_backend_tag),
+]
+
+
+# --- policies -------------------------------------------------------------------------
+
+PruneMode = Literal["off", "owned", "all"]
+"""``off``: never delete undeclared live items; ``owned``: delete only those StagingPro
+created; ``all``: delete every undeclared live item of the kind."""
+
+
+class Safety(_Strict):
+    """Thresholds that block a plan unless forced with a reason.
+
+    A plan is blocked when it updates more than ``max_update_share`` or deletes more than
+    ``max_delete_share`` of a kind's live items, once the kind has at least ``min_items``.
+    """
+
+    max_update_share: Annotated[float, Field(ge=0, le=1)] = 0.30
+    max_delete_share: Annotated[float, Field(ge=0, le=1)] = 0.30
+    min_items: Annotated[int, Field(ge=0)] = 10
+
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def _hhmm(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 22:00 as the base-60 integer 1320; turn it back.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+class DeployWindow(_Strict):
+    """When applies may run: on ``days``, from ``start`` to ``end`` in ``timezone``.
+
+    An ``end`` earlier than ``start`` spans midnight (the window belongs to the day it
+    starts on).
+    """
+
+    days: Annotated[list[Day], Field(min_length=1)]
+    start: Annotated[str, StringConstraints(pattern=HHMM)]
+    end: Annotated[str, StringConstraints(pattern=HHMM)]
+    timezone: str
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _yaml_sexagesimal(cls, value: Any) -> Any:
+        return _hhmm(value)
+
+    @field_validator("days")
+    @classmethod
+    def _days_unique(cls, days: list[Day]) -> list[Day]:
+        if len(set(days)) != len(days):
+            raise ValueError("lists a day more than once")
+        return days
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"{name!r} is not an IANA time zone (e.g. Europe/London){hint}"
+            ) from None
+        return name
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> DeployWindow:
+        if self.start == self.end:
+            raise ValueError(f"start and end are both {self.start}: the window would be empty")
+        return self
+
+    def contains(self, moment: datetime) -> bool:
+        """Whether the aware datetime ``moment`` falls inside this window."""
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        start, end = time.fromisoformat(self.start), time.fromisoformat(self.end)
+        now = local.time().replace(tzinfo=None)
+        today = DAYS[local.weekday()]
+        if start < end:
+            return today in self.days and start <= now < end
+        yesterday = DAYS[(local.weekday() - 1) % 7]
+        return (today in self.days and now >= start) or (yesterday in self.days and now < end)
+
+
+Event = Literal["plan_blocked", "apply_succeeded", "apply_failed", "drift_detected"]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class SlackTarget(_Strict):
+    webhook_env: EnvVarName
+    """The variable holding the Slack incoming-webhook URL."""
+
+
+class TeamsTarget(_Strict):
+    webhook_env: EnvVarName
+    """The variable holding the Microsoft Teams incoming-webhook URL."""
+
+
+class EmailTarget(_Strict):
+    to: Annotated[list[Email], Field(min_length=1)]
+    smtp_host: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9.-]+$")]
+    smtp_port: Annotated[int, Field(ge=1, le=65535)]
+    sender: Email = Field(alias="from")
+    password_env: EnvVarName | None = None
+
+
+class NotificationRoute(_Strict):
+    """Send these events (``on``) to exactly one channel: slack, teams or email."""
+
+    on: Annotated[list[Event], Field(min_length=1)]
+    slack: SlackTarget | None = None
+    teams: TeamsTarget | None = None
+    email: EmailTarget | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads the unquoted key `on` as the boolean True.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> NotificationRoute:
+        channels = [name for name in ("slack", "teams", "email") if getattr(self, name)]
+        if len(channels) != 1:
+            got = ", ".join(channels) if channels else "none"
+            raise ValueError(f"a route needs exactly one of slack, teams, email (got {got})")
+        if len(set(self.on)) != len(self.on):
+            raise ValueError("on lists an event more than once")
+        return self
+
+    @property
+    def channel(self) -> SlackTarget | TeamsTarget | EmailTarget:
+        """The route's one channel."""
+        target = self.slack or self.teams or self.email
+        assert target is not None  # guaranteed by _one_channel
+        return target
+
+
+def _kind_name(value: str) -> str:
+    try:
+        return kind_named(value).name
+    except ConfigError as exc:
+        raise ValueError(str(exc).replace("\n  hint:", ";")) from None
+
+
+class Settings(_Strict):
+    """Settings an environment may set and ``defaults`` may give to all environments."""
+
+    protected: bool | None = None
+    """A protected environment needs explicit confirmation to apply."""
+    prune: dict[str, PruneMode] | None = None
+    """Per kind: which undeclared live items to delete (default ``off``)."""
+    safety: Safety | None = None
+    deploy_windows: list[DeployWindow] | None = None
+    """Applies run only inside one of these windows (none given: at any time)."""
+    notifications: list[NotificationRoute] | None = None
+
+    @field_validator("prune", mode="before")
+    @classmethod
+    def _prune_modes(cls, prune: Any) -> Any:
+        if isinstance(prune, dict):
+            # YAML 1.1 reads an unquoted `off` as False.
+            return {key: ("off" if value is False else value) for key, value in prune.items()}
+        return prune
+
+    @field_validator("prune")
+    @classmethod
+    def _prune_kinds(cls, prune: dict[str, PruneMode] | None) -> dict[str, PruneMode] | None:
+        if prune is None:
+            return None
+        named: dict[str, PruneMode] = {}
+        for key, mode in prune.items():
+            name = _kind_name(key)
+            if name in named:
+                raise ValueError(f"kind {name} is given twice ({key!r})")
+            named[name] = mode
+        return named
+
+
+class Environment(Settings):
+    """One named store: its backend plus settings overriding ``defaults``."""
+
+    backend: Backend
+
+
+Role = Literal["viewer", "editor", "deployer", "admin"]
+GithubLogin = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$", max_length=39)
+]
+
+
+class Team(_Strict):
+    """Who may do what: ``role`` on ``kinds`` in ``environments`` (absent: all of them)."""
+
+    members: Annotated[list[GithubLogin], Field(min_length=1)]
+    role: Role
+    kinds: Annotated[list[str], Field(min_length=1)] | None = None
+    environments: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str] | None) -> list[str] | None:
+        return None if kinds is None else [_kind_name(k) for k in kinds]
+
+
+EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+
+
+class ProjectConfig(_Strict):
+    """The whole ``stagingpro.yaml``."""
+
+    version: Literal[1]
+    defaults: Settings | None = None
+    environments: Annotated[dict[EnvName, Environment], Field(min_length=1)]
+    teams: dict[Annotated[str, StringConstraints(min_length=1)], Team] | None = None
+
+    @model_validator(mode="after")
+    def _teams_name_environments(self) -> ProjectConfig:
+        for team_name, team in (self.teams or {}).items():
+            for env in team.environments or []:
+                if env not in self.environments:
+                    raise ValueError(
+                        f"team {team_name!r} names environment {env!r}, which is not defined"
+                        + _did_you_mean(env, list(self.environments))
+                    )
+        return self
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(choices)}"
+
+
+# --- effective settings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveEnvironment:
+    """One environment's settings after merging ``defaults`` under its own.
+
+    Mappings (``prune``, ``safety``) merge key by key, the environment winning; lists
+    (``deploy_windows``, ``notifications``) are the environment's when it gives them,
+    else the defaults'. ``prune`` names every kind (``off`` unless set).
+    """
+
+    name: str
+    backend: StoreBackend | SandboxBackend
+    protected: bool
+    prune: Mapping[str, PruneMode]
+    safety: Safety
+    deploy_windows: tuple[DeployWindow, ...] = ()
+    notifications: tuple[NotificationRoute, ...] = field(default=())
+
+    @property
+    def is_sandbox(self) -> bool:
+        return isinstance(self.backend, SandboxBackend)
+
+
+def effective_environment(config: ProjectConfig, name: str) -> EffectiveEnvironment:
+    """The merged settings of environment ``name``; :class:`ConfigError` if undefined."""
+    env = config.environments.get(name)
+    if env is None:
+        raise ConfigError(
+            f"no environment {name!r} in {CONFIG_FILE}",
+            hint=_did_you_mean(name, list(config.environments)).lstrip("; "),
+        )
+    base = config.defaults or Settings()
+    prune: dict[str, PruneMode] = {kind.name: "off" for kind in KINDS}
+    prune |= base.prune or {}
+    prune |= env.prune or {}
+    safety = Safety.model_validate(
+        (base.safety.model_dump(exclude_unset=True) if base.safety else {})
+        | (env.safety.model_dump(exclude_unset=True) if env.safety else {})
+    )
+    windows = env.deploy_windows if env.deploy_windows is not None else base.deploy_windows
+    routes = env.notifications if env.notifications is not None else base.notifications
+    protected = env.protected if env.protected is not None else base.protected
+    return EffectiveEnvironment(
+        name=name,
+        backend=env.backend,
+        protected=bool(protected),
+        prune=prune,
+        safety=safety,
+        deploy_windows=tuple(windows or ()),
+        notifications=tuple(routes or ()),
+    )
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+def parse_config(data: Any, source: str = CONFIG_FILE, text: str = "") -> ProjectConfig:
+    """Validate already-parsed YAML; every problem is reported at once.
+
+    ``text`` (the file's content) lets messages carry ``source:line:column``.
+    """
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        described = sorted(_describe(error, source, text) for error in exc.errors())
+        lines = [message for _, message in described]
+        count = len(lines)
+        raise ConfigError(
+            f"{count} problem{'s' if count != 1 else ''} in {source}:\n" + "\n".join(lines),
+            hint="fix each field at the line named above; unknown fields are errors",
+        ) from None
+
+
+def load_config(path: Path) -> ProjectConfig:
+    """Read and validate ``stagingpro.yaml`` at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror}",
+            hint=f"run from the repository root or pass the path to {CONFIG_FILE}",
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_config(data, str(path), text)
+
+
+def _describe(error: Mapping[str, Any], source: str, text: str) -> tuple[int, str]:
+    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    line, column = _position(text, loc) if text else (0, 0)
+    dotted = ".".join(str(part) for part in loc) or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return line, f"{source}:{line}:{column}: {dotted}: {message}"
+
+
+def _is_union_tag(part: Any) -> bool:
+    # Pydantic adds the chosen union member to the location ("store", "sandbox").
+    return part in ("store", "sandbox")
+
+
+def _position(text: str, loc: Sequence[str | int]) -> tuple[int, int]:
+    """1-based line and column of ``loc`` in the YAML ``text`` (its nearest known parent)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return (0, 0)
+    if node is None:
+        return (0, 0)
+    mark = node.start_mark
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part) or (part == "on" and key.value in ("on", "On", "ON")):
+                    child, mark = value, key.start_mark
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+            mark = child.start_mark
+        if child is None:
+            break
+        node = child
+    return (mark.line + 1, mark.column + 1)
