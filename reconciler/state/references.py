@@ -1,0 +1,158 @@
+"""Checks across items: duplicate keys, unique values, references and files.
+
+They run on one environment's complete set of items (after overlays), because an overlay
+can remove the target of a reference or add a clashing value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.errors import Problem
+from reconciler.kinds.base import FileRef, Reference, UniqueValue
+from reconciler.state.items import DeclaredItem
+
+
+def problem_at(item: DeclaredItem, path: tuple[str | int, ...], message: str) -> Problem:
+    """A :class:`Problem` about ``item`` at the value ``path`` inside it."""
+    place = item.locate(path)
+    return Problem(place.file, place.line, place.column, message, item.kind.name, item.key)
+
+
+def did_you_mean(value: str, candidates: Iterable[str]) -> str:
+    """`` — did you mean 'x'?`` for the closest candidate, or an empty string."""
+    pool = list(candidates)
+    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
+    if not close:
+        folded = value.casefold()
+        close = [c for c in pool if c.casefold() == folded][:1]
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+@dataclass(frozen=True)
+class _Facts:
+    references: tuple[Reference, ...]
+    unique_values: tuple[UniqueValue, ...]
+    files: tuple[FileRef, ...]
+
+
+class CrossChecker:
+    """Runs the cross-item checks; caches each item's references, unique values and
+    files so that items shared by several environments are asked only once."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._facts: dict[int, tuple[DeclaredItem, _Facts]] = {}
+        self._exists: dict[str, tuple[bool, bool]] = {}
+
+    def facts(self, item: DeclaredItem) -> _Facts:
+        cached = self._facts.get(id(item))
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        kind, model = item.kind, item.model
+        found = _Facts(
+            tuple(kind.references(model)),
+            tuple(kind.unique_values(model)),
+            tuple(kind.files(model)),
+        )
+        self._facts[id(item)] = (item, found)
+        return found
+
+    def check(self, items: Mapping[str, Mapping[str, DeclaredItem]]) -> list[Problem]:
+        """Every unique-value clash, dangling reference and missing file among ``items``."""
+        problems: list[Problem] = []
+        namespaces: dict[str, dict[str, tuple[DeclaredItem, UniqueValue]]] = {}
+        for by_key in items.values():
+            for item in by_key.values():
+                for value in self.facts(item).unique_values:
+                    seen = namespaces.setdefault(value.namespace, {})
+                    first = seen.get(value.value)
+                    if first is None:
+                        seen[value.value] = (item, value)
+                        continue
+                    other, other_value = first
+                    place = other.locate(other_value.path)
+                    owner = "" if other is item else f" by {other.kind.name} {other.key}"
+                    problems.append(
+                        problem_at(
+                            item,
+                            value.path,
+                            f"duplicate {value.namespace} '{value.shown}'; also used{owner}"
+                            f" at {place.file}:{place.line}:{place.column}",
+                        )
+                    )
+        for by_key in items.values():
+            for item in by_key.values():
+                facts = self.facts(item)
+                for reference in facts.references:
+                    problem = self._dangling(item, reference, items, namespaces)
+                    if problem is not None:
+                        problems.append(problem)
+                for file_ref in facts.files:
+                    problem = self._missing(item, file_ref)
+                    if problem is not None:
+                        problems.append(problem)
+        return problems
+
+    def _dangling(
+        self,
+        item: DeclaredItem,
+        reference: Reference,
+        items: Mapping[str, Mapping[str, DeclaredItem]],
+        namespaces: Mapping[str, Mapping[str, tuple[DeclaredItem, UniqueValue]]],
+    ) -> Problem | None:
+        targets = items.get(reference.kind)
+        if targets is not None:
+            any_item = next(iter(targets.values()), None)
+            match = any_item.kind.match_key(reference.key) if any_item else reference.key
+            if match in targets:
+                return None
+            known: Iterable[str] = (target.key for target in targets.values())
+        elif reference.kind in namespaces or reference.match:
+            values = namespaces.get(reference.kind, {})
+            if (reference.match or reference.key) in values:
+                return None
+            known = (value.shown for _, value in values.values())
+        else:
+            known = ()
+        hint = did_you_mean(reference.key, known)
+        return problem_at(
+            item,
+            reference.path,
+            f"unknown {reference.kind} '{reference.key}'{hint or '; it is not declared'}",
+        )
+
+    def _missing(self, item: DeclaredItem, file_ref: FileRef) -> Problem | None:
+        declared_in = item.declared_at(file_ref.path).file
+        # posixpath, not Path: the result is a display path relative to the state root
+        target = posixpath.normpath(
+            posixpath.join(posixpath.dirname(declared_in), file_ref.relative_path)
+        )
+        exists, is_dir = self._stat(target)
+        if exists and is_dir == file_ref.directory:
+            return None
+        what = "directory" if file_ref.directory else "file"
+        if exists:
+            found = "a directory" if is_dir else "a file"
+            message = f"{what} '{file_ref.relative_path}' is {found} ({target})"
+        elif target.startswith(".."):
+            message = f"{what} '{file_ref.relative_path}' is outside the state directory"
+        else:
+            message = (
+                f"{what} '{file_ref.relative_path}' not found (looked for {target},"
+                f" relative to {declared_in})"
+            )
+        return problem_at(item, file_ref.path, message)
+
+    def _stat(self, target: str) -> tuple[bool, bool]:
+        cached = self._exists.get(target)
+        if cached is None:
+            path = self._root / target
+            cached = (path.exists(), path.is_dir())
+            self._exists[target] = cached
+        return cached
+
