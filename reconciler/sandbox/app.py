@@ -52,8 +52,27 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     return call
 
 
+def problem_response(
+    rest: str,
+    status: int,
+    title: str | None = None,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """BigCommerce's error body for a refusal by the pipeline itself (auth, routing, limits).
+
+    V2 paths answer V2's JSON array ``[{"status", "message"}]``, V3 paths the V3 object.
+    """
+    problem = ApiProblem(status, title, errors, headers=headers)
+    if rest.startswith("/v2/"):
+        details = "; ".join(f"{k}: {v}" for k, v in problem.errors.items())
+        message = f"{problem.title} ({details})" if details else problem.title
+        return json_response(V2Problem(status, message).body(), status, problem.headers)
+    return json_response(problem.body(), status, problem.headers)
+
+
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    response = json_response(ApiProblem(404, "Route not found").body(), 404)
+    response = problem_response(scope["path"], 404, "Route not found")
     await response(scope, receive, send)
 
 
@@ -116,11 +135,8 @@ class SandboxApp:
             await send(message)
 
         if not self.db.has_store(store_hash):
-            response = json_response(
-                ApiProblem(
-                    404, "Store not found", {"store_hash": f"no store {store_hash!r}"}
-                ).body(),
-                404,
+            response = problem_response(
+                rest, 404, "Store not found", {"store_hash": f"no store {store_hash!r}"}
             )
             await response(scope, receive, send)
             return
@@ -142,7 +158,7 @@ class SandboxApp:
             log.exception("sandbox handler failed for %s %s", method, rest)
             self.db.reload()
             if status_box[0] == 0:
-                response = json_response(ApiProblem(500).body(), 500)
+                response = problem_response(rest, 500)
                 await response(child, receive, send_recording)
         else:
             if method not in READ_METHODS:
@@ -155,11 +171,8 @@ class SandboxApp:
         tokens: dict[str, Any] = store.meta.get("tokens", {})
         grant = tokens.get(token) if token else None
         if grant is None:
-            return json_response(
-                ApiProblem(
-                    401, "Unauthorized", {"X-Auth-Token": "missing or unknown access token"}
-                ).body(),
-                401,
+            return problem_response(
+                rest, 401, "Unauthorized", {"X-Auth-Token": "missing or unknown access token"}
             )
         endpoint = self._endpoint_for(scope["method"], rest)
         if endpoint is None:
@@ -174,11 +187,8 @@ class SandboxApp:
             needed = (
                 endpoint.scope if scope["method"] in READ_METHODS else f"{endpoint.scope} (modify)"
             )
-            return json_response(
-                ApiProblem(
-                    403, f"You don't have a required scope to access the endpoint: {needed}"
-                ).body(),
-                403,
+            return problem_response(
+                rest, 403, f"You don't have a required scope to access the endpoint: {needed}"
             )
         return None
 

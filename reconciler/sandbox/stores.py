@@ -59,7 +59,7 @@ def create_store(db: SandboxDB, store_hash: str, *, name: str | None = None) -> 
             "currency_symbol_location": "left",
             "weight_units": "LBS",
             "dimension_units": "Inches",
-            "dimension_decimal_places": "2",
+            "dimension_decimal_places": 2,
             "dimension_decimal_token": ".",
             "dimension_thousands_token": ",",
             "plan_name": "Sandbox",

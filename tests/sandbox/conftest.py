@@ -1,7 +1,15 @@
-"""Fixtures for sandbox tests: a fresh sandbox app and a client bound to one store."""
+"""Fixtures for sandbox tests: a fresh sandbox app and a client bound to one store.
+
+Every exchange made through :class:`StoreClient` is checked against BigCommerce's official
+OpenAPI files (see :mod:`tests.sandbox.conformance`): a response whose status or body does
+not match the spec fails the test with the spec file, the operation and the schema errors.
+Without the OpenAPI folder the check is skipped with a warning, unless
+``STAGINGPRO_REQUIRE_OPENAPI=1`` (CI), where a missing folder fails the tests.
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +20,25 @@ from starlette.testclient import TestClient
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
+from tests.sandbox.conformance import ConformanceChecker, Exchange, session_checker
+
+_warned_missing = False
+
+
+def conformance_checker() -> ConformanceChecker | None:
+    """The session's checker; warns once when the OpenAPI folder is absent (not in CI)."""
+    global _warned_missing
+    checker = session_checker()
+    if checker is None and not _warned_missing:
+        _warned_missing = True
+        from tests.sandbox.conformance import OPENAPI_DIR_ENV, openapi_dir
+
+        warnings.warn(
+            f"OpenAPI conformance checks are SKIPPED: {openapi_dir()} does not exist "
+            f"(set {OPENAPI_DIR_ENV} to BigCommerce's OpenAPI folder)",
+            stacklevel=3,
+        )
+    return checker
 
 
 class StoreClient:
@@ -34,9 +61,22 @@ class StoreClient:
             headers["X-Auth-Token"] = self.token
         if "json" in kwargs:
             headers.setdefault("Content-Type", "application/json")
-        return self.http.request(
+        response = self.http.request(
             method, f"/stores/{self.store_hash}{path}", headers=headers, **kwargs
         )
+        checker = conformance_checker()
+        if checker is not None:
+            checker.check(
+                Exchange(
+                    method=method.upper(),
+                    path=response.request.url.path,
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", ""),
+                    body=response.content,
+                    headers=dict(response.headers),
+                )
+            )
+        return response
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)

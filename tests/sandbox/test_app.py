@@ -18,9 +18,12 @@ def test_store_information_is_served(store: StoreClient) -> None:
 
 
 def test_unknown_store_is_404_with_bigcommerce_body(http: TestClient) -> None:
-    response = http.get("/stores/nope/v2/time", headers={"X-Auth-Token": "x"})
-    assert response.status_code == 404
-    assert response.json()["status"] == 404
+    v2 = http.get("/stores/nope/v2/time", headers={"X-Auth-Token": "x"})
+    assert v2.status_code == 404
+    assert v2.json()[0]["status"] == 404  # V2 errors are arrays of {status, message}
+    v3 = http.get("/stores/nope/v3/catalog/products", headers={"X-Auth-Token": "x"})
+    assert v3.status_code == 404
+    assert v3.json()["status"] == 404
 
 
 def test_missing_or_wrong_token_is_401(store: StoreClient) -> None:
@@ -32,7 +35,7 @@ def test_token_without_the_scope_is_403(store: StoreClient, sandbox_db: SandboxD
     add_token(sandbox_db, "teststore", "content-only", {"store_v2_content": "modify"})
     response = store.with_token("content-only").get("/v2/store")
     assert response.status_code == 403
-    assert "store_v2_information" in response.json()["title"]
+    assert "store_v2_information" in response.json()[0]["message"]
 
 
 def test_unknown_route_is_404_json(store: StoreClient) -> None:
