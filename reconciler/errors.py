@@ -16,6 +16,7 @@ with :attr:`StagingProError.exit_code`.
     │   ├── NotFoundError           404 on something that must exist
     │   ├── RateLimitError          429s outlasted the retry budget
     │   ├── TransportError          timeouts, refused or dropped connections
+    │   │   └── WriteOutcomeUnknownError  a POST got no answer; it may have been applied
     │   └── ApiError                any other unexpected status, with BigCommerce's body
     ├── PlanStaleError              a saved plan no longer matches the store or the state
     ├── PartialFailureError         exit 3: some items failed, the rest were applied
@@ -123,6 +124,12 @@ class RateLimitError(LiveError):
 
 class TransportError(LiveError):
     """The request never got an HTTP answer: timeout, refused or dropped connection."""
+
+
+class WriteOutcomeUnknownError(TransportError):
+    """A non-idempotent request (POST) was sent but no answer came (read timeout, dropped
+    connection): the store may have applied it. It is not retried, since that could create
+    a duplicate; re-read the item by its natural key to learn whether it exists."""
 
 
 class ApiError(LiveError):
