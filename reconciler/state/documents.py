@@ -26,6 +26,7 @@ from typing import Any
 from reconciler.errors import Problem
 from reconciler.kinds.base import FieldPath, Kind
 from reconciler.state import yamlio
+from reconciler.state.positions import Positions
 
 CONFIG_FILE = "stagingpro.yaml"
 ENVIRONMENTS_DIR = "environments"
@@ -199,7 +200,7 @@ def read_many(root: Path, paths: Iterable[str]) -> list[Any | yamlio.YamlFailure
 
 
 def split_items(
-    kind_file: KindFile, data: Any, kinds: Sequence[Kind[Any]]
+    kind_file: KindFile, data: Any, kinds: Sequence[Kind[Any]], positions: Positions
 ) -> tuple[list[RawItem], list[Problem]]:
     """The items a parsed kind file holds, or the problems with its shape."""
     kind, path = kind_file.kind, kind_file.path
@@ -215,11 +216,12 @@ def split_items(
     if list_key != kind.plural:
         other = next((k for k in kinds if list_key in {k.plural, k.name}), None)
         hint = f" ({list_key} belong in {other.directory}/)" if other and other is not kind else ""
+        place = positions.locate(path, (list_key,), key=True)
         return [], [
             Problem(
                 path,
-                1,
-                1,
+                place.line,
+                place.column,
                 f"a list file in {kind.directory}/ puts its items under '{kind.plural}:', "
                 f"not '{list_key}:'{hint}",
             )

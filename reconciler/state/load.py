@@ -87,11 +87,11 @@ class _Loader:
         self.root = root
         self.kinds = tuple(kinds)
         self.positions = Positions(root)
-        self.checker = CrossChecker(root)
+        self.checker = CrossChecker(root, self.kinds)
         self.problems: list[Problem] = []
         self.timings: dict[str, float] = {}
         # Keys of items that failed validation: patches and references naming them are
-        # not reported again as "matching nothing".
+        # not reported again as "matching nothing" or "unknown".
         self.invalid: dict[str, set[str]] = {kind.name: set() for kind in self.kinds}
 
     def _time(self, step: str, since: float) -> float:
@@ -156,7 +156,7 @@ class _Loader:
                 found: list[Problem] = []
                 items = self._environment_items(base, extra.get(name), found)
                 started = self._time("overlays", started)
-                found.extend(self.checker.check(items))
+                found.extend(self.checker.check(items, self.invalid))
                 started = self._time("cross-checks", started)
                 per_environment[name] = set(found)
                 frozen = {kind: MappingProxyType(by_key) for kind, by_key in items.items()}
@@ -227,7 +227,7 @@ class _Loader:
         if isinstance(data, yamlio.YamlFailure):
             self._problem_file(kind_file.path, data.message, data)
             return []
-        raws, problems = documents.split_items(kind_file, data, self.kinds)
+        raws, problems = documents.split_items(kind_file, data, self.kinds, self.positions)
         self.problems.extend(problems)
         loaded: list[DeclaredItem] = []
         for raw in raws:
@@ -406,6 +406,7 @@ class _Loader:
             model = self._validate(kind, merged, item.source, item.key, sources, into=found)
             if model is None:
                 del by_key[match]
+                self.invalid[kind.name].add(match)
                 continue
             patched = DeclaredItem(
                 kind,

@@ -30,6 +30,9 @@ class FieldError:
     path: FieldPath
     message: str
     at_key: bool = False
+    missing: bool = False
+    suggestion: str | None = None
+    """For an unknown field: the known field it probably means."""
 
 
 @cache
@@ -41,7 +44,13 @@ def model_schema(model: type[BaseModel]) -> JsonSchema:
 def explain(error: ValidationError, data: Any, model: type[BaseModel]) -> list[FieldError]:
     """Every error of ``error`` as a :class:`FieldError` against the raw ``data``."""
     root = model_schema(model)
-    return [_explain_one(detail, data, root) for detail in error.errors(include_url=False)]
+    explained = [_explain_one(detail, data, root) for detail in error.errors(include_url=False)]
+    # "unknown field 'pirce' — did you mean 'price'?" already says what to do about the
+    # missing 'price'; a second message for it would only add noise.
+    suggested = {
+        (*e.path[:-1], e.suggestion) for e in explained if e.suggestion is not None
+    }
+    return [e for e in explained if not (e.missing and e.path in suggested)]
 
 
 def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldError:
@@ -51,12 +60,19 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
     if kind == "extra_forbidden" and path:
         known = sorted(_properties(_schema_at(root, path[:-1]), root))
         field = str(path[-1])
-        return FieldError(path, unknown_field_message(field, known), at_key=True)
+        close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+        return FieldError(
+            path,
+            unknown_field_message(field, known),
+            at_key=True,
+            suggestion=close[0] if close else None,
+        )
     schema = _schema_at(root, path)
     expected = describe(schema, root) if schema is not None else ""
     if kind == "missing":
         what = f" ({expected})" if expected else ""
-        return FieldError(path, f"missing required field '{path[-1] if path else ''}'{what}")
+        field = path[-1] if path else ""
+        return FieldError(path, f"missing required field '{field}'{what}", missing=True)
     prefix = f"{name}: " if name else ""
     if kind in {"value_error", "assertion_error"}:
         message = str(detail["msg"]).removeprefix("Value error, ").removeprefix(
@@ -65,7 +81,10 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
         return FieldError(path, prefix + message)
     if not expected or (kind in {"model_type", "dict_type"} and not path):
         expected = _from_pydantic(detail)
-    return FieldError(path, f"{prefix}expected {expected}, got {shown(detail['input'])}")
+    got = shown(detail["input"])
+    if kind in {"string_too_long", "string_too_short"} and isinstance(detail["input"], str):
+        got += f" ({len(detail['input'])} characters)"
+    return FieldError(path, f"{prefix}expected {expected}, got {got}")
 
 
 def unknown_field_message(field: str, known: Sequence[str]) -> str:

@@ -62,6 +62,12 @@ class Overlay:
     removals: tuple[RemoveEntry, ...] = ()
 
 
+def spellings(kind: Kind[Any]) -> tuple[str, ...]:
+    """How an overlay may name a kind: plural or singular, ``_`` or ``-``."""
+    names = (kind.plural, kind.name)
+    return tuple(dict.fromkeys((*names, *(n.replace("_", "-") for n in names))))
+
+
 @dataclass
 class _Parser:
     environment: str
@@ -76,7 +82,7 @@ class _Parser:
 
     def kind(self, section: str, name: Any) -> Kind[Any] | None:
         for kind in self.kinds:
-            if name in {kind.plural, kind.name}:
+            if name in spellings(kind):
                 return kind
         names = [k.plural for k in self.kinds]
         close = difflib.get_close_matches(str(name), names + [k.name for k in self.kinds], n=1)

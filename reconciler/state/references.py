@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler.errors import Problem
-from reconciler.kinds.base import FileRef, Reference, UniqueValue
+from reconciler.kinds.base import FileRef, Kind, Reference, UniqueValue
 from reconciler.state.items import DeclaredItem
 
 
@@ -44,8 +45,9 @@ class CrossChecker:
     """Runs the cross-item checks; caches each item's references, unique values and
     files so that items shared by several environments are asked only once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kinds: Iterable[Kind[Any]]) -> None:
         self._root = root
+        self._kinds = {kind.name: kind for kind in kinds}
         self._facts: dict[int, tuple[DeclaredItem, _Facts]] = {}
         self._exists: dict[str, tuple[bool, bool]] = {}
 
@@ -62,8 +64,16 @@ class CrossChecker:
         self._facts[id(item)] = (item, found)
         return found
 
-    def check(self, items: Mapping[str, Mapping[str, DeclaredItem]]) -> list[Problem]:
-        """Every unique-value clash, dangling reference and missing file among ``items``."""
+    def check(
+        self,
+        items: Mapping[str, Mapping[str, DeclaredItem]],
+        invalid: Mapping[str, Set[str]],
+    ) -> list[Problem]:
+        """Every unique-value clash, dangling reference and missing file among ``items``.
+
+        ``invalid`` holds, per kind, the match keys of items that failed validation:
+        references to them are not reported (the item's own problems are).
+        """
         problems: list[Problem] = []
         namespaces: dict[str, dict[str, tuple[DeclaredItem, UniqueValue]]] = {}
         for by_key in items.values():
@@ -89,7 +99,7 @@ class CrossChecker:
             for item in by_key.values():
                 facts = self.facts(item)
                 for reference in facts.references:
-                    problem = self._dangling(item, reference, items, namespaces)
+                    problem = self._dangling(item, reference, items, namespaces, invalid)
                     if problem is not None:
                         problems.append(problem)
                 for file_ref in facts.files:
@@ -104,12 +114,13 @@ class CrossChecker:
         reference: Reference,
         items: Mapping[str, Mapping[str, DeclaredItem]],
         namespaces: Mapping[str, Mapping[str, tuple[DeclaredItem, UniqueValue]]],
+        invalid: Mapping[str, Set[str]],
     ) -> Problem | None:
         targets = items.get(reference.kind)
         if targets is not None:
-            any_item = next(iter(targets.values()), None)
-            match = any_item.kind.match_key(reference.key) if any_item else reference.key
-            if match in targets:
+            kind = self._kinds.get(reference.kind)
+            match = kind.match_key(reference.key) if kind else reference.key
+            if match in targets or match in invalid.get(reference.kind, ()):
                 return None
             known: Iterable[str] = (target.key for target in targets.values())
         elif reference.kind in namespaces or reference.match:

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from reconciler.config import ProjectConfig
 from reconciler.kinds.base import Kind
 from reconciler.kinds.registry import KINDS
-from reconciler.state import documents
+from reconciler.state import documents, overlays
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 HEADER_PREFIX = "# yaml-language-server: $schema="
@@ -134,7 +134,7 @@ def overlay_schema(kinds: Sequence[Kind[Any]] = KINDS) -> dict[str, Any]:
             "additionalProperties": {"$ref": f"#/$defs/{name}"},
         }
         keys = {"type": "array", "items": {"type": ["string", "number"]}}
-        for spelling in (kind.plural, kind.name):
+        for spelling in overlays.spellings(kind):
             patch_props[spelling] = by_key
             remove_props[spelling] = keys
     # Nested parts are partial in a patch too (a variant patch names only its sku and
