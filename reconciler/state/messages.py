@@ -71,8 +71,8 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
     expected = describe(schema, root) if schema is not None else ""
     if kind == "missing":
         what = f" ({expected})" if expected else ""
-        field = path[-1] if path else ""
-        return FieldError(path, f"missing required field '{field}'{what}", missing=True)
+        missing = path[-1] if path else ""
+        return FieldError(path, f"missing required field '{missing}'{what}", missing=True)
     prefix = f"{name}: " if name else ""
     if kind in {"value_error", "assertion_error"}:
         message = str(detail["msg"]).removeprefix("Value error, ").removeprefix(
