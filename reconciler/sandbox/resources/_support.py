@@ -104,7 +104,7 @@ def _type_name(types: tuple[type, ...]) -> str:
 
 
 def check_enum(
-    body: dict[str, Any], enums: dict[str, Iterable[str]], *, prefix: str = ""
+    body: dict[str, Any], enums: Mapping[str, Iterable[str]], *, prefix: str = ""
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name, values in enums.items():

@@ -1,0 +1,103 @@
+"""Scripts V3 in the sandbox: per-account visibility, kinds, enums and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.sandbox.resources.scripts import MAX_PER_CLIENT
+from reconciler.sandbox.storage import SandboxDB
+from reconciler.sandbox.stores import add_token
+from tests.sandbox.conftest import StoreClient
+
+SCRIPTS = "/v3/content/scripts"
+SRC = {"name": "Analytics", "kind": "src", "src": "https://cdn.example.com/a.js"}
+
+
+@pytest.fixture
+def other(store: StoreClient, sandbox_db: SandboxDB) -> StoreClient:
+    """A client of the same store through another API account."""
+    add_token(sandbox_db, "teststore", "other-token", "*", client_id="other-app")
+    return store.with_token("other-token")
+
+
+def _create(store: StoreClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = store.post(SCRIPTS, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]  # type: ignore[no-any-return]
+
+
+def test_defaults_and_uuid(store: StoreClient) -> None:
+    script = _create(store, SRC)
+    assert len(script["uuid"]) == 36
+    assert script["location"] == "head" and script["visibility"] == "storefront"
+    assert script["load_method"] == "default" and script["enabled"] is True
+    assert script["api_client_id"] == "sandbox-client"
+    assert store.get(f"{SCRIPTS}/{script['uuid']}").json()["data"] == script
+
+
+def test_only_the_creating_account_sees_and_edits(store: StoreClient, other: StoreClient) -> None:
+    mine = _create(store, SRC)
+    theirs = _create(other, {**SRC, "name": "Theirs"})
+    assert [s["uuid"] for s in store.get(SCRIPTS).json()["data"]] == [mine["uuid"]]
+    assert [s["uuid"] for s in other.get(SCRIPTS).json()["data"]] == [theirs["uuid"]]
+    assert other.get(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
+    assert other.put(f"{SCRIPTS}/{mine['uuid']}", json={"name": "x"}).status_code == 404
+    assert other.delete(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
+    assert store.get(f"{SCRIPTS}/{mine['uuid']}").json()["data"]["name"] == "Analytics"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "src", "src": "https://x/a.js"}, "name"),
+        ({"name": "n", "kind": "src"}, "src"),
+        ({"name": "n", "kind": "script_tag"}, "html"),
+        (
+            {"name": "n", "kind": "src", "src": "https://x/a.js", "html": "<script></script>"},
+            "html",
+        ),
+        (
+            {
+                "name": "n",
+                "kind": "script_tag",
+                "html": "<script></script>",
+                "load_method": "async",
+            },
+            "load_method",
+        ),
+        ({**SRC, "location": "body"}, "location"),
+        ({**SRC, "visibility": "everywhere"}, "visibility"),
+        ({**SRC, "consent_category": "tracking"}, "consent_category"),
+        ({**SRC, "kind": "inline"}, "kind"),
+        ({**SRC, "enabled": "yes"}, "enabled"),
+    ],
+)
+def test_validation(store: StoreClient, body: dict[str, Any], field: str) -> None:
+    response = store.post(SCRIPTS, json=body)
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+    assert store.get(SCRIPTS).json()["data"] == []
+
+
+def test_account_limit(store: StoreClient, other: StoreClient) -> None:
+    for n in range(MAX_PER_CLIENT):
+        _create(store, {**SRC, "name": f"s{n}"})
+    response = store.post(SCRIPTS, json=SRC)
+    assert response.status_code == 422
+    _create(other, SRC)
+
+
+def test_update_and_delete(store: StoreClient) -> None:
+    script = _create(store, SRC)
+    response = store.put(
+        f"{SCRIPTS}/{script['uuid']}",
+        json={"kind": "script_tag", "html": "<script>1</script>", "location": "footer"},
+    )
+    assert response.status_code == 200
+    updated = response.json()["data"]
+    assert (updated["kind"], updated["src"], updated["location"]) == ("script_tag", "", "footer")
+    assert store.put(f"{SCRIPTS}/{script['uuid']}", json={"visibility": "x"}).status_code == 422
+    assert store.delete(f"{SCRIPTS}/{script['uuid']}").status_code == 204
+    assert store.get(f"{SCRIPTS}/{script['uuid']}").status_code == 404
