@@ -1,0 +1,156 @@
+"""Making a :class:`~reconciler.live.client.LiveClient` for a configured environment.
+
+* A real store (``backend: {store_hash, token_env, api_url?}``): the base URL is
+  ``{api_url or https://api.bigcommerce.com}/stores/{store_hash}`` and the token is
+  read from the environment variable ``token_env`` through
+  :func:`reconciler.secrets.read_secret` (so it is redacted from every output).
+* The embedded sandbox (``backend: {sandbox: STORE_HASH, token_env?}``): served in this
+  process through the sandbox's httpx transport, from the SQLite file
+  ``.stagingpro/sandbox.db`` under the current directory (or ``$STAGINGPRO_SANDBOX_DB``,
+  or the ``sandbox_db`` argument). The store is created through the sandbox's admin API
+  when missing, so a fresh checkout needs no account. It accepts the sandbox's built-in
+  token; with ``token_env`` the token from that variable is used instead, and is
+  registered when the store is created (later, a different token is refused, which is
+  how authentication is rehearsed).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from reconciler.config import SandboxBackend, StoreBackend
+from reconciler.errors import ConfigError
+from reconciler.live.client import ClientOptions, LiveClient
+from reconciler.live.clock import Clock
+from reconciler.live.failures import StoreContext
+from reconciler.live.stats import ProgressCallback
+from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.stores import DEFAULT_TOKEN
+from reconciler.sandbox.transport import SANDBOX_BASE_URL, open_sandbox, sandbox_transport
+from reconciler.secrets import read_secret
+
+BIGCOMMERCE_API_URL = "https://api.bigcommerce.com"
+SANDBOX_DB_ENV = "STAGINGPRO_SANDBOX_DB"
+DEFAULT_SANDBOX_DB = Path(".stagingpro") / "sandbox.db"
+
+Backend = StoreBackend | SandboxBackend
+
+
+class HasBackend(Protocol):
+    """An environment as the config gives it (``Environment`` or ``EffectiveEnvironment``)."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+
+def connect(
+    environment_name: str,
+    environment_config: HasBackend | Backend,
+    *,
+    options: ClientOptions | None = None,
+    sandbox_db: Path | str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+    progress: ProgressCallback | None = None,
+) -> LiveClient:
+    """A client for environment ``environment_name``; use it as ``async with``.
+
+    ``transport`` replaces the network (or, for a sandbox backend, the in-process
+    sandbox app: tests pass their own so they can read its admin API).
+    Raises :class:`~reconciler.errors.ConfigError` when the token variable is unset.
+    """
+    backend = (
+        environment_config
+        if isinstance(environment_config, StoreBackend | SandboxBackend)
+        else environment_config.backend
+    )
+    if isinstance(backend, StoreBackend):
+        token = read_secret(
+            backend.token_env,
+            purpose=f"the access token of store {backend.store_hash} ({environment_name})",
+        )
+        api_url = (backend.api_url or BIGCOMMERCE_API_URL).rstrip("/")
+        return LiveClient(
+            f"{api_url}/stores/{backend.store_hash}",
+            token,
+            context=StoreContext(environment_name, backend.store_hash, backend.token_env),
+            options=options,
+            transport=transport,
+            clock=clock,
+            progress=progress,
+        )
+    store_hash = backend.sandbox
+    if backend.token_env:
+        token = read_secret(
+            backend.token_env,
+            purpose=f"the token of sandbox store {store_hash} ({environment_name})",
+        )
+    else:
+        token = DEFAULT_TOKEN
+    if transport is None:
+        transport = sandbox_transport(shared_sandbox(sandbox_db_path(sandbox_db)))
+
+    async def create_store(http: httpx.AsyncClient) -> None:
+        await _ensure_sandbox_store(http, store_hash, token if backend.token_env else "")
+
+    return LiveClient(
+        f"{SANDBOX_BASE_URL}/stores/{store_hash}",
+        token,
+        context=StoreContext(environment_name, store_hash, backend.token_env or ""),
+        options=options,
+        transport=transport,
+        clock=clock,
+        progress=progress,
+        on_open=create_store,
+    )
+
+
+def sandbox_db_path(explicit: Path | str | None = None) -> Path:
+    """The sandbox's SQLite file: the argument, else ``$STAGINGPRO_SANDBOX_DB``, else
+    ``.stagingpro/sandbox.db`` under the current directory."""
+    if explicit is not None:
+        return Path(explicit)
+    from_env = os.environ.get(SANDBOX_DB_ENV, "")
+    return Path(from_env) if from_env else Path.cwd() / DEFAULT_SANDBOX_DB
+
+
+_apps: dict[Path, SandboxApp] = {}
+_apps_lock = threading.Lock()
+
+
+def shared_sandbox(path: Path) -> SandboxApp:
+    """One sandbox app per database file in this process (loading a file costs time,
+    and the app's request log and rate-limit state are per app)."""
+    key = path.resolve()
+    with _apps_lock:
+        app = _apps.get(key)
+        if app is None:
+            try:
+                key.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConfigError(
+                    f"cannot create the sandbox directory {key.parent}: {error.strerror}",
+                    hint=f"set {SANDBOX_DB_ENV} to a writable path",
+                ) from None
+            app = _apps[key] = open_sandbox(key)
+        return app
+
+
+async def _ensure_sandbox_store(http: httpx.AsyncClient, store_hash: str, token: str) -> None:
+    """Create sandbox store ``store_hash`` through the admin API unless it exists."""
+    admin = f"{SANDBOX_BASE_URL}/_sandbox/stores"
+    listing = await http.get(admin)
+    listing.raise_for_status()
+    if store_hash in listing.json().get("data", []):
+        return
+    (await http.post(admin, json={"store_hash": store_hash})).raise_for_status()
+    if token:
+        response = await http.post(
+            f"{admin}/{store_hash}/tokens", json={"token": token, "scopes": "*"}
+        )
+        response.raise_for_status()

@@ -1,0 +1,82 @@
+"""V3 and V2 pagination against real sandbox list endpoints, counted in its request log."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.errors import ApiError
+from reconciler.live import LiveClient
+from tests.live.conftest import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+async def _brands(client: LiveClient, count: int) -> list[int]:
+    return [
+        (await client.post("/v3/catalog/brands", {"name": f"Brand {i:03d}"}))["data"]["id"]
+        for i in range(count)
+    ]
+
+
+async def test_v3_reads_every_page_in_order_with_one_request_each(
+    client: LiveClient, sandbox: Sandbox
+) -> None:
+    ids = await _brands(client, 23)
+    await sandbox.clear_requests()
+    items = await client.paginate_v3("/v3/catalog/brands", {"sort": "name"}, limit=5)
+    assert [item["id"] for item in items] == ids
+    log = await sandbox.requests()
+    assert len(log) == 5  # ceil(23 / 5): the first page tells the total, no extra probe
+    assert all(entry["method"] == "GET" and entry["status"] == 200 for entry in log)
+    pages = sorted(entry["path"] for entry in log)
+    assert all("limit=5" in path and "sort=name" in path for path in pages)
+    assert sorted(int(p.split("page=")[1].split("&")[0]) for p in pages) == [1, 2, 3, 4, 5]
+
+
+async def test_v3_single_page_and_empty_list_take_one_request(
+    client: LiveClient, sandbox: Sandbox
+) -> None:
+    assert await client.paginate_v3("/v3/catalog/brands") == []
+    await _brands(client, 3)
+    await sandbox.clear_requests()
+    assert len(await client.paginate_v3("/v3/catalog/brands")) == 3
+    [entry] = await sandbox.requests()
+    assert "limit=250" in entry["path"] and "page=1" in entry["path"]
+
+
+async def test_v3_include_passes_through(client: LiveClient, sandbox: Sandbox) -> None:
+    await client.post(
+        "/v3/catalog/products",
+        {"name": "Trail Shoe", "type": "physical", "weight": 1, "price": 89, "sku": "TRAIL-01"},
+    )
+    await sandbox.clear_requests()
+    products = await client.paginate_v3(
+        "/v3/catalog/products", {"include": ["variants", "images"]}
+    )
+    assert products[0]["sku"] == "TRAIL-01"
+    assert "variants" in products[0] and "images" in products[0]
+    [entry] = await sandbox.requests()
+    assert "include=variants%2Cimages" in entry["path"] or "include=variants,images" in entry[
+        "path"
+    ]
+
+
+async def test_pages_can_be_consumed_one_by_one(client: LiveClient, sandbox: Sandbox) -> None:
+    await _brands(client, 12)
+    sizes = [len(page) async for page in client.iter_pages_v3("/v3/catalog/brands", limit=5)]
+    assert sizes == [5, 5, 2]
+
+
+async def test_v3_page_concurrency_is_bounded(sandbox: Sandbox) -> None:
+    from reconciler.live import ClientOptions
+
+    async with sandbox.client(options=ClientOptions(concurrency=2, seed=1)) as live:
+        await _brands(live, 30)
+        items = await live.paginate_v3("/v3/catalog/brands", limit=3)
+    assert len(items) == 30
+
+
+async def test_v2_pages_until_a_short_page(client: LiveClient, sandbox: Sandbox) -> None:
+    # /v2/store is not a list: the client says so instead of yielding garbage.
+    with pytest.raises(ApiError, match="not the JSON array of a V2 list"):
+        await client.paginate_v2("/v2/store")
