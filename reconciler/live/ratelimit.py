@@ -13,8 +13,9 @@ when the quota allows it:
 * The usable quota is what is left minus a small reserve (10 % of the quota, at least
   one request) left for the other apps on the store and for timing error.
 * Requests are spread evenly over the time to reset: the next request may start
-  ``time_to_reset / usable`` after the previous one. With plenty left the gap is tiny;
-  near the end of the quota it grows, so the window is never overrun.
+  ``time_to_reset / (usable + 1)`` after the previous one, so a full window of ``U``
+  usable requests goes out at one every ``window / U``; if other apps eat into the
+  quota the gap grows, so the window is never overrun.
 * With nothing usable left, requests wait until the reset, after which the full quota
   is assumed until a response says otherwise.
 * Before the first answer, only one request is in flight (a probe), so a burst never
@@ -57,8 +58,11 @@ class RateLimitHeaders:
 
     @classmethod
     def parse(cls, headers: Mapping[str, str]) -> RateLimitHeaders:
+        """Read the headers (names in any case) of one response."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+
         def number(name: str) -> float | None:
-            raw = headers.get(name)
+            raw = lowered.get(name)
             if raw is None:
                 return None
             try:
@@ -169,7 +173,9 @@ class RateLimiter:
         time_to_reset = max(0.0, self._reset_at - now)
         if usable <= 0:
             return time_to_reset + self._margin()
-        interval = time_to_reset / usable
+        # The previous request took one slot of the span up to the reset; the usable
+        # ones share the rest, so a fresh window is spent at an even W/U pace.
+        interval = time_to_reset / (usable + 1)
         return max(0.0, self._last_send + interval - now)
 
     # --- the request cycle -------------------------------------------------------------
