@@ -421,16 +421,17 @@ def load_config(path: Path) -> ProjectConfig:
 
 
 def _describe(error: Mapping[str, Any], source: str, text: str) -> tuple[int, str]:
-    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    raw = tuple(error["loc"])
+    # Pydantic puts the chosen backend ("store" or "sandbox") after "backend" in the path.
+    loc = tuple(
+        part
+        for i, part in enumerate(raw)
+        if not (i > 0 and raw[i - 1] == "backend" and part in ("store", "sandbox"))
+    )
     line, column = _position(text, loc) if text else (0, 0)
     dotted = ".".join(str(part) for part in loc) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ")
     return line, f"{source}:{line}:{column}: {dotted}: {message}"
-
-
-def _is_union_tag(part: Any) -> bool:
-    # Pydantic adds the chosen union member to the location ("store", "sandbox").
-    return part in ("store", "sandbox")
 
 
 def _position(text: str, loc: Sequence[str | int]) -> tuple[int, int]:

@@ -90,8 +90,8 @@ class CustomerGroup(ItemModel):
         if sum(1 for r in rules if r.type == "all") > 1:
             raise ValueError("at most one discount rule of type all")
         for kind in ("category", "product"):
-            targets = [str(getattr(r, kind)).casefold() for r in rules if r.type == kind]
-            repeated = duplicates(targets, lambda target: target)
+            targets = [str(getattr(r, kind)) for r in rules if r.type == kind]
+            repeated = duplicates(targets, str.casefold)
             if repeated:
                 raise ValueError(f"more than one discount rule for {kind} {repeated[0]!r}")
         return rules

@@ -118,17 +118,16 @@ EnvVarName = Annotated[
 """The *name* of an environment variable holding a secret (never the secret itself)."""
 
 T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
 
 
-def duplicates(items: Iterable[T], key: Callable[[T], K]) -> list[K]:
-    """The keys that occur more than once, in order of their second occurrence."""
-    seen: set[K] = set()
-    repeated: list[K] = []
+def duplicates(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """The items whose ``key`` an earlier item already had (each repeat, in order)."""
+    seen: set[Hashable] = set()
+    repeated: list[T] = []
     for item in items:
         value = key(item)
-        if value in seen and value not in repeated:
-            repeated.append(value)
+        if value in seen:
+            repeated.append(item)
         seen.add(value)
     return repeated
 

@@ -38,8 +38,9 @@ class PriceList(ItemModel):
     def _records_unique(cls, records: list[PriceRecord] | None) -> list[PriceRecord] | None:
         repeated = duplicates(records or [], lambda r: (r.sku.casefold(), r.currency))
         if repeated:
-            sku, currency = repeated[0]
-            raise ValueError(f"more than one record for SKU {sku!r} in {currency}")
+            raise ValueError(
+                f"more than one record for SKU {repeated[0].sku!r} in {repeated[0].currency}"
+            )
         return records
 
 

@@ -133,7 +133,7 @@ class Option(Part):
         repeated = duplicates(self.values, lambda v: v.label.casefold())
         if repeated:
             raise ValueError(
-                f"option {self.display_name!r} lists value {repeated[0]!r} more than once"
+                f"option {self.display_name!r} lists value {repeated[0].label!r} more than once"
             )
         defaults = [v.label for v in self.values if v.is_default]
         if len(defaults) > 1:
@@ -231,7 +231,7 @@ class Modifier(Part):
         repeated = duplicates(values, lambda v: v.label.casefold())
         if repeated:
             raise ValueError(
-                f"modifier {self.display_name!r} lists value {repeated[0]!r} more than once"
+                f"modifier {self.display_name!r} lists value {repeated[0].label!r} more than once"
             )
         if sum(1 for v in values if v.is_default) > 1:
             raise ValueError(
@@ -362,7 +362,9 @@ class Product(ItemModel):
     def _options_unique(cls, options: list[Option] | None) -> list[Option] | None:
         repeated = duplicates(options or [], lambda o: o.display_name.casefold())
         if repeated:
-            raise ValueError(f"option display_name {repeated[0]!r} is used more than once")
+            raise ValueError(
+                f"option display_name {repeated[0].display_name!r} is used more than once"
+            )
         return options
 
     @field_validator("variants")
@@ -374,7 +376,7 @@ class Product(ItemModel):
             return variants
         repeated = duplicates(variants, lambda v: v.sku.casefold())
         if repeated:
-            raise ValueError(f"variant sku {repeated[0]!r} is used more than once")
+            raise ValueError(f"variant sku {repeated[0].sku!r} is used more than once")
         if "options" not in info.data:
             return variants  # the options themselves are invalid and reported already
         options: list[Option] = info.data["options"] or []
@@ -396,7 +398,9 @@ class Product(ItemModel):
     def _modifiers_unique(cls, modifiers: list[Modifier] | None) -> list[Modifier] | None:
         repeated = duplicates(modifiers or [], lambda m: m.display_name.casefold())
         if repeated:
-            raise ValueError(f"modifier display_name {repeated[0]!r} is used more than once")
+            raise ValueError(
+                f"modifier display_name {repeated[0].display_name!r} is used more than once"
+            )
         return modifiers
 
     @field_validator("images")
@@ -415,8 +419,10 @@ class Product(ItemModel):
     def _custom_fields_unique(cls, fields: list[CustomField] | None) -> list[CustomField] | None:
         repeated = duplicates(fields or [], lambda f: (f.name, f.value))
         if repeated:
-            name, value = repeated[0]
-            raise ValueError(f"custom field {name!r} = {value!r} is declared more than once")
+            field = repeated[0]
+            raise ValueError(
+                f"custom field {field.name!r} = {field.value!r} is declared more than once"
+            )
         return fields
 
     @field_validator("bulk_pricing_rules")
