@@ -4,8 +4,25 @@
 * ``POST /_sandbox/stores``: ``{"store_hash", "name"?}`` create a store (idempotent)
 * ``DELETE /_sandbox/stores/{hash}``: delete a store and all its data
 * ``POST /_sandbox/stores/{hash}/tokens``: ``{"token", "scopes": "*" | {scope: read|modify}}``
-* ``GET  /_sandbox/stores/{hash}/requests``: the request log ``{"data": [{method, path, status}]}``
-* ``DELETE /_sandbox/stores/{hash}/requests``: clear the request log
+* ``GET  /_sandbox/stores/{hash}/requests[?since=N]``: the request log
+  ``{"data": [{method, path, status}], "meta": {"cursor": M}}``: entries after cursor ``N``
+  (all without it); pass the answered ``M`` as the next ``since`` to read only newer ones.
+  Status 0 means no answer was sent (injected timeout or drop)
+* ``DELETE /_sandbox/stores/{hash}/requests``: clear the request log (cursors stay valid)
+* ``GET  /_sandbox/stores/{hash}/settings``: ``{"data": {"rate_limit": {quota, window_ms},
+  "faults": {latency_ms, jitter_ms, error_rate, error_status, timeout_rate, drop_rate,
+  stall_ms}, "seed"}}`` (see :mod:`reconciler.sandbox.settings`)
+* ``PUT  /_sandbox/stores/{hash}/settings``: merge the given fields into the settings
+  (``{"rate_limit": {"quota": 150}}`` keeps ``window_ms``); 422 naming a bad field
+* ``DELETE /_sandbox/stores/{hash}/settings``: back to defaults, scripted failures removed
+* ``GET  /_sandbox/stores/{hash}/failures``: the scripted failures ``{"data": [...]}``
+* ``POST /_sandbox/stores/{hash}/failures``: ``{"status", "method"?, "path"?, "sku"?,
+  "body"?, "count"?}`` add one (201 with its ``id``)
+* ``DELETE /_sandbox/stores/{hash}/failures[/{id}]``: remove all scripted failures, or one
+* ``POST /_sandbox/stores/{hash}/reset``: delete the store's data (ids restart at 1); its
+  tokens, store information and settings stay
+* ``GET  /_sandbox/stores/{hash}/cdn/{key}/{size}``: an uploaded product image's bytes
+  (what the images' ``url_*`` fields point to; see ``resources/catalog_images.py``)
 """
 
 from __future__ import annotations
@@ -17,8 +34,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
-from reconciler.sandbox.http import ApiProblem, empty, json_response
+from reconciler.errors import ConfigError
+from reconciler.sandbox.http import ApiProblem, empty, int_param, json_response
 from reconciler.sandbox.requestlog import RequestLog
+from reconciler.sandbox.settings import (
+    add_failure,
+    clear_failures,
+    list_failures,
+    read_settings,
+    reset_settings,
+    update_settings,
+)
 from reconciler.sandbox.storage import SandboxDB, Store
 from reconciler.sandbox.stores import add_token, create_store
 
@@ -47,6 +73,10 @@ def build_admin_app(db: SandboxDB, request_log: RequestLog) -> Router:
                 return response
             except ApiProblem as problem:
                 return json_response(problem.body(), problem.status)
+            except ConfigError as error:
+                return json_response(
+                    ApiProblem(422, "Input is invalid", {"body": error.message}).body(), 422
+                )
 
         return call
 
@@ -85,14 +115,57 @@ def build_admin_app(db: SandboxDB, request_log: RequestLog) -> Router:
 
     async def get_requests(request: Request) -> Response:
         store = store_of(request)
-        return json_response({"data": [e.as_dict() for e in request_log.entries(store.hash)]})
+        since = int_param(request, "since", 0, minimum=0)
+        cursor = request_log.cursor(store.hash)
+        entries = request_log.entries(store.hash, since)
+        return json_response({"data": [e.as_dict() for e in entries], "meta": {"cursor": cursor}})
 
     async def delete_requests(request: Request) -> Response:
         store = store_of(request)
         request_log.clear(store.hash)
         return empty(204)
 
+    async def get_settings(request: Request) -> Response:
+        return json_response({"data": read_settings(store_of(request)).model_dump()})
+
+    async def put_settings(request: Request) -> Response:
+        store = store_of(request)
+        settings = update_settings(db, store.hash, await body_of(request))
+        return json_response({"data": settings.model_dump()})
+
+    async def delete_settings(request: Request) -> Response:
+        reset_settings(db, store_of(request).hash)
+        return empty(204)
+
+    async def get_failures(request: Request) -> Response:
+        failures = list_failures(store_of(request))
+        return json_response({"data": [f.model_dump() for f in failures]})
+
+    async def post_failure(request: Request) -> Response:
+        store = store_of(request)
+        failure = add_failure(db, store.hash, await body_of(request))
+        return json_response({"data": failure.model_dump()}, 201)
+
+    async def delete_failures(request: Request) -> Response:
+        store = store_of(request)
+        failure_id = request.path_params.get("failure_id")
+        removed = clear_failures(db, store.hash, failure_id)
+        if failure_id is not None and not removed:
+            raise ApiProblem(404, "Scripted failure not found", {"id": str(failure_id)})
+        return empty(204)
+
+    async def reset_store(request: Request) -> Response:
+        store = store_of(request)
+        db.clear_store(store.hash)
+        return empty(204)
+
+    async def get_image_file(request: Request) -> Response:
+        from reconciler.sandbox.resources.catalog_images import image_file_response
+
+        return image_file_response(store_of(request), request.path_params["key"])
+
     routes = [
+        Route("/_sandbox/stores/{store_hash}/cdn/{key}/{size}", guarded(get_image_file)),
         Route("/_sandbox/stores", guarded(list_stores), methods=["GET"]),
         Route("/_sandbox/stores", guarded(post_store), methods=["POST"]),
         Route("/_sandbox/stores/{store_hash}", guarded(delete_store), methods=["DELETE"]),
@@ -101,5 +174,21 @@ def build_admin_app(db: SandboxDB, request_log: RequestLog) -> Router:
         Route(
             "/_sandbox/stores/{store_hash}/requests", guarded(delete_requests), methods=["DELETE"]
         ),
+        Route("/_sandbox/stores/{store_hash}/settings", guarded(get_settings), methods=["GET"]),
+        Route("/_sandbox/stores/{store_hash}/settings", guarded(put_settings), methods=["PUT"]),
+        Route(
+            "/_sandbox/stores/{store_hash}/settings", guarded(delete_settings), methods=["DELETE"]
+        ),
+        Route("/_sandbox/stores/{store_hash}/failures", guarded(get_failures), methods=["GET"]),
+        Route("/_sandbox/stores/{store_hash}/failures", guarded(post_failure), methods=["POST"]),
+        Route(
+            "/_sandbox/stores/{store_hash}/failures", guarded(delete_failures), methods=["DELETE"]
+        ),
+        Route(
+            "/_sandbox/stores/{store_hash}/failures/{failure_id:int}",
+            guarded(delete_failures),
+            methods=["DELETE"],
+        ),
+        Route("/_sandbox/stores/{store_hash}/reset", guarded(reset_store), methods=["POST"]),
     ]
     return Router(routes=routes)

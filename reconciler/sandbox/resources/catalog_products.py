@@ -1,0 +1,275 @@
+"""Catalog products V3: ``/v3/catalog/products`` (products_catalog.v3.yml).
+
+* ``GET`` lists with ``page``/``limit`` (at most 250; **10** when ``include`` has ``options``
+  or ``modifiers``), filters ``id``, ``id:in``, ``sku``, ``sku:in`` (the product's own SKU),
+  ``name``, ``keyword``, ``brand_id``, ``categories``/``categories:in``, ``type``,
+  ``is_visible``, ``date_modified:min``/``:max``, and ``include``/``include_fields``/
+  ``exclude_fields``.
+* ``POST`` creates one product (see :func:`catalog_documents.create_product`).
+* ``PUT`` updates at most 10 products, each with ``id`` (413 beyond).
+* ``DELETE`` needs a filter (``id:in`` at most 250, or ``name``/``sku``/``brand_id``...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reconciler.sandbox.api import Api
+from reconciler.sandbox.http import (
+    ApiProblem,
+    check_batch_size,
+    csv_param,
+    data_response,
+    empty,
+    includes,
+    int_list_param,
+    json_response,
+    paginate,
+    read_array,
+    read_object,
+)
+from reconciler.sandbox.resources._support import bool_param
+from reconciler.sandbox.resources.catalog_common import (
+    INVALID,
+    SCOPE,
+    field_selector,
+    int_query,
+    parse_when,
+    select_fields,
+    stamp,
+)
+from reconciler.sandbox.resources.catalog_documents import (
+    INCLUDABLE,
+    apply_update,
+    create_product,
+    delete_product,
+    get_product,
+    products,
+    render_product,
+    validate_update,
+)
+from reconciler.sandbox.storage import Document, Store
+
+api = Api(scope=SCOPE)
+
+MAX_PUT = 10
+MAX_DELETE = 250
+LIMIT_WITH_OPTIONS = 10
+
+
+def _includes(request: Request) -> set[str]:
+    """The requested sub-resources; unknown names are ignored (the spec answers only 200)."""
+    return includes(request) & INCLUDABLE
+
+
+def _render(request: Request) -> Any:
+    wanted = _includes(request)
+    include, exclude = field_selector(request)
+    keep = wanted | {"primary_image"}
+
+    def render(doc: Document) -> dict[str, Any]:
+        return select_fields(render_product(doc, wanted), include, exclude, keep)
+
+    return render
+
+
+def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
+    """Products matching the request's filters; ``True`` when some filter was given."""
+    coll = products(store)
+    pools: list[list[Document]] = []
+    params = request.query_params
+    ids = int_list_param(request, "id:in")
+    single = int_query(request, "id")
+    if single is not None:
+        ids = [*(ids or []), single] if ids is None else [i for i in ids if i == single]
+    if ids is not None:
+        pools.append([d for d in (coll.get(i) for i in sorted(set(ids))) if d is not None])
+    skus = csv_param(request, "sku:in")
+    if "sku" in params:
+        skus = [*(skus or []), params["sku"]]
+    if skus is not None:
+        wanted = {s.lower() for s in skus}
+        found = {
+            d["id"]: d for s in wanted for d in coll.lookup("sku", s) if d["sku"].lower() in wanted
+        }
+        pools.append([found[k] for k in sorted(found)])
+    if "name" in params:
+        pools.append(
+            [d for d in coll.lookup("name", params["name"].lower()) if d["name"] == params["name"]]
+        )
+    brand = int_query(request, "brand_id")
+    if brand is not None:
+        pools.append(coll.lookup("brand", brand))
+    cats = int_list_param(request, "categories:in")
+    single_cat = int_query(request, "categories")
+    if single_cat is not None:
+        cats = [*(cats or []), single_cat]
+    if cats is not None:
+        found = {d["id"]: d for c in cats for d in coll.lookup("category", c)}
+        pools.append([found[k] for k in sorted(found)])
+    filtered = bool(pools)
+    if pools:
+        pools.sort(key=len)
+        docs = pools[0]
+        for other in pools[1:]:
+            keep = {d["id"] for d in other}
+            docs = [d for d in docs if d["id"] in keep]
+    else:
+        docs = list(coll)
+    keyword = params.get("keyword")
+    if keyword:
+        needle = keyword.lower()
+        filtered = True
+        docs = [
+            d
+            for d in docs
+            if needle in d["name"].lower()
+            or needle in d["sku"].lower()
+            or needle in d["description"].lower()
+            or needle in d["search_keywords"].lower()
+        ]
+    kind = params.get("type")
+    if kind:
+        filtered = True
+        docs = [d for d in docs if d["type"] == kind]
+    visible = bool_param(request, "is_visible")
+    if visible is not None:
+        filtered = True
+        docs = [d for d in docs if d["is_visible"] is visible]
+    low, high = parse_when(request, "date_modified:min"), parse_when(request, "date_modified:max")
+    if low is not None or high is not None:
+        filtered = True
+        docs = [
+            d
+            for d in docs
+            if (low is None or stamp(d["date_modified"]) >= low)
+            and (high is None or stamp(d["date_modified"]) <= high)
+        ]
+    not_in = int_list_param(request, "id:not_in")
+    if not_in:
+        filtered = True
+        docs = [d for d in docs if d["id"] not in set(not_in)]
+    return docs, filtered
+
+
+_SORTS = {
+    "id": lambda d: d["id"],
+    "name": lambda d: d["name"].lower(),
+    "sku": lambda d: d["sku"].lower(),
+    "price": lambda d: d["price"],
+    "date_modified": lambda d: d["date_modified"],
+    "inventory_level": lambda d: d["inventory_level"],
+    "is_visible": lambda d: d["is_visible"],
+    "total_sold": lambda d: d["total_sold"],
+    "calculated_price": lambda d: d["calculated_price"],
+}
+
+
+@api.route("GET", "/v3/catalog/products")
+async def list_products(request: Request, store: Store) -> Response:
+    docs, _ = _candidates(request, store)
+    sort = request.query_params.get("sort")
+    if sort:
+        if sort not in _SORTS:
+            raise ApiProblem(422, "Invalid query parameter", {"sort": f"cannot sort by {sort!r}"})
+        docs = sorted(docs, key=_SORTS[sort])
+    if request.query_params.get("direction") == "desc":
+        docs = list(reversed(docs))
+    wanted = _includes(request)
+    max_limit = LIMIT_WITH_OPTIONS if wanted & {"options", "modifiers"} else 250
+    chunk, meta = paginate(docs, request, max_limit=max_limit)
+    render = _render(request)
+    return json_response({"data": [render(d) for d in chunk], "meta": meta})
+
+
+@api.route("POST", "/v3/catalog/products")
+async def post_product(request: Request, store: Store) -> Response:
+    body = await read_object(request)
+    doc = create_product(store, body)
+    wanted: set[str] = {
+        name
+        for name in ("variants", "images", "custom_fields", "bulk_pricing_rules", "videos")
+        if name in body
+    }
+    if doc["options"]:
+        wanted.add("options")
+    return data_response(render_product(doc, wanted))
+
+
+@api.route("PUT", "/v3/catalog/products")
+async def put_products(request: Request, store: Store) -> Response:
+    items = await read_array(request)
+    check_batch_size(len(items), MAX_PUT)
+    claimed: dict[str, set[str]] = {"name": set(), "sku": set()}
+    targets: list[Document] = []
+    seen: set[int] = set()
+    for i, item in enumerate(items):
+        product_id = item.get("id")
+        if isinstance(product_id, bool) or not isinstance(product_id, int):
+            raise ApiProblem(422, INVALID, {f"[{i}].id": "each product needs its integer id"})
+        if product_id in seen:
+            raise ApiProblem(422, INVALID, {f"[{i}].id": f"product {product_id} appears twice"})
+        seen.add(product_id)
+        product = get_product(store, product_id)
+        validate_update(store, product, item, claimed, prefix=f"[{i}].")
+        targets.append(product)
+    updated = [
+        apply_update(store, product, item) for product, item in zip(targets, items, strict=True)
+    ]
+    render = _render(request)
+    return json_response({"data": [render(d) for d in updated], "meta": {}})
+
+
+_DELETE_FILTERS = (
+    "id:in",
+    "id",
+    "name",
+    "sku",
+    "sku:in",
+    "brand_id",
+    "categories",
+    "categories:in",
+    "keyword",
+    "type",
+    "is_visible",
+)
+
+
+@api.route("DELETE", "/v3/catalog/products")
+async def delete_products(request: Request, store: Store) -> Response:
+    # Without a filter BigCommerce deletes nothing (and the spec declares only 204).
+    if not any(name in request.query_params for name in _DELETE_FILTERS):
+        return empty(204)
+    ids = int_list_param(request, "id:in")
+    if ids is not None and len(ids) > MAX_DELETE:
+        raise ApiProblem(
+            413,
+            f"The request payload is too large. The maximum items allowed in id:in is {MAX_DELETE}",
+        )
+    docs, _ = _candidates(request, store)
+    for doc in docs:
+        delete_product(store, doc["id"])
+    return empty(204)
+
+
+@api.route("GET", "/v3/catalog/products/{product_id:int}")
+async def get_one(request: Request, store: Store) -> Response:
+    doc = get_product(store, request.path_params["product_id"])
+    return data_response(_render(request)(doc))
+
+
+@api.route("PUT", "/v3/catalog/products/{product_id:int}")
+async def put_one(request: Request, store: Store) -> Response:
+    product = get_product(store, request.path_params["product_id"])
+    body = await read_object(request)
+    validate_update(store, product, body, {"name": set(), "sku": set()})
+    return data_response(_render(request)(apply_update(store, product, body)))
+
+
+@api.route("DELETE", "/v3/catalog/products/{product_id:int}")
+async def delete_one(request: Request, store: Store) -> Response:
+    delete_product(store, request.path_params["product_id"])
+    return empty(204)

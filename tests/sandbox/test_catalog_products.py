@@ -1,0 +1,278 @@
+"""Catalog products: creation with embedded sub-resources, uniqueness, batches, filters, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.sandbox.resources.catalog_documents import create_product, render_product
+from reconciler.sandbox.storage import SandboxDB
+from tests.sandbox.conftest import StoreClient
+
+P = "/v3/catalog/products"
+
+
+def product(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "physical", "weight": 1, "price": 10, **extra}
+
+
+def create(store: StoreClient, name: str, **extra: Any) -> dict[str, Any]:
+    response = store.post(P, json=product(name, **extra))
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def test_minimal_product_gets_bigcommerce_defaults(store: StoreClient) -> None:
+    data = create(store, "Trail Shoe")
+    assert data["sku"] == "" and data["inventory_level"] == 0 and data["is_visible"] is True
+    assert data["custom_url"] == {"url": "/trail-shoe/", "is_customized": False}
+    assert data["calculated_price"] == 10 and isinstance(data["base_variant_id"], int)
+    assert data["date_created"] == data["date_modified"]
+    variants = store.get(f"{P}/{data['id']}/variants").json()["data"]
+    assert [v["id"] for v in variants] == [data["base_variant_id"]]
+
+
+def test_missing_required_fields_are_named(store: StoreClient) -> None:
+    response = store.post(P, json={"name": "x"})
+    assert response.status_code == 422
+    assert {"type", "weight", "price"} <= set(response.json()["errors"])
+
+
+def test_wrong_types_and_enums_are_422(store: StoreClient) -> None:
+    response = store.post(P, json=product("x", type="box", price="ten", is_visible="yes"))
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"type", "price", "is_visible"}
+    assert store.get(P).json()["meta"]["pagination"]["total"] == 0
+
+
+def test_embedded_variants_create_options_and_values(store: StoreClient) -> None:
+    variants = [
+        {
+            "sku": f"TS-{c}-{s}",
+            "option_values": [
+                {"option_display_name": "Color", "label": c},
+                {"option_display_name": "Size", "label": s},
+            ],
+        }
+        for c in ("Red", "Blue")
+        for s in ("S", "M")
+    ]
+    data = create(store, "Shoe", sku="TS", variants=variants, brand_name="Acme")
+    got = store.get(f"{P}/{data['id']}", params={"include": "variants,options"}).json()["data"]
+    assert "base_variant_id" not in got
+    assert [o["display_name"] for o in got["options"]] == ["Color", "Size"]
+    assert [len(o["option_values"]) for o in got["options"]] == [2, 2]
+    first = got["variants"][0]["option_values"]
+    assert {v["option_display_name"]: v["label"] for v in first} == {"Color": "Red", "Size": "S"}
+    assert all({"id", "option_id"} <= set(v) for v in first)
+    brands = store.get("/v3/catalog/brands").json()["data"]
+    assert brands[0]["name"] == "Acme" and got["brand_id"] == brands[0]["id"]
+
+
+def test_brand_name_links_existing_brand_case_insensitively(store: StoreClient) -> None:
+    brand = store.post("/v3/catalog/brands", json={"name": "Acme"}).json()["data"]
+    data = create(store, "A", brand_name="ACME")
+    assert data["brand_id"] == brand["id"]
+    assert len(store.get("/v3/catalog/brands").json()["data"]) == 1
+
+
+def test_name_is_unique(store: StoreClient) -> None:
+    create(store, "Shoe")
+    response = store.post(P, json=product("shoe"))
+    assert response.status_code == 409
+    assert "name" in response.json()["errors"]
+
+
+def test_sku_unique_across_products_and_variants_case_insensitively(store: StoreClient) -> None:
+    create(store, "A", sku="ABC")
+    assert store.post(P, json=product("B", sku="abc")).status_code == 409
+    create(
+        store,
+        "C",
+        variants=[
+            {"sku": "VAR-1", "option_values": [{"option_display_name": "Size", "label": "S"}]}
+        ],
+    )
+    response = store.post(P, json=product("D", sku="var-1"))
+    assert response.status_code == 409 and "sku" in response.json()["errors"]
+    dup = [
+        {"sku": "X1", "option_values": [{"option_display_name": "S", "label": str(i)}]}
+        for i in (1, 2)
+    ]
+    assert store.post(P, json=product("E", variants=dup)).status_code == 409
+
+
+def test_custom_url_is_unique_across_products_brands_and_categories(store: StoreClient) -> None:
+    store.post("/v3/catalog/brands", json={"name": "Acme", "custom_url": {"url": "/acme/"}})
+    response = store.post(P, json=product("X", custom_url={"url": "/acme/", "is_customized": True}))
+    assert response.status_code == 409
+    assert "custom_url.url" in response.json()["errors"]
+
+
+def test_unknown_brand_or_category_is_409(store: StoreClient) -> None:
+    assert store.post(P, json=product("X", brand_id=99)).status_code == 409
+    response = store.post(P, json=product("X", categories=[123]))
+    assert response.status_code == 409 and "categories" in response.json()["errors"]
+
+
+def test_rejected_create_leaves_no_trace(store: StoreClient) -> None:
+    bad = product(
+        "X",
+        brand_name="NewBrand",
+        variants=[
+            {"sku": "V", "option_values": [{"option_display_name": "A", "label": "1"}]},
+            {"sku": "V", "option_values": [{"option_display_name": "A", "label": "2"}]},
+        ],
+    )
+    assert store.post(P, json=bad).status_code == 409
+    assert store.get(P).json()["data"] == []
+    assert store.get("/v3/catalog/brands").json()["data"] == []
+
+
+def test_get_put_delete_one_and_404(store: StoreClient) -> None:
+    data = create(store, "A", sku="A1")
+    assert store.get(f"{P}/999").status_code == 404
+    assert store.put(f"{P}/999", json={"price": 1}).status_code == 404
+    response = store.put(f"{P}/{data['id']}", json={"price": 5, "sale_price": 4, "sku": "A2"})
+    assert response.status_code == 200
+    updated = response.json()["data"]
+    assert updated["calculated_price"] == 4 and updated["sku"] == "A2"
+    base = store.get(f"{P}/{data['id']}/variants").json()["data"][0]
+    assert base["sku"] == "A2"
+    assert store.delete(f"{P}/{data['id']}").status_code == 204
+    assert store.get(f"{P}/{data['id']}").status_code == 404
+
+
+def test_batch_put_limits_ids_and_category_replacement(store: StoreClient) -> None:
+    tree_cats = store.post(
+        "/v3/catalog/trees/categories",
+        json=[{"name": "Shoes", "tree_id": 1}, {"name": "Hats", "tree_id": 1}],
+    ).json()["data"]
+    shoes, hats = (c["category_id"] for c in tree_cats)
+    a = create(store, "A", categories=[shoes])
+    b = create(store, "B")
+    too_many = [{"id": a["id"], "price": 1}] * 11
+    assert store.put(P, json=too_many).status_code == 413
+    assert store.put(P, json=[{"price": 1}]).status_code == 422
+    assert store.put(P, json=[{"id": 999, "price": 1}]).status_code == 404
+    response = store.put(
+        P, json=[{"id": a["id"], "categories": [hats]}, {"id": b["id"], "price": 3}]
+    )
+    assert response.status_code == 200
+    assert [d["categories"] for d in response.json()["data"]] == [[hats], []]
+    assert store.put(P, json=[{"id": a["id"], "name": "B"}]).status_code == 409
+    clash = [{"id": a["id"], "sku": "Z"}, {"id": b["id"], "sku": "z"}]
+    assert store.put(P, json=clash).status_code == 409
+    assert store.get(f"{P}/{a['id']}").json()["data"]["sku"] == ""
+
+
+def test_delete_needs_filter_and_caps_id_in(store: StoreClient) -> None:
+    a, b, c = (create(store, n) for n in "ABC")
+    assert store.delete(P).status_code == 204  # no filter: nothing is deleted
+    assert len(store.get(P).json()["data"]) == 3
+    ids = ",".join(str(i) for i in range(1, 252))
+    assert store.delete(P, params={"id:in": ids}).status_code == 413
+    assert store.delete(P, params={"id:in": f"{a['id']},{b['id']}"}).status_code == 204
+    assert [d["id"] for d in store.get(P).json()["data"]] == [c["id"]]
+
+
+def test_filters(store: StoreClient) -> None:
+    brand = store.post("/v3/catalog/brands", json={"name": "Acme"}).json()["data"]
+    a = create(store, "Red Shoe", sku="RS-1", brand_id=brand["id"])
+    b = create(store, "Blue Hat", sku="BH-1", description="woolly")
+    create(
+        store,
+        "Green Sock",
+        variants=[
+            {"sku": "GS-S", "option_values": [{"option_display_name": "Size", "label": "S"}]}
+        ],
+    )
+
+    def ids(**params: str) -> list[int]:
+        return [d["id"] for d in store.get(P, params=params).json()["data"]]
+
+    assert ids(sku="rs-1") == [a["id"]]
+    assert ids(**{"sku:in": "RS-1,BH-1"}) == [a["id"], b["id"]]
+    assert ids(sku="GS-S") == []  # variant SKUs are found through /catalog/variants
+    assert ids(**{"id:in": f"{b['id']},{a['id']}"}) == [a["id"], b["id"]]
+    assert ids(name="Blue Hat") == [b["id"]]
+    assert ids(keyword="WOOL") == [b["id"]]
+    assert ids(brand_id=str(brand["id"])) == [a["id"]]
+    assert ids(**{"date_modified:min": "2000-01-01"}) == ids()
+    assert ids(**{"date_modified:min": "2999-01-01T00:00:00Z"}) == []
+
+
+def test_pagination_edges_and_limit_clamp(store: StoreClient) -> None:
+    for i in range(5):
+        create(store, f"P{i}")
+    page = store.get(P, params={"limit": 2, "page": 3}).json()
+    assert len(page["data"]) == 1
+    assert page["meta"]["pagination"]["total_pages"] == 3
+    assert "next" not in page["meta"]["pagination"]["links"]
+    past = store.get(P, params={"limit": 2, "page": 9}).json()
+    assert past["data"] == [] and past["meta"]["pagination"]["total"] == 5
+    clamped = store.get(P, params={"limit": 1000}).json()["meta"]["pagination"]
+    assert clamped["per_page"] == 250
+
+
+def test_options_or_modifiers_include_caps_page_at_10(store: StoreClient) -> None:
+    for i in range(12):
+        create(store, f"P{i}")
+    for include in ("options", "modifiers", "variants,options"):
+        page = store.get(P, params={"include": include, "limit": 250}).json()
+        assert len(page["data"]) == 10 and page["meta"]["pagination"]["per_page"] == 10
+    assert len(store.get(P, params={"include": "variants", "limit": 250}).json()["data"]) == 12
+
+
+def test_include_and_field_selection(store: StoreClient) -> None:
+    create(
+        store,
+        "A",
+        images=[{"image_url": "https://example.com/a.jpg"}],
+        custom_fields=[{"name": "fit", "value": "wide"}],
+        bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 5, "type": "percent", "amount": 5}],
+    )
+    full = store.get(P, params={"include": "images,custom_fields,bulk_pricing_rules,primary_image"})
+    item = full.json()["data"][0]
+    assert item["custom_fields"][0]["name"] == "fit"
+    assert item["primary_image"]["url_standard"] == "https://example.com/a.jpg"
+    assert item["bulk_pricing_rules"][0]["type"] == "percent"
+    assert "variants" not in item
+    slim = store.get(P, params={"include_fields": "name,price"}).json()["data"][0]
+    assert set(slim) == {"id", "name", "price"}
+    less = store.get(P, params={"exclude_fields": "description,id"}).json()["data"][0]
+    assert "description" not in less and "id" in less
+    assert "nonsense" not in store.get(P, params={"include": "nonsense"}).json()["data"][0]
+
+
+def test_overlapping_bulk_rules_in_create_are_409(store: StoreClient) -> None:
+    rules = [
+        {"quantity_min": 1, "quantity_max": 5, "type": "price", "amount": 1},
+        {"quantity_min": 5, "quantity_max": 0, "type": "price", "amount": 2},
+    ]
+    assert store.post(P, json=product("A", bulk_pricing_rules=rules)).status_code == 409
+
+
+def test_library_create_matches_the_endpoint(sandbox_db: SandboxDB, store: StoreClient) -> None:
+    teststore = sandbox_db.store("teststore")
+    doc = create_product(teststore, product("Lib", sku="LIB"))
+    sandbox_db.commit()
+    via_api = store.get(f"{P}/{doc['id']}").json()["data"]
+    assert via_api == render_product(doc)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(skus=st.lists(st.text("abAB-1", min_size=1, max_size=3), min_size=1, max_size=6))
+def test_sku_uniqueness_property(store: StoreClient, skus: list[str]) -> None:
+    """Whatever the order, a SKU is accepted once per case-insensitive spelling."""
+    existing = {d["sku"].lower() for d in store.get(P, params={"limit": 250}).json()["data"]}
+    for i, sku in enumerate(skus):
+        name = f"prop-{len(existing)}-{i}-{sku}"
+        status = store.post(P, json=product(name, sku=sku)).status_code
+        assert status == (409 if sku.lower() in existing else 200)
+        existing.add(sku.lower())
