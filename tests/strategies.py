@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from reconciler.kinds.base import ItemModel, Kind
+from reconciler.kinds.registry import kind_named
 
 Raw = dict[str, Any]
 
@@ -391,11 +392,16 @@ _RAW: dict[str, Any] = {
 }
 
 
-def raw_item_strategy(kind: Kind[Any]) -> SearchStrategy[Raw]:
-    """Plain mappings (as in a YAML file) that validate as ``kind``'s model."""
-    return _RAW[kind.name]()  # type: ignore[no-any-return]
+def raw_item_strategy(kind: Kind[Any] | str) -> SearchStrategy[Raw]:
+    """Plain mappings (as in a YAML file) that validate as ``kind``'s model.
+
+    ``kind`` is a kind or its name (``"product"``, ``"price-lists"``).
+    """
+    found = kind_named(kind) if isinstance(kind, str) else kind
+    return _RAW[found.name]()  # type: ignore[no-any-return]
 
 
-def item_strategy(kind: Kind[Any]) -> SearchStrategy[ItemModel]:
+def item_strategy(kind: Kind[Any] | str) -> SearchStrategy[ItemModel]:
     """Validated items of ``kind`` (models, with only the drawn fields set)."""
-    return raw_item_strategy(kind).map(kind.model.model_validate)
+    found = kind_named(kind) if isinstance(kind, str) else kind
+    return raw_item_strategy(found).map(found.model.model_validate)

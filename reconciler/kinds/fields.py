@@ -97,6 +97,18 @@ def _check_https_url(value: str) -> str:
 
 HttpsUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_check_https_url)]
 
+
+def _check_link(value: str) -> str:
+    if not (value.startswith("/") or re.fullmatch(r"https?://[^\s/]+(/\S*)?", value)):
+        raise ValueError("must be a storefront path starting with '/' or an http(s):// URL")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("must not contain whitespace (percent-encode it)")
+    return value
+
+
+Link = Annotated[str, StringConstraints(min_length=1, max_length=2048), AfterValidator(_check_link)]
+"""Where a link page or a redirect points: a storefront path or an http(s) URL."""
+
 ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 
 

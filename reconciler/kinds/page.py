@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
-from reconciler.kinds.fields import ChannelId, LongText, SortOrder, StorePath, Str255
+from reconciler.kinds.fields import ChannelId, Link, LongText, SortOrder, StorePath, Str255
 
 ContactField = Literal["fullname", "companyname", "phone", "orderno", "rma"]
 CONTACT_ONLY = ("email", "contact_fields")
@@ -24,7 +24,7 @@ class Page(ItemModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     type: Literal["page", "raw", "contact_form", "link"]
     body: str | None = None
-    link: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    link: Link | None = None
     parent: StorePath | None = None
     """The url of the parent page."""
     is_visible: bool | None = None

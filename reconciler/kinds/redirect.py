@@ -15,7 +15,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference
 from reconciler.kinds.category import check_category_key
-from reconciler.kinds.fields import Part, StorePath
+from reconciler.kinds.fields import Link, Part, StorePath
 
 DEFAULT_SITE = 1
 TARGET_KINDS = ("product", "category", "brand", "page")
@@ -27,7 +27,7 @@ class RedirectTarget(Part):
 
     type: Literal["product", "category", "brand", "page", "url"]
     key: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    url: Link | None = None
 
     @model_validator(mode="after")
     def _key_or_url(self) -> RedirectTarget:

@@ -67,6 +67,11 @@ def test_pages_of_every_type_validate() -> None:
             "pattern",
         ),
         (page(parent="/about/"), (), "its own parent"),
+        (
+            {"url": "/a/", "name": "A", "type": "link", "link": "blog"},
+            ("link",),
+            "storefront path starting with '/' or an http(s):// URL",
+        ),
         (page(parent_id=3), ("parent_id",), "Extra inputs"),
     ],
 )

@@ -72,10 +72,12 @@ def test_key_includes_the_site_only_when_not_the_default() -> None:
         ),
         ({"from_path": "/o/"}, ("to",), "Field required"),
         (
-            {"from_path": "/o/", "to": {"type": "url", "url": "x" * 2049}},
+            {"from_path": "/o/", "to": {"type": "url", "url": "/" * 2049}},
             ("to", "url"),
             "at most 2048",
         ),
+        ({"from_path": "/o/", "to": {"type": "url", "url": "new-page"}}, ("to", "url"), "'/'"),
+        ({"from_path": "/o/", "to": {"type": "url", "url": "/a b/"}}, ("to", "url"), "whitespace"),
     ],
 )
 def test_rules(data: dict[str, Any], loc: tuple[Any, ...], fragment: str) -> None:

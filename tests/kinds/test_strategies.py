@@ -13,9 +13,12 @@ from reconciler.kinds.registry import KINDS
 from tests.strategies import item_strategy, raw_item_strategy
 
 
-def test_every_kind_has_a_strategy() -> None:
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_strategies_accept_a_kind_or_its_name(data: st.DataObject) -> None:
     for kind in KINDS:
-        assert raw_item_strategy(kind) is not None
+        assert isinstance(data.draw(item_strategy(kind.name)), kind.model)
+        assert isinstance(data.draw(item_strategy(kind.plural.replace("_", "-"))), kind.model)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
