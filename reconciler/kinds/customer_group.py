@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference
 from reconciler.kinds.category import CategoryKey
@@ -77,7 +77,7 @@ class CustomerGroup(ItemModel):
     is_default: bool | None = None
     is_group_for_guests: bool | None = None
     category_access: CategoryAccess | None = None
-    discount_rules: Annotated[list[DiscountRule], Field(max_length=1000)] | None = None
+    discount_rules: list[DiscountRule] | None = None
 
     @field_validator("discount_rules")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference
 from reconciler.kinds.fields import Money, Name255, Part, duplicates
@@ -31,7 +31,7 @@ class PriceList(ItemModel):
 
     name: Name255
     active: bool | None = None
-    records: Annotated[list[PriceRecord], Field(max_length=100_000)] | None = None
+    records: list[PriceRecord] | None = None
 
     @field_validator("records")
     @classmethod

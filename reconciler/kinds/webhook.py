@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, StringConstraints, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind
 from reconciler.kinds.fields import EnvVarName, HttpsUrl, Part
@@ -42,7 +42,7 @@ class Webhook(ItemModel):
     scope: Scope
     destination: Annotated[HttpsUrl, AfterValidator(_port_443)]
     is_active: bool | None = None
-    headers: Annotated[dict[HeaderName, EnvValue], Field(max_length=50)] | None = None
+    headers: dict[HeaderName, EnvValue] | None = None
 
     @field_validator("headers", mode="before")
     @classmethod
