@@ -6,20 +6,34 @@ Request pipeline for ``/stores/{store_hash}/v2|v3/...``:
 2. resolve the store (404 for an unknown store hash, as BigCommerce answers);
 3. authenticate ``X-Auth-Token`` (401 without or unknown, 403 when the token lacks the
    endpoint's scope or is read-only and the method writes);
-4. dispatch to the resource handler; :class:`ApiProblem`/:class:`V2Problem` become
+4. count the request against the store's rate-limit window (429 with ``X-Retry-After``
+   once the quota is used up) and the endpoint's concurrency cap (429 while that many
+   requests to it are in flight); every answer from here on carries the
+   ``X-Rate-Limit-*`` headers (:mod:`~reconciler.sandbox.limits`);
+5. inject the store's faults: latency, then a 5xx, a dropped connection or (after the
+   handler ran) a timeout (:mod:`~reconciler.sandbox.faults`); then scripted failures
+   matching the request answer instead of the handler
+   (:mod:`~reconciler.sandbox.settings`);
+6. dispatch to the resource handler; :class:`ApiProblem`/:class:`V2Problem` become
    BigCommerce's error bodies, anything unexpected a 500 (and the store is reloaded from
    disk so a half-done change never persists);
-5. commit the store's changes in one SQLite transaction;
-6. record the request in the store's request log.
+7. commit the store's changes in one SQLite transaction;
+8. record the request in the store's request log (status 0: no answer was sent).
 
-Routes under ``/_sandbox/`` are the sandbox's own admin API (not BigCommerce's).
+Errors raised by the pipeline itself answer V2's ``[{status, message}]`` on V2 paths and
+V3's ``{status, title, type, errors}`` on V3 paths. Routes under ``/_sandbox/`` are the
+sandbox's own admin API (not BigCommerce's).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -28,8 +42,18 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.api import Endpoint
+from reconciler.sandbox.faults import FAULT_HEADER, IN_PROCESS_HEADER, FaultInjector, Outcome
 from reconciler.sandbox.http import ApiProblem, V2Problem, json_response
+from reconciler.sandbox.limits import Clock, ConcurrencyGate, SystemClock, WindowState
 from reconciler.sandbox.requestlog import RequestLog
+from reconciler.sandbox.settings import (
+    ScriptedFailure,
+    StoreSettings,
+    list_failures,
+    read_settings,
+    settings_version,
+    take_failure,
+)
 from reconciler.sandbox.storage import SandboxDB, Store
 
 log = logging.getLogger(__name__)
@@ -91,14 +115,78 @@ def build_store_router(endpoints: list[Endpoint]) -> Router:
     return Router(routes=routes, default=_not_found)
 
 
-class SandboxApp:
-    """The ASGI application. ``db`` holds every store; see the module docstring."""
+@dataclass
+class StoreRuntime:
+    """What the app keeps in memory per store: rate window, fault generator, in-flight counts.
 
-    def __init__(self, db: SandboxDB, *, admin: ASGIApp | None = None) -> None:
+    Rebuilt from the store's settings whenever their version changes (the in-flight counts
+    carry over, the window only when the rate limit itself is unchanged).
+    """
+
+    version: int
+    settings: StoreSettings
+    window: WindowState
+    faults: FaultInjector
+    gate: ConcurrencyGate
+    has_failures: bool
+
+
+class _Call:
+    """One request to a store as it goes through the pipeline."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        rest: str,
+        store: Store,
+        runtime: StoreRuntime,
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.rest = rest
+        self.store = store
+        self.runtime = runtime
+        self.method: str = scope["method"]
+        self.status = 0
+        """The status answered (0 while none, and for timeouts and drops)."""
+        self.extra_headers: list[tuple[bytes, bytes]] = []
+        """Added to the answer: the rate-limit headers."""
+
+    async def send_recording(self, message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            if self.extra_headers:
+                message = dict(message)
+                message["headers"] = [*message.get("headers", []), *self.extra_headers]
+        await self.send(message)
+
+    async def answer(self, response: Response) -> None:
+        await response(self.scope, self.receive, self.send_recording)
+
+
+async def _discard(message: MutableMapping[str, Any]) -> None:
+    """A ``send`` for an answer that is lost on the way (an injected timeout)."""
+
+
+class SandboxApp:
+    """The ASGI application. ``db`` holds every store; see the module docstring.
+
+    ``clock`` drives rate-limit windows and injected latency (a
+    :class:`~reconciler.sandbox.limits.ManualClock` in tests).
+    """
+
+    def __init__(
+        self, db: SandboxDB, *, admin: ASGIApp | None = None, clock: Clock | None = None
+    ) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()
         self.endpoints = all_endpoints()
         self.router = build_store_router(self.endpoints)
         self._by_route = {(ep.method, ep.path): ep for ep in self.endpoints}
+        self._runtimes: dict[str, StoreRuntime] = {}
         self.request_log = RequestLog()
         if admin is None:
             from reconciler.sandbox.admin import build_admin_app
@@ -122,18 +210,38 @@ class SandboxApp:
             return
         await self._serve_store(scope, receive, send, match["hash"], match["rest"])
 
+    def runtime(self, store: Store) -> StoreRuntime:
+        """The in-memory state of ``store``, rebuilt when its settings changed."""
+        version = settings_version(store)
+        current = self._runtimes.get(store.hash)
+        if current is not None and current.version == version:
+            return current
+        settings = read_settings(store)
+        limit = settings.rate_limit
+        window = (
+            current.window
+            if current is not None and current.settings.rate_limit == limit
+            else WindowState(limit.quota, limit.window_ms)
+        )
+        runtime = StoreRuntime(
+            version=version,
+            settings=settings,
+            window=window,
+            faults=FaultInjector(settings.faults, settings.seed),
+            gate=current.gate if current is not None else ConcurrencyGate(),
+            has_failures=bool(list_failures(store)),
+        )
+        self._runtimes[store.hash] = runtime
+        return runtime
+
+    def forget_runtime(self, store_hash: str) -> None:
+        """Drop the in-memory state of a store (after a reset or delete)."""
+        self._runtimes.pop(store_hash, None)
+
     async def _serve_store(
         self, scope: Scope, receive: Receive, send: Send, store_hash: str, rest: str
     ) -> None:
         self.db.refresh()
-        method: str = scope["method"]
-        status_box: list[int] = [0]
-
-        async def send_recording(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status_box[0] = int(message["status"])
-            await send(message)
-
         if not self.db.has_store(store_hash):
             response = problem_response(
                 rest, 404, "Store not found", {"store_hash": f"no store {store_hash!r}"}
@@ -141,31 +249,128 @@ class SandboxApp:
             await response(scope, receive, send)
             return
         store = self.db.store(store_hash)
-        child: Scope = dict(scope)
-        child["path"] = rest
-        child["root_path"] = scope.get("root_path", "") + f"/stores/{store_hash}"
-        child["sandbox.store"] = store
-        denied = self._authenticate(store, scope, rest)
+        call = _Call(scope, receive, send, rest, store, self.runtime(store))
+        try:
+            await self._pipeline(call)
+        finally:
+            self._log(store_hash, call.method, rest, scope.get("query_string", b""), call.status)
+
+    async def _pipeline(self, call: _Call) -> None:
+        endpoint = self._endpoint_for(call.method, call.rest)
+        denied = self._authenticate(call.store, call.scope, call.rest, endpoint)
+        if denied is not None:
+            await call.answer(denied)
+            return
+        runtime = call.runtime
+        decision = runtime.window.take(self.clock.now())
+        call.extra_headers.extend(
+            (k.lower().encode(), v.encode()) for k, v in decision.headers.items()
+        )
+        if not decision.allowed:
+            await call.answer(problem_response(call.rest, 429, "Too many requests"))
+            return
+        gate_key = f"{endpoint.method} {endpoint.path}" if endpoint is not None else ""
+        if endpoint is not None and not runtime.gate.enter(gate_key, endpoint.concurrency):
+            cap = f"at most {endpoint.concurrency} concurrent requests to this endpoint"
+            await call.answer(
+                problem_response(
+                    call.rest,
+                    429,
+                    "Too many requests",
+                    {"concurrency": cap},
+                    headers={"X-Retry-After": "1"},
+                )
+            )
+            return
+        try:
+            await self._serve_with_faults(call)
+        finally:
+            if endpoint is not None:
+                runtime.gate.leave(gate_key)
+
+    async def _serve_with_faults(self, call: _Call) -> None:
+        faults = call.runtime.settings.faults
+        fault = call.runtime.faults.draw() if call.runtime.faults.active else None
+        if fault is not None:
+            if fault.delay_s > 0:
+                await self.clock.sleep(fault.delay_s)
+            if fault.outcome is Outcome.DROP:
+                await self._no_answer(call, Outcome.DROP, 0)
+                return
+            if fault.outcome is Outcome.ERROR:
+                await call.answer(problem_response(call.rest, faults.error_status))
+                return
+        if call.runtime.has_failures:
+            raw, call.receive = await _buffered(call.receive)
+            failure = take_failure(self.db, call.store, call.method, call.rest, _json_or_none(raw))
+            if failure is not None:
+                await call.answer(self._scripted(failure, call.rest))
+                return
+        child: Scope = dict(call.scope)
+        child["path"] = call.rest
+        child["root_path"] = call.scope.get("root_path", "") + f"/stores/{call.store.hash}"
+        child["sandbox.store"] = call.store
         # The API account behind the token: scripts and webhooks are only visible to the
         # account that created them, as on BigCommerce.
-        child["sandbox.client_id"] = self._client_id(store, scope)
-        try:
-            if denied is not None:
-                await denied(child, receive, send_recording)
-            else:
-                await self.router(child, receive, send_recording)
-        except Exception:
-            log.exception("sandbox handler failed for %s %s", method, rest)
-            self.db.reload()
-            if status_box[0] == 0:
-                response = problem_response(rest, 500)
-                await response(child, receive, send_recording)
-        else:
-            if method not in READ_METHODS:
-                self.db.commit()
-        self._log(store_hash, method, rest, scope.get("query_string", b""), status_box[0])
+        child["sandbox.client_id"] = self._client_id(call.store, call.scope)
+        if fault is not None and fault.outcome is Outcome.TIMEOUT:
+            # The store does the work; the answer is lost on the way back.
+            lost = _Call(child, call.receive, _discard, call.rest, call.store, call.runtime)
+            await self._dispatch(child, lost)
+            await self._no_answer(call, Outcome.TIMEOUT, faults.stall_ms / 1000)
+            return
+        await self._dispatch(child, call)
 
-    def _authenticate(self, store: Store, scope: Scope, rest: str) -> Response | None:
+    async def _dispatch(self, child: Scope, call: _Call) -> None:
+        try:
+            await self.router(child, call.receive, call.send_recording)
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", call.method, call.rest)
+            self.db.reload()
+            if call.status == 0:
+                await call.answer(problem_response(call.rest, 500))
+        else:
+            if call.method not in READ_METHODS:
+                self.db.commit()
+
+    async def _no_answer(self, call: _Call, outcome: Outcome, stall_s: float) -> None:
+        """A timeout or a dropped connection, as the client will see it.
+
+        In process: a response marked with the fault header, which the in-process
+        transport turns into the httpx exception. Over a socket: for a timeout, wait (up
+        to ``stall_s``) for the client to give up; then start a response that never
+        completes, so the server closes the connection mid-answer.
+        """
+        if _has_header(call.scope, IN_PROCESS_HEADER.encode()):
+            await call.send(
+                {
+                    "type": "http.response.start",
+                    "status": 504 if outcome is Outcome.TIMEOUT else 502,
+                    "headers": [(FAULT_HEADER.encode(), outcome.value.encode())],
+                }
+            )
+            await call.send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        if outcome is Outcome.TIMEOUT:
+            await _wait_for_disconnect(call.receive, stall_s)
+        await call.send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")],
+            }
+        )
+        # Returning now leaves the response incomplete: the server closes the connection.
+
+    @staticmethod
+    def _scripted(failure: ScriptedFailure, rest: str) -> Response:
+        if failure.body is None:
+            return problem_response(rest, failure.status)
+        return json_response(failure.body, failure.status)
+
+    def _authenticate(
+        self, store: Store, scope: Scope, rest: str, endpoint: Endpoint | None
+    ) -> Response | None:
         """A 401/403 response when the token may not call this endpoint, else ``None``."""
         token = self._token(scope)
         tokens: dict[str, Any] = store.meta.get("tokens", {})
@@ -174,7 +379,6 @@ class SandboxApp:
             return problem_response(
                 rest, 401, "Unauthorized", {"X-Auth-Token": "missing or unknown access token"}
             )
-        endpoint = self._endpoint_for(scope["method"], rest)
         if endpoint is None:
             return None  # the router answers 404/405
         scopes: dict[str, str] | str = grant.get("scopes", {})
@@ -226,3 +430,46 @@ class SandboxApp:
                 self.db.commit()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _has_header(scope: Scope, name: bytes) -> bool:
+    return any(key == name for key, _ in scope.get("headers", []))
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body; a ``receive`` that replays it to the handler."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> MutableMapping[str, Any]:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _json_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+async def _wait_for_disconnect(receive: Receive, limit_s: float) -> None:
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(disconnected(), timeout=limit_s)

@@ -285,6 +285,26 @@ class SandboxDB:
             self._conn.execute("COMMIT")
             self._data_version = self._current_data_version()
 
+    def clear_store(self, store_hash: str) -> Store:
+        """Delete every document of a store and restart its ids; keep its meta (store
+        information, tokens, sandbox settings). Returns the emptied store."""
+        with self._lock:
+            old = self.store(store_hash)
+            meta = {k: v for k, v in old.meta.items() if k != "counters"}
+            store = Store(self, store_hash, meta)
+            store._meta_dirty = True
+            self._stores[store_hash] = store
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.execute("DELETE FROM documents WHERE store=?", (store_hash,))
+                store._flush(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            self._data_version = self._current_data_version()
+            return store
+
     # -- persistence ------------------------------------------------------------------------
     def commit(self) -> None:
         """Write every dirty document of every store in one transaction."""

@@ -18,6 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.faults import IN_PROCESS_HEADER, raise_for_fault
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
 from tests.sandbox.conformance import ConformanceChecker, Exchange, session_checker
@@ -56,7 +57,13 @@ class StoreClient:
         return StoreClient(self.http, self.store_hash, token)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        """Injected timeouts and drops raise ``httpx.ReadTimeout``/``RemoteProtocolError``,
+        as the in-process transport does."""
+        headers = {
+            "Accept": "application/json",
+            IN_PROCESS_HEADER: "1",
+            **kwargs.pop("headers", {}),
+        }
         if self.token:
             headers["X-Auth-Token"] = self.token
         if "json" in kwargs:
@@ -64,6 +71,7 @@ class StoreClient:
         response = self.http.request(
             method, f"/stores/{self.store_hash}{path}", headers=headers, **kwargs
         )
+        raise_for_fault(response, response.request)
         checker = conformance_checker()
         if checker is not None:
             checker.check(
