@@ -12,7 +12,7 @@ of any of its fields on demand (:meth:`DeclaredItem.locate`).
 """
 
 from reconciler.state.items import DeclaredItem, DeclaredState, Source
-from reconciler.state.load import load_state, validate_state
+from reconciler.state.load import load_file, load_state, validate_state
 from reconciler.state.positions import Place
 from reconciler.state.report import ValidationReport
 
@@ -22,6 +22,7 @@ __all__ = [
     "Place",
     "Source",
     "ValidationReport",
+    "load_file",
     "load_state",
     "validate_state",
 ]

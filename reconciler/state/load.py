@@ -3,7 +3,8 @@
 * :func:`load_state` — one environment's :class:`DeclaredState`, or :class:`StateError`
   carrying every problem found;
 * :func:`validate_state` — a :class:`ValidationReport` for several environments at once
-  (what ``stagingpro validate`` prints).
+  (what ``stagingpro validate`` prints);
+* :func:`load_file` — the validated items of one kind file (no cross-item checks).
 
 Steps: classify files (:mod:`.documents`), parse them (:mod:`.reading`), validate each
 item with its kind's model (messages from :mod:`.messages`), validate ``stagingpro.yaml``
@@ -66,6 +67,22 @@ def validate_state(root: Path, environments: Sequence[str] | None = None) -> Val
     )
 
 
+def load_file(root: Path, path: str) -> list[DeclaredItem]:
+    """The items of one kind file (``path`` relative to ``root``), each validated by its
+    kind's model but without the cross-item checks (references, duplicates), which need
+    the whole state. Raises :class:`StateError` with every problem of the file.
+    """
+    loader = _Loader(root)
+    kind = documents.kind_of(path, loader.kinds)
+    if not isinstance(kind, Kind):
+        raise StateError([Problem(path, 1, 1, "not a kind file")])
+    data = reading.read_all(root, [path], workers=1)[0]
+    items = loader._items(documents.KindFile(path, kind), data)
+    if loader.problems:
+        raise StateError(loader.problems)
+    return items
+
+
 @dataclass
 class _Environment:
     """What one environment adds: its own items and its overlay."""
@@ -103,14 +120,12 @@ class _Loader:
         started = time.perf_counter()
         layout = documents.classify(self.root, self.kinds)
         self.problems.extend(layout.problems)
-        config_path = layout.config or documents.CONFIG_FILE
-        paths = [config_path] if layout.config else []
-        paths += [kind_file.path for kind_file in layout.kind_files]
-        paths += [overlay.path for overlay in layout.overlays]
+        # stagingpro.yaml and the overlays first: they say which environments (and so
+        # which environment files) to load.
+        head = [layout.config] if layout.config else []
+        head += [overlay.path for overlay in layout.overlays]
+        parsed = dict(zip(head, reading.read_all(self.root, head, workers=1), strict=True))
         started = self._time("discover", started)
-
-        parsed = dict(zip(paths, reading.read_all(self.root, paths), strict=True))
-        started = self._time("parse", started)
 
         config = self._config(layout.config, parsed)
         declared = list(config.environments) if config is not None else []
@@ -126,13 +141,25 @@ class _Loader:
         with reading.paused_gc():
             base: list[DeclaredItem] = []
             extra = {name: _Environment(name) for name in names}
-            for kind_file in layout.kind_files:
-                if kind_file.environment and kind_file.environment not in extra:
-                    continue
-                loaded = self._items(kind_file, parsed[kind_file.path])
+            kind_files = [
+                kind_file
+                for kind_file in layout.kind_files
+                if not kind_file.environment or kind_file.environment in extra
+            ]
+            # Items are validated as parsed chunks arrive, while the workers go on
+            # parsing; "parse" is the time spent waiting for them.
+            validating = 0.0
+            results = reading.iter_read(self.root, [kind_file.path for kind_file in kind_files])
+            for kind_file, data in zip(kind_files, results, strict=True):
+                began = time.perf_counter()
+                loaded = self._items(kind_file, data)
                 target = extra[kind_file.environment].items if kind_file.environment else base
                 target.extend(loaded)
-            started = self._time("validate", started)
+                validating += time.perf_counter() - began
+            now = time.perf_counter()
+            self.timings["parse"] = now - started - validating
+            self.timings["validate"] = validating
+            started = now
 
             for overlay_file in layout.overlays:
                 if overlay_file.environment in extra:

@@ -253,8 +253,11 @@ def _merge_list(
             origins[(*path, len(result))] = (file, there)
             result.append(dict(entry))
         else:
+            # The key only names the entry (matched ignoring case): the base keeps its
+            # spelling, so a patch never renames what it merely changes.
+            changes = {name: value for name, value in entry.items() if name != by}
             result[target] = _merge_mapping(
-                result[target], entry, (*path, target), there, file, {}, origins, problems
+                result[target], changes, (*path, target), there, file, {}, origins, problems
             )
     return result
 

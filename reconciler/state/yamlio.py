@@ -37,8 +37,23 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     """A mapping declares the same key twice (raised while constructing, caught here)."""
 
 
+_RESOLVED: dict[str, str] = {}
+"""Tag of each plain scalar seen so far: state files repeat the same keys and values
+(``sku``, ``name``, ``true``) thousands of times, and resolving means trying regexes."""
+
+
 class StrictLoader(_BaseLoader):
     """``CSafeLoader`` whose mappings reject duplicate keys (reported at the second key)."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) < 200_000:
+                    _RESOLVED[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return,no-untyped-call]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
@@ -98,6 +113,109 @@ StrictLoader.add_constructor(
 )
 
 
+class _Unusual(Exception):
+    """The document needs PyYAML's full constructor."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Builder:
+    """Node tree → plain data, for the tags of the YAML 1.2 core schema.
+
+    Same results as :class:`StrictLoader`'s constructor, about three times faster: it
+    recurses directly instead of going through PyYAML's generator-based two-step
+    construction (which exists for recursive structures that state files never use).
+    """
+
+    def __init__(self) -> None:
+        self._active: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self._active:
+            raise _Unusual  # a recursive alias
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+                return self._mapping(node)
+            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+                return [self.build(child) for child in node.value]
+        finally:
+            self._active.discard(id(node))
+        raise _Unusual
+
+    @staticmethod
+    def _scalar(node: yaml.ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag in (_STR, _TIMESTAMP):
+            return value
+        if tag == _INT:
+            return _construct_int(None, node)  # type: ignore[arg-type]
+        if tag == _FLOAT:
+            lowered = value.lower()
+            if lowered.endswith((".inf", ".nan")):
+                sign = -1.0 if lowered.startswith("-") else 1.0
+                return sign * float("inf") if lowered.endswith("inf") else float("nan")
+            return float(value)
+        if tag == _BOOL:
+            return value.lower() == "true"
+        if tag == _NULL:
+            return None
+        raise _Unusual
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        merged: list[yaml.MappingNode] = []
+        first_at: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(_merge_sources(value_node))
+                continue
+            key = self.build(key_node)
+            try:
+                first = first_at.get(key)
+            except TypeError:
+                raise _Unusual from None  # unhashable key: PyYAML reports it
+            if first is not None:
+                raise DuplicateKeyError(
+                    problem=(
+                        f"duplicate key {key!r} (first at line {first.start_mark.line + 1});"
+                        " a mapping may declare each key once"
+                    ),
+                    problem_mark=key_node.start_mark,
+                )
+            first_at[key] = key_node
+            result[key] = self.build(value_node)
+        if merged:
+            # "<<" keys fill in what the mapping does not say; earlier sources win.
+            base: dict[Any, Any] = {}
+            for source in reversed(merged):
+                base.update(self._mapping(source))
+            base.update(result)
+            return base
+        return result
+
+
+def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
+    if isinstance(node, yaml.MappingNode):
+        return [node]
+    if isinstance(node, yaml.SequenceNode) and all(
+        isinstance(child, yaml.MappingNode) for child in node.value
+    ):
+        return list(node.value)
+    raise _Unusual  # PyYAML reports the bad merge
+
+
 def decode(raw: bytes) -> str | YamlFailure:
     """Decode a file's bytes as UTF-8 (a BOM is allowed), or say where it is not UTF-8."""
     try:
@@ -118,7 +236,17 @@ def parse(text: str) -> Any | YamlFailure:
     try:
         loader = StrictLoader(text)
         try:
-            return loader.get_single_data()
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            try:
+                return _Builder().build(node)
+            except _Unusual:
+                # Tags or structures the fast builder leaves to PyYAML (sets, ordered
+                # maps, binary, custom tags, recursive aliases): compose again, slowly.
+                loader.dispose()
+                loader = StrictLoader(text)
+                return loader.get_single_data()
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
