@@ -1,0 +1,134 @@
+"""The target contract: how one kind is read from and written to a BigCommerce store.
+
+An :class:`Adapter` is the API mapping of one kind (:mod:`reconciler.kinds`): it reads
+the live items of its kind with as few requests as the API allows and writes changes in
+the largest batches each endpoint takes. Everything else — what to change, in which
+order, safety, results, history — is the planner's and the applier's business. Like
+octoDNS providers, the contract is small: :meth:`Adapter.read` and :meth:`Adapter.write`.
+
+Values crossing this boundary are *model-shaped*: dicts with the field names of the kind's
+pydantic model and references by natural key (``brand: "Summit"``, ``categories:
+["Footwear/Trail"]``, ``variants: [{sku, option_values: {Size: "9"}, ...}]``), never IDs.
+Adapters translate IDs to keys when reading and keys to IDs when writing through
+:class:`IdMaps`, which is filled as kinds are read in dependency order and updated as
+items are created during an apply.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from reconciler.errors import ApiDetail
+from reconciler.kinds.base import Kind
+
+if TYPE_CHECKING:
+    from reconciler.config import EffectiveEnvironment
+    from reconciler.live.client import LiveClient
+    from reconciler.plan.model import Change
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """One item as the store has it.
+
+    * ``key``: its natural key as the store spells it (``match_key`` via the kind);
+    * ``data``: model-shaped values of every field the kind's model knows and the store
+      returned (server-owned fields dropped), references as natural keys;
+    * ``ids``: the store's ids of the item and its sub-resources, in a shape the adapter
+      defines and reads back on write (``{"id": 12, "variants": {"trail-01-9": 77}}``);
+    * ``owned``: whether it carries StagingPro's ownership marker (prune mode ``owned``).
+    """
+
+    key: str
+    data: Mapping[str, Any]
+    ids: Mapping[str, Any] = field(default_factory=dict)
+    owned: bool = False
+
+
+class IdMaps:
+    """Natural key ↔ store id, per kind, for one store.
+
+    Keys are stored in the kind's match form (``Kind.match_key``), so lookups are
+    case-insensitive exactly where the kind is.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[str, Any]] = {}
+        self._keys: dict[str, dict[Any, str]] = {}
+
+    def remember(self, kind: Kind[Any], key: str, store_id: Any) -> None:
+        match = kind.match_key(key)
+        self._ids.setdefault(kind.name, {})[match] = store_id
+        self._keys.setdefault(kind.name, {})[store_id] = key
+
+    def forget(self, kind: Kind[Any], key: str) -> None:
+        store_id = self._ids.get(kind.name, {}).pop(kind.match_key(key), None)
+        if store_id is not None:
+            self._keys.get(kind.name, {}).pop(store_id, None)
+
+    def id_of(self, kind: Kind[Any], key: str) -> Any | None:
+        """The store id of ``kind`` item ``key``, or ``None`` when the store has none."""
+        return self._ids.get(kind.name, {}).get(kind.match_key(key))
+
+    def key_of(self, kind: Kind[Any], store_id: Any) -> str | None:
+        """The natural key of the ``kind`` item with ``store_id``, or ``None``."""
+        return self._keys.get(kind.name, {}).get(store_id)
+
+
+@dataclass
+class LiveContext:
+    """What an adapter works with: the client, the id maps and the environment's settings.
+
+    ``declared_keys`` tells :meth:`Adapter.read` which items the declared state has, for
+    adapters that read some details only for declared items (e.g. product options, which
+    the API returns at most 10 products per page).
+    """
+
+    client: LiveClient
+    ids: IdMaps
+    environment: EffectiveEnvironment
+    declared_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+Outcome = Literal["applied", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one change: applied, failed (with BigCommerce's answer), or skipped
+    (because something it depends on failed). ``ids`` are the store ids after the write."""
+
+    kind: str
+    key: str
+    action: str
+    outcome: Outcome
+    message: str = ""
+    detail: ApiDetail | None = None
+    ids: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Adapter(ABC):
+    """The API mapping of one kind. Subclasses set :attr:`kind` and implement both methods."""
+
+    kind: ClassVar[Kind[Any]]
+
+    @abstractmethod
+    async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
+        """Every live item of this kind, by ``kind.match_key(key)``; remembers ids in
+        ``ctx.ids``. Items the store has but StagingPro cannot key (e.g. a product without
+        a SKU) are left out."""
+
+    @abstractmethod
+    async def write(self, ctx: LiveContext, changes: Sequence[Change]) -> list[ItemResult]:
+        """Apply ``changes`` (all of this kind, one action, dependencies already applied) in
+        the largest batches the API takes; one :class:`ItemResult` per change, in order.
+
+        A failing item never stops the others: a batch answered 422 is split to find the
+        bad item. Ids of created items are remembered in ``ctx.ids`` so later kinds can
+        refer to them. Must be idempotent: re-running after a crash converges without
+        duplicates (creates look items up by natural key first when a previous answer was
+        lost).
+        """
