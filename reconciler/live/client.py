@@ -264,8 +264,9 @@ class LiveClient:
             return 0.0, None
         if status == 429:
             self.stats.throttled += 1
-            asked = RateLimitHeaders.parse(response.headers).throttle_wait()
-            if asked is not None:
+            limits = RateLimitHeaders.parse(response.headers)
+            asked = limits.throttle_wait()
+            if asked is not None and limits.quota_exhausted:
                 self.limiter.throttle(asked)
             return (asked or 0.0) + backoff, _Retryable()
         if status >= 500:

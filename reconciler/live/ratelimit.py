@@ -86,8 +86,20 @@ class RateLimitHeaders:
         """All four quota headers are present, so pacing can use them."""
         return None not in (self.quota, self.left, self.window, self.reset)
 
+    @property
+    def quota_exhausted(self) -> bool:
+        """A 429 came from the window's quota (not from a per-endpoint concurrency cap)."""
+        return self.left is None or self.left == 0
+
     def throttle_wait(self) -> float | None:
-        """How long a 429 asks us to wait: the longer of reset and retry-after."""
+        """How long a 429 asks us to wait: the longer of reset and retry-after.
+
+        When quota is left, the 429 came from a per-endpoint concurrency cap
+        (customers PUT: 3, tree GET: 1, ...): waiting for the window's reset would be
+        pointless, so only ``X-Retry-After`` counts.
+        """
+        if not self.quota_exhausted:
+            return self.retry_after
         waits = [w for w in (self.reset, self.retry_after) if w is not None]
         return max(waits) if waits else None
 

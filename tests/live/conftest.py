@@ -19,6 +19,7 @@ from reconciler.config import SandboxBackend
 from reconciler.live import ClientOptions, LiveClient, connect
 from reconciler.live.stats import ProgressCallback
 from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, open_sandbox, sandbox_transport
 
 
@@ -28,27 +29,35 @@ def anyio_backend() -> str:
 
 
 class VirtualClock:
-    """A clock whose ``sleep`` returns at once and moves time forward (tests never wait)."""
+    """A clock whose ``sleep`` returns at once and moves time forward (tests never wait).
+
+    It serves both sides: the client (``monotonic``) and the sandbox's rate-limit windows
+    and injected latency (``now``), so quotas can be tested without waiting for them.
+    """
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.time = 1000.0
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
-        return self.now
+        return self.time
+
+    def now(self) -> float:
+        return self.time
 
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self.sleeps.append(seconds)
-            self.now += seconds
+            self.time += seconds
         await asyncio.sleep(0)
 
 
 class Sandbox:
     """One sandbox app and helpers around its admin API."""
 
-    def __init__(self, app: SandboxApp) -> None:
+    def __init__(self, app: SandboxApp, clock: VirtualClock | None = None) -> None:
         self.app = app
+        self.clock = clock
         self.transport = sandbox_transport(app)
 
     def client(
@@ -66,7 +75,7 @@ class Sandbox:
             SandboxBackend(sandbox=store_hash, token_env=token_env),
             options=options or ClientOptions(seed=7),
             transport=self.transport,
-            clock=clock,
+            clock=clock or self.clock,
             progress=progress,
         )
 
@@ -84,10 +93,38 @@ class Sandbox:
     async def clear_requests(self, store_hash: str = "teststore") -> None:
         (await self.admin("DELETE", f"/stores/{store_hash}/requests")).raise_for_status()
 
+    async def statuses(self, store_hash: str = "teststore") -> list[int]:
+        return [entry["status"] for entry in await self.requests(store_hash)]
+
+    async def create_store(self, store_hash: str = "teststore") -> None:
+        (await self.admin("POST", "/stores", json={"store_hash": store_hash})).raise_for_status()
+
+    async def configure(self, settings: dict[str, Any], store_hash: str = "teststore") -> None:
+        """Merge ``settings`` (rate_limit, faults, seed) into the store's sandbox settings."""
+        await self.create_store(store_hash)
+        response = await self.admin("PUT", f"/stores/{store_hash}/settings", json=settings)
+        response.raise_for_status()
+
+    async def script_failure(self, spec: dict[str, Any], store_hash: str = "teststore") -> None:
+        """Answer matching requests with a status (see the admin API's ``failures``)."""
+        await self.create_store(store_hash)
+        response = await self.admin("POST", f"/stores/{store_hash}/failures", json=spec)
+        response.raise_for_status()
+
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    app = open_sandbox(tmp_path / "sandbox.db")
+    """A sandbox on virtual time, shared with its clients: waits cost nothing."""
+    clock = VirtualClock()
+    app = SandboxApp(SandboxDB(tmp_path / "sandbox.db"), clock=clock)
+    yield Sandbox(app, clock)
+    app.db.close()
+
+
+@pytest.fixture
+def real_time_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox on the real clock, for the few tests that must see real concurrency."""
+    app = open_sandbox(tmp_path / "sandbox-rt.db")
     yield Sandbox(app)
     app.db.close()
 

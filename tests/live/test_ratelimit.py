@@ -58,14 +58,14 @@ async def _run(quota: int, window: float, count: int, latency: float, aligned: b
     clock = VirtualClock()
     limiter = RateLimiter(clock)
     server = FixedWindowQuota(quota, window, aligned=aligned)
-    started = clock.now
+    started = clock.time
     for _ in range(count):
         ticket = await limiter.acquire()
-        clock.now += latency / 2
-        headers = server.hit(clock.now)
-        clock.now += latency / 2
+        clock.time += latency / 2
+        headers = server.hit(clock.time)
+        clock.time += latency / 2
         limiter.release(ticket, headers)
-    return server, clock.now - started
+    return server, clock.time - started
 
 
 @settings(max_examples=60, deadline=None)
@@ -99,7 +99,9 @@ def test_headers_are_parsed_and_junk_is_ignored() -> None:
     )
     assert (limits.quota, limits.left, limits.window, limits.reset) == (150, 149, 30.0, 29.5)
     assert limits.complete and limits.retry_after is None
-    assert limits.throttle_wait() == 29.5
+    assert RateLimitHeaders.parse(
+        {"x-rate-limit-requests-left": "0", "x-rate-limit-time-reset-ms": "29500"}
+    ).throttle_wait() == 29.5
     assert RateLimitHeaders.parse({"x-rate-limit-requests-left": "-3"}).left is None
 
 
@@ -114,7 +116,7 @@ async def test_only_one_request_in_flight_until_the_quota_is_known() -> None:
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert not second.done()
-    limiter.release(first, FixedWindowQuota(10, 1.0, aligned=True).hit(clock.now))
+    limiter.release(first, FixedWindowQuota(10, 1.0, aligned=True).hit(clock.time))
     await asyncio.wait_for(second, 1)
     third = await limiter.acquire()  # now known: no probe wait
     assert third.seq == 3
@@ -135,8 +137,26 @@ async def test_a_429_holds_every_request_until_the_reset() -> None:
     clock = VirtualClock()
     limiter = RateLimiter(clock)
     ticket = await limiter.acquire()
-    limiter.release(ticket, FixedWindowQuota(150, 30.0, aligned=True).hit(clock.now))
+    limiter.release(ticket, FixedWindowQuota(150, 30.0, aligned=True).hit(clock.time))
     limiter.throttle(12.5)
-    start = clock.now
+    start = clock.time
     await limiter.acquire()
-    assert clock.now - start >= 12.5
+    assert clock.time - start >= 12.5
+
+
+def test_a_concurrency_cap_429_waits_only_the_retry_after() -> None:
+    capped = RateLimitHeaders.parse(
+        {
+            "X-Rate-Limit-Requests-Quota": "150",
+            "X-Rate-Limit-Requests-Left": "97",
+            "X-Rate-Limit-Time-Window-Ms": "30000",
+            "X-Rate-Limit-Time-Reset-Ms": "21000",
+            "X-Retry-After": "1",
+        }
+    )
+    assert not capped.quota_exhausted and capped.throttle_wait() == 1.0
+    spent = RateLimitHeaders.parse(
+        {"X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Reset-Ms": "21000",
+         "X-Retry-After": "22"}
+    )
+    assert spent.quota_exhausted and spent.throttle_wait() == 22.0
