@@ -13,8 +13,8 @@ import pytest
 
 from reconciler.errors import ApiError, RateLimitError, TransportError, WriteOutcomeUnknownError
 from reconciler.live import ClientOptions, RequestEvent, RetryPolicy
-from reconciler.sandbox.transport import SANDBOX_BASE_URL
 from reconciler.sandbox.stores import DEFAULT_TOKEN
+from reconciler.sandbox.transport import SANDBOX_BASE_URL
 from tests.live.conftest import Sandbox
 
 pytestmark = pytest.mark.anyio
