@@ -152,8 +152,10 @@ def main() -> int:
             print(f"run {run + 1}: validate exited {result.returncode}")
             return 1
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"stagingpro validate: median {statistics.median(times):.2f} s over {args.runs} runs"
-          f" ({', '.join(f'{t:.2f}' for t in times)}); peak RSS {peak_kb / 1024:.0f} MB")
+    print(
+        f"stagingpro validate: median {statistics.median(times):.2f} s over {args.runs} runs"
+        f" ({', '.join(f'{t:.2f}' for t in times)}); peak RSS {peak_kb / 1024:.0f} MB"
+    )
     print(f"summary: {result.stdout.strip().splitlines()}")
 
     began = time.perf_counter()

@@ -84,7 +84,9 @@ def raw_key(kind: Kind[Any], data: Any) -> str:
     if not isinstance(data, Mapping):
         return ""
     parts = [data.get(field) for field in kind.key_fields]
-    return " ".join(str(part) for part in parts if part is not None and part != "")
+    return " ".join(
+        str(part) for part in parts if isinstance(part, str | int | float) and part != ""
+    )
 
 
 def yaml_files(root: Path) -> list[str]:

@@ -492,4 +492,3 @@ def _merge_environments(per_environment: Mapping[str, set[Problem]]) -> list[Pro
             )
         )
     return out
-

@@ -47,9 +47,7 @@ def explain(error: ValidationError, data: Any, model: type[BaseModel]) -> list[F
     explained = [_explain_one(detail, data, root) for detail in error.errors(include_url=False)]
     # "unknown field 'pirce' — did you mean 'price'?" already says what to do about the
     # missing 'price'; a second message for it would only add noise.
-    suggested = {
-        (*e.path[:-1], e.suggestion) for e in explained if e.suggestion is not None
-    }
+    suggested = {(*e.path[:-1], e.suggestion) for e in explained if e.suggestion is not None}
     return [e for e in explained if not (e.missing and e.path in suggested)]
 
 
@@ -75,12 +73,15 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
         return FieldError(path, f"missing required field '{missing}'{what}", missing=True)
     prefix = f"{name}: " if name else ""
     if kind in {"value_error", "assertion_error"}:
-        message = str(detail["msg"]).removeprefix("Value error, ").removeprefix(
-            "Assertion failed, "
+        message = (
+            str(detail["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         )
         return FieldError(path, prefix + message)
     if not expected or (kind in {"model_type", "dict_type"} and not path):
         expected = _from_pydantic(detail)
+    if kind == "string_pattern_mismatch":
+        pattern = (detail.get("ctx") or {}).get("pattern", "")
+        expected = f"text matching the pattern {pattern}"
     got = shown(detail["input"])
     if kind in {"string_too_long", "string_too_short"} and isinstance(detail["input"], str):
         got += f" ({len(detail['input'])} characters)"
@@ -93,8 +94,10 @@ def unknown_field_message(field: str, known: Sequence[str]) -> str:
     if close:
         return f"unknown field '{field}' — did you mean '{close[0]}'?"
     listed = ", ".join(known)
-    return f"unknown field '{field}'; expected one of: {listed}" if known else (
-        f"unknown field '{field}'"
+    return (
+        f"unknown field '{field}'; expected one of: {listed}"
+        if known
+        else (f"unknown field '{field}'")
     )
 
 
@@ -244,8 +247,6 @@ def _describe_one(schema: JsonSchema, root: JsonSchema) -> str:
         text = "text"
         if limits:
             text += " of " + " and ".join(limits) + " characters"
-        if "pattern" in schema:
-            text += f" matching {schema['pattern']}"
         return text
     if kind == "boolean":
         return "true or false"

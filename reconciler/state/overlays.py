@@ -210,8 +210,11 @@ def _merge_mapping(
             result[name] = _merge_mapping(
                 current, value, here, there, file, merge_keys, origins, problems
             )
-        elif not path and name in merge_keys and isinstance(value, list) and isinstance(
-            current, list
+        elif (
+            not path
+            and name in merge_keys
+            and isinstance(value, list)
+            and isinstance(current, list)
         ):
             result[name] = _merge_list(
                 current, value, merge_keys[name], here, there, file, origins, problems

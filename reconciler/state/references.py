@@ -28,9 +28,11 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     """`` — did you mean 'x'?`` for the closest candidate, or an empty string."""
     pool = list(candidates)
     close = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
-    if not close:
+    if not close:  # same word in another case, or an abbreviation ("prod")
         folded = value.casefold()
-        close = [c for c in pool if c.casefold() == folded][:1]
+        close = [c for c in pool if c.casefold() == folded][:1] or [
+            c for c in pool if folded and c.casefold().startswith(folded)
+        ][:1]
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
@@ -166,4 +168,3 @@ class CrossChecker:
             cached = (path.exists(), path.is_dir())
             self._exists[target] = cached
         return cached
-

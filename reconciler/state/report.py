@@ -48,7 +48,7 @@ class ValidationReport:
         lines: list[str] = []
         for name, counts in self.environments.items():
             parts = [
-                f"{count} {kind if count == 1 else plurals.get(kind, kind)}"
+                f"{count} {kind if count == 1 else plurals.get(kind, kind)}".replace("_", " ")
                 for kind, count in counts.items()
             ]
             lines.append(f"{name}: {', '.join(parts) if parts else 'no items'}")

@@ -71,9 +71,11 @@ def _numeric_strings(node: Any) -> Any:
             )
             if numeric:
                 for branch in branches:
-                    if isinstance(branch, dict) and branch.get("type") == "string" and len(
-                        branch
-                    ) == 1:
+                    if (
+                        isinstance(branch, dict)
+                        and branch.get("type") == "string"
+                        and len(branch) == 1
+                    ):
                         branch["pattern"] = NUMERIC_TEXT
         for value in node.values():
             _numeric_strings(value)
