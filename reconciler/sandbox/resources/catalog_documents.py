@@ -395,10 +395,10 @@ def refresh_variants(product: Document) -> None:
     """Recompute the derived prices of ``product`` and its variants after a change."""
     product["calculated_price"] = calculated_price(product)
     for variant in product["variants"]:
-        price = variant["price"] if variant["price"] is not None else product["price"]
-        sale = variant["sale_price"] if variant["sale_price"] is not None else product["sale_price"]
+        price = variant.get("price", product["price"])
+        sale = variant.get("sale_price", product["sale_price"])
         variant["calculated_price"] = float(sale if sale else price)
-        weight = variant["weight"] if variant["weight"] is not None else product["weight"]
+        weight = variant.get("weight", product["weight"])
         variant["calculated_weight"] = float(weight)
 
 
@@ -415,18 +415,7 @@ def new_variant(store: Store, product_id: int, sku: str, fields: dict[str, Any])
         "id": store.next_counter("catalog_variants"),
         "product_id": product_id,
         "sku": sku,
-        "sku_id": None,
-        "cost_price": None,
-        "price": None,
-        "sale_price": None,
-        "retail_price": None,
-        "map_price": None,
-        "weight": None,
-        "width": None,
-        "height": None,
-        "depth": None,
         "is_free_shipping": False,
-        "fixed_cost_shipping_price": None,
         "purchasing_disabled": False,
         "purchasing_disabled_message": "",
         "image_url": "",
@@ -440,8 +429,19 @@ def new_variant(store: Store, product_id: int, sku: str, fields: dict[str, Any])
         "calculated_price": 0.0,
         "calculated_weight": 0.0,
     }
-    variant.update(fields)
+    set_variant_fields(variant, fields)
     return variant
+
+
+def set_variant_fields(variant: Document, fields: dict[str, Any]) -> None:
+    """Update ``variant``; a null price, weight or dimension means "inherit the product's"
+    and is stored (and answered) as an absent field: BigCommerce sends ``null``, but the
+    spec's list schemas type these fields as non-nullable numbers."""
+    for name, value in fields.items():
+        if value is None:
+            variant.pop(name, None)
+        else:
+            variant[name] = value
 
 
 def new_base_variant(store: Store, product: Document) -> Document:
@@ -540,7 +540,6 @@ class OptionResolver:
                         "id": self.store.next_counter("catalog_option_values"),
                         "label": label,
                         "sort_order": len(option["option_values"]),
-                        "value_data": None,
                         "is_default": False,
                     }
                     option["option_values"].append(value)

@@ -74,6 +74,23 @@ def image_file_response(store: Store, key: str) -> Response:
     return Response(base64.b64decode(doc["data"]), media_type=doc["content_type"])
 
 
+def keep_file(store: Store, request: Request, key: str, data: bytes) -> str:
+    """Store uploaded image bytes under ``key``; the URL prefix that serves them."""
+    store.collection(IMAGE_FILES).save(
+        {"key": key, "content_type": sniff(data), "data": base64.b64encode(data).decode("ascii")}
+    )
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return f"{origin}/_sandbox/stores/{store.hash}/cdn/{key}"
+
+
+async def read_upload(request: Request) -> tuple[dict[str, Any], bytes, str]:
+    """The ``image_file`` part of a multipart request (422 when missing or not an image),
+    with the other form fields and the file name."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiProblem(422, INVALID, {"image_file": "send multipart/form-data with image_file"})
+    return await _form_fields(request)
+
+
 def _get_image(product: Document, image_id: int) -> Document:
     image: Document
     for image in product["images"]:
@@ -129,18 +146,9 @@ async def post_image(request: Request, store: Store) -> Response:
         fields, data, filename = await _form_fields(request)
         product_id = product["id"]
         image = image_document(store, product_id, fields, file_name=filename)
-        key = f"{product_id}-{image['id']}"
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        base = f"{origin}/_sandbox/stores/{store.hash}/cdn/{key}"
+        base = keep_file(store, request, f"{product_id}-{image['id']}", data)
         for size in SIZES:
             image[f"url_{size}"] = f"{base}/{size}"
-        store.collection(IMAGE_FILES).save(
-            {
-                "key": key,
-                "content_type": sniff(data),
-                "data": base64.b64encode(data).decode("ascii"),
-            }
-        )
     else:
         body = await read_object(request)
         check_fields(body, IMAGE_FIELDS, required=("image_url",), ignored=IMAGE_READ_ONLY)

@@ -272,7 +272,7 @@ def check_update(
         return errors
     if item.get("tree_id") not in (None, doc["tree_id"]):
         return {"tree_id": "a category cannot move to another tree"}
-    parent_id = int(item.get("parent_id") or doc["parent_id"] if "parent_id" not in item else item["parent_id"] or 0)
+    parent_id = int(item["parent_id"] if "parent_id" in item else doc["parent_id"])
     if parent_id != doc["parent_id"] and parent_id:
         parent = categories(store).get(parent_id)
         if parent is None or parent["tree_id"] != doc["tree_id"]:
@@ -344,6 +344,13 @@ def batch_result(
     if not data:
         return json_response({"errors": problem, "meta": meta}, 422)
     return json_response({"data": data, "errors": problem, "meta": meta}, 207)
+
+
+def batch_problem(title: str, errors: dict[str, str], total: int = 0) -> Response:
+    """The tree endpoints' 422: the problem nested under ``errors``, with ``meta`` counts."""
+    problem = {"status": 422, "title": title, "type": ERROR_TYPE, "errors": errors}
+    meta = {"total": total, "success": 0, "failed": total}
+    return json_response({"errors": problem, "meta": meta}, 422)
 
 
 # -- tree categories ------------------------------------------------------------------------------
@@ -451,8 +458,7 @@ async def put_tree_categories(request: Request, store: Store) -> Response:
 async def delete_tree_categories(request: Request, store: Store) -> Response:
     filters = ("category_id:in", "tree_id:in", "parent_id:in", "category_uuid:in")
     if not any(f in request.query_params for f in filters):
-        raise ApiProblem(
-            422,
+        return batch_problem(
             "A filter is required",
             {"category_id:in": "give category_id:in, tree_id:in, parent_id:in or category_uuid:in"},
         )
@@ -521,7 +527,7 @@ async def delete_trees(request: Request, store: Store) -> Response:
     ensure_default_tree(store)
     ids = int_list_param(request, "id:in")
     if not ids:
-        raise ApiProblem(422, "A filter is required", {"id:in": "id:in is required"})
+        return batch_problem("A filter is required", {"id:in": "id:in is required"})
     trees = store.collection(TREES)
     for tree_id in ids:
         if trees.get(tree_id) is None:

@@ -54,6 +54,7 @@ from reconciler.sandbox.resources.catalog_documents import (
     new_variant,
     product_of_variant,
     products,
+    set_variant_fields,
     sku_taken,
     touch,
     variant_errors,
@@ -132,7 +133,7 @@ def _check_update(
 def _update(product: Document, variant: Document, body: dict[str, Any]) -> None:
     fields = known(body, VARIANT_FIELDS)
     fields.pop("product_id", None)
-    variant.update(fields)
+    set_variant_fields(variant, fields)
     if "sku" in fields and variant["id"] == product.get("base_variant_id"):
         product["sku"] = variant["sku"]
 
