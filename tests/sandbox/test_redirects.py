@@ -72,6 +72,35 @@ def test_validation_rejects_the_whole_batch(store: StoreClient) -> None:
     assert store.get(REDIRECTS).json()["data"] == []
 
 
+def test_to_url_follows_catalogue_urls(store: StoreClient) -> None:
+    product = store.post(
+        "/v3/catalog/products",
+        json={
+            "name": "Trail Shoe",
+            "type": "physical",
+            "weight": 1,
+            "price": 79,
+            "custom_url": {"url": "/trail-shoe/", "is_customized": True},
+        },
+    ).json()["data"]
+    brand = store.post("/v3/catalog/brands", json={"name": "Peak"}).json()["data"]
+    _put(
+        store,
+        [
+            {
+                "from_path": "/p",
+                "site_id": SITE,
+                "to": {"type": "product", "entity_id": product["id"]},
+            },
+            {"from_path": "/b", "site_id": SITE, "to": {"type": "brand", "entity_id": brand["id"]}},
+        ],
+    )
+    base = store.get("/v3/sites/1000").json()["data"]["url"].rstrip("/")
+    got = store.get(REDIRECTS, params={"include": "to_url"}).json()["data"]
+    assert got[0]["to_url"] == f"{base}/trail-shoe/"
+    assert got[1]["to_url"] == base + brand["custom_url"]["url"]
+
+
 def test_filters_keyword_sort_and_pagination(store: StoreClient) -> None:
     _put(
         store,

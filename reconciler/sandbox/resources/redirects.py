@@ -94,7 +94,12 @@ def _entity_path(store: Store, kind: str, entity_id: int) -> str:
         page = store.collection("pages").get(entity_id)
         if page is not None and page.get("url"):
             return str(page["url"])
-    collection = {"product": "products", "brand": "brands", "category": "categories"}.get(kind)
+    # The catalogue's collections (see catalog_common), read only.
+    collection = {
+        "product": "catalog_products",
+        "brand": "catalog_brands",
+        "category": "catalog_categories",
+    }.get(kind)
     if collection is not None:
         doc = store.collection(collection).get(entity_id)
         if doc is not None:
