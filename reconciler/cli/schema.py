@@ -14,7 +14,11 @@ from reconciler.state.schemas import generate
 def schema(
     write: Annotated[
         bool,
-        typer.Option("--write", help="Write every schema file into --dir (overwriting them)."),
+        typer.Option(
+            "--write",
+            help="Bring --dir up to date: write new and changed schema files, delete"
+            " *.schema.json files no longer generated.",
+        ),
     ] = False,
     check: Annotated[
         bool,
@@ -25,7 +29,8 @@ def schema(
         ),
     ] = False,
     directory: Annotated[
-        Path, typer.Option("--dir", help="Where the schema files live.", file_okay=False)
+        Path,
+        typer.Option("--dir", help="Where the schema files live.", metavar="DIR", file_okay=False),
     ] = Path("schemas"),
 ) -> int:
     """Generate JSON Schema (draft 2020-12) for every kind's YAML files, stagingpro.yaml

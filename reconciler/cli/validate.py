@@ -25,6 +25,7 @@ def validate(
         typer.Option(
             "--state",
             help="The declared state directory (holding stagingpro.yaml).",
+            metavar="DIR",
             file_okay=False,
         ),
     ] = Path("store-state"),
@@ -34,14 +35,16 @@ def validate(
             "--env",
             help="Check only this environment (repeatable); default: every environment"
             " declared in stagingpro.yaml.",
+            metavar="ENV",
         ),
     ] = None,
     output: Annotated[
         OutputFormat,
         typer.Option(
             "--format",
-            help="text: one 'path:line:col: kind key: message' line per problem, then a"
-            " summary; json: one JSON document (versioned shape) with problems and counts.",
+            help="text: one 'path:line:col: kind key: message' line per problem (their"
+            " count on stderr) or, when valid, one line of item counts per environment;"
+            " json: one JSON document (versioned shape) with the problems and the counts.",
         ),
     ] = OutputFormat.text,
 ) -> int:
