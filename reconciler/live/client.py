@@ -41,7 +41,7 @@ from reconciler.errors import (
 )
 from reconciler.live.clock import Clock, SystemClock
 from reconciler.live.failures import StoreContext, describe, error_for_status, parse_error_body
-from reconciler.live.ratelimit import RateLimiter, RateLimitHeaders
+from reconciler.live.ratelimit import RateLimiter, RateLimitHeaders, Ticket
 from reconciler.live.retry import RETRYABLE_STATUSES, RetryPolicy, is_idempotent
 from reconciler.live.stats import ClientStats, ProgressCallback, RequestEvent
 from reconciler.secrets import redact
@@ -224,22 +224,46 @@ class LiveClient:
         headers = {"X-Auth-Token": self._token.reveal()}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        async with self._semaphore:
-            ticket = await self.limiter.acquire()
-            self.stats.limiter_wait += ticket.waited
-            self.stats.requests[method] += 1
-            self.stats.bytes_sent += len(content or b"")
-            answer: httpx.Headers | None = None
-            try:
-                response = await self._http.request(
-                    method, url, params=query, content=content, headers=headers
-                )
-                answer = response.headers
-            except httpx.TransportError as error:
-                self.stats.transport_failures += 1
-                return None, error
-            finally:
-                self.limiter.release(ticket, answer)
+        # The limiter learns how many requests are waiting, so it can tell a burst that
+        # fits the quota (send at once) from one that does not (spread it out).
+        self.limiter.expect()
+        expected = True
+        try:
+            async with self._semaphore:
+                try:
+                    ticket = await self.limiter.acquire()
+                finally:
+                    self.limiter.unexpect()
+                    expected = False
+                return await self._exchange(method, url, query, content, headers, ticket)
+        finally:
+            if expected:
+                self.limiter.unexpect()
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        query: httpx.QueryParams,
+        content: bytes | None,
+        headers: dict[str, str],
+        ticket: Ticket,
+    ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
+        """Send one attempt holding its limiter ticket; the ticket is always given back."""
+        self.stats.limiter_wait += ticket.waited
+        self.stats.requests[method] += 1
+        self.stats.bytes_sent += len(content or b"")
+        answer: httpx.Headers | None = None
+        try:
+            response = await self._http.request(
+                method, url, params=query, content=content, headers=headers
+            )
+            answer = response.headers
+        except httpx.TransportError as error:
+            self.stats.transport_failures += 1
+            return None, error
+        finally:
+            self.limiter.release(ticket, answer)
         self.stats.bytes_received += len(response.content)
         return response, None
 

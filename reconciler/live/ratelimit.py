@@ -12,7 +12,9 @@ when the quota allows it:
 
 * The usable quota is what is left minus a small reserve (10 % of the quota, at least
   one request) left for the other apps on the store and for timing error.
-* Requests are spread evenly over the time to reset: the next request may start
+* When the requests waiting to go (:attr:`RateLimiter.queued`) fit in the usable quota,
+  they go at once: a small job is not slowed down. When they do not, requests are
+  spread evenly over the time to reset: the next may start
   ``time_to_reset / (usable + 1)`` after the previous one, so a full window of ``U``
   usable requests goes out at one every ``window / U``; if other apps eat into the
   quota the gap grows, so the window is never overrun.
@@ -142,6 +144,8 @@ class RateLimiter:
         self._sent = 0
         self._inflight = 0
         self._last_send = -math.inf
+        self.queued = 0
+        """Requests announced by the client (:meth:`expect`) that have not gone yet."""
 
     # --- what the limiter believes -----------------------------------------------------
     @property
@@ -150,10 +154,14 @@ class RateLimiter:
 
     @property
     def reserve(self) -> int:
-        if self.quota is None:
-            return 0
-        wanted = max(self._min_reserve, math.ceil(self.quota * self._reserve_fraction))
-        return max(0, min(wanted, self.quota - 1))
+        """Requests per window left unused for the store's other apps."""
+        return 0 if self.quota is None else self.reserve_for(self.quota)
+
+    def reserve_for(self, quota: int) -> int:
+        """The reserve kept from a window of ``quota`` requests (at least one request
+        is always usable)."""
+        wanted = max(self._min_reserve, math.ceil(quota * self._reserve_fraction))
+        return max(0, min(wanted, quota - 1))
 
     def left(self) -> int:
         """The estimated requests left in the current window (after a reset if passed)."""
@@ -185,12 +193,22 @@ class RateLimiter:
         time_to_reset = max(0.0, self._reset_at - now)
         if usable <= 0:
             return time_to_reset + self._margin()
+        if self.queued <= usable:
+            return 0.0
         # The previous request took one slot of the span up to the reset; the usable
         # ones share the rest, so a fresh window is spent at an even W/U pace.
         interval = time_to_reset / (usable + 1)
         return max(0.0, self._last_send + interval - now)
 
     # --- the request cycle -------------------------------------------------------------
+    def expect(self) -> None:
+        """A request will ask to go soon (it may first wait for a connection slot)."""
+        self.queued += 1
+
+    def unexpect(self) -> None:
+        """An expected request went (or was abandoned)."""
+        self.queued -= 1
+
     async def acquire(self) -> Ticket:
         """Wait until the quota allows one more request; returns its ticket."""
         waited = 0.0

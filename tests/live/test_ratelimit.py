@@ -52,15 +52,22 @@ class FixedWindowQuota:
         }
 
 
-async def _run(quota: int, window: float, count: int, latency: float, aligned: bool) -> tuple[
-    FixedWindowQuota, float
-]:
+async def _run(
+    quota: int, window: float, count: int, latency: float, aligned: bool, backlog: bool
+) -> tuple[FixedWindowQuota, float]:
+    """``count`` requests one after another; with ``backlog`` all are announced up front
+    (the limiter spreads them), else each just before it goes (it may send at once)."""
     clock = VirtualClock()
     limiter = RateLimiter(clock)
     server = FixedWindowQuota(quota, window, aligned=aligned)
     started = clock.time
+    for _ in range(count if backlog else 0):
+        limiter.expect()
     for _ in range(count):
+        if not backlog:
+            limiter.expect()
         ticket = await limiter.acquire()
+        limiter.unexpect()
         clock.time += latency / 2
         headers = server.hit(clock.time)
         clock.time += latency / 2
@@ -75,11 +82,14 @@ async def _run(quota: int, window: float, count: int, latency: float, aligned: b
     count=st.integers(1, 200),
     latency_share=st.floats(0.0, 0.05),
     aligned=st.booleans(),
+    backlog=st.booleans(),
 )
 def test_never_exceeds_the_quota_and_uses_most_of_it(
-    quota: int, window: float, count: int, latency_share: float, aligned: bool
+    quota: int, window: float, count: int, latency_share: float, aligned: bool, backlog: bool
 ) -> None:
-    server, took = asyncio.run(_run(quota, window, count, latency_share * window, aligned))
+    server, took = asyncio.run(
+        _run(quota, window, count, latency_share * window, aligned, backlog)
+    )
     assert server.rejected == 0
     assert server.accepted == count
     usable = quota - max(1, math.ceil(quota * 0.1))
@@ -120,6 +130,27 @@ async def test_only_one_request_in_flight_until_the_quota_is_known() -> None:
     await asyncio.wait_for(second, 1)
     third = await limiter.acquire()  # now known: no probe wait
     assert third.seq == 3
+
+
+@pytest.mark.anyio
+async def test_a_backlog_is_spread_and_a_small_job_is_not() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(clock)
+    server = FixedWindowQuota(150, 30.0, aligned=True)
+    ticket = await limiter.acquire()
+    limiter.release(ticket, server.hit(clock.time))
+    for _ in range(10):  # fits in what is left: no waiting
+        limiter.expect()
+        limiter.release(await limiter.acquire(), server.hit(clock.time))
+        limiter.unexpect()
+    assert clock.sleeps == []
+    for _ in range(500):
+        limiter.expect()
+    for _ in range(10):  # far more than is left: one every ~window / usable
+        limiter.release(await limiter.acquire(), server.hit(clock.time))
+        limiter.unexpect()
+    assert len(clock.sleeps) >= 9
+    assert all(0.1 < pause < 0.3 for pause in clock.sleeps)  # 30 s / (139 - 15 + 1)
 
 
 @pytest.mark.anyio
