@@ -276,3 +276,57 @@ def test_sku_uniqueness_property(store: StoreClient, skus: list[str]) -> None:
         status = store.post(P, json=product(name, sku=sku)).status_code
         assert status == (409 if sku.lower() in existing else 200)
         existing.add(sku.lower())
+
+
+def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> None:
+    data = create(
+        store,
+        "A",
+        variants=[{"sku": "A-S", "option_values": [{"option_display_name": "Size", "label": "S"}]}],
+        custom_fields=[{"name": "fit", "value": "wide"}],
+        bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 4, "type": "price", "amount": 1}],
+    )
+    full = store.get(
+        f"{P}/{data['id']}", params={"include": "variants,custom_fields,bulk_pricing_rules"}
+    )
+    current = full.json()["data"]
+    variant, field, rule = (
+        current[k][0] for k in ("variants", "custom_fields", "bulk_pricing_rules")
+    )
+    body = {
+        "variants": [
+            {"id": variant["id"], "price": 12},
+            {"sku": "A-M", "option_values": [{"option_display_name": "Size", "label": "M"}]},
+        ],
+        "custom_fields": [
+            {"id": field["id"], "value": "narrow"},
+            {"name": "season", "value": "all"},
+        ],
+        "bulk_pricing_rules": [
+            {"quantity_min": 5, "quantity_max": 0, "type": "price", "amount": 2}
+        ],
+        "images": [{"image_url": "https://example.com/a.jpg"}],
+    }
+    response = store.put(f"{P}/{data['id']}", json=body)
+    assert response.status_code == 200, response.text
+    got = response.json()["data"]
+    assert [(v["sku"], v["calculated_price"]) for v in got["variants"]] == [
+        ("A-S", 12),
+        ("A-M", 10),
+    ]
+    assert [(f["name"], f["value"]) for f in got["custom_fields"]] == [
+        ("fit", "narrow"),
+        ("season", "all"),
+    ]
+    assert [r["quantity_min"] for r in got["bulk_pricing_rules"]] == [rule["quantity_min"], 5]
+    assert got["images"][0]["is_thumbnail"] is True
+    overlap = {
+        "bulk_pricing_rules": [{"quantity_min": 3, "quantity_max": 3, "type": "price", "amount": 1}]
+    }
+    assert store.put(f"{P}/{data['id']}", json=overlap).status_code == 409
+    unknown = store.put(f"{P}/{data['id']}", json={"custom_fields": [{"id": 999, "value": "x"}]})
+    assert unknown.status_code == 422 and "custom_fields[0].id" in unknown.json()["errors"]
+    taken = store.put(f"{P}/{data['id']}", json={"variants": [{"id": variant["id"], "sku": "a-m"}]})
+    assert taken.status_code == 409
+    after = store.get(f"{P}/{data['id']}", params={"include": "variants"}).json()["data"]
+    assert [v["sku"] for v in after["variants"]] == ["A-S", "A-M"]

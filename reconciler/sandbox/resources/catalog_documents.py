@@ -35,7 +35,7 @@ create thousands of products and commit once).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from reconciler.sandbox.http import ApiProblem, now_iso
@@ -927,15 +927,13 @@ def validate_update(
     body: dict[str, Any],
     claimed: dict[str, set[str]],
     prefix: str = "",
-) -> None:
-    """Every check of a product update (single or batch item); raises, changes nothing."""
+) -> list[Callable[[], None]]:
+    """Every check of a product update (single or batch item); raises, changes nothing.
+
+    Returns the pending changes of embedded sub-resource arrays (see
+    :mod:`catalog_embedded`) for :func:`apply_update`.
+    """
     errors = field_errors(body, PRODUCT_FIELDS, ignored=PRODUCT_READ_ONLY, prefix=prefix)
-    for name in SUBRESOURCES:
-        if name in body and f"{prefix}{name}" not in errors:
-            errors[f"{prefix}{name}"] = (
-                f"{name} cannot be changed through the product; use /catalog/products/{{id}}/"
-                f"{name.replace('_', '-')}"
-            )
     if errors:
         raise ApiProblem(422, INVALID, errors)
     _check_product_uniques(store, body, product["id"], claimed)
@@ -948,14 +946,25 @@ def validate_update(
         from reconciler.sandbox.resources.catalog_brands import check_new_brand
 
         check_new_brand(store, {"name": body["brand_name"]})
+    from reconciler.sandbox.resources.catalog_embedded import plan_embedded
+
+    pending = plan_embedded(store, product, body, claimed["sku"], prefix)
     if body.get("name"):
         claimed["name"].add(body["name"].lower())
     if body.get("sku"):
         claimed["sku"].add(body["sku"].lower())
+    return pending
 
 
-def apply_update(store: Store, product: Document, body: dict[str, Any]) -> Document:
+def apply_update(
+    store: Store,
+    product: Document,
+    body: dict[str, Any],
+    pending: Iterable[Callable[[], None]] = (),
+) -> Document:
     """Apply a validated update (see :func:`validate_update`); ``categories`` replaces."""
+    for change in pending:
+        change()
     fields = {k: v for k, v in known(body, PRODUCT_FIELDS).items() if k in SCALAR_UPDATES}
     custom = fields.pop("custom_url", None)
     product.update(fields)
@@ -982,8 +991,8 @@ def apply_update(store: Store, product: Document, body: dict[str, Any]) -> Docum
 def update_product(store: Store, product_id: int, payload: dict[str, Any]) -> Document:
     """``PUT /v3/catalog/products/{id}`` as a library call."""
     product = get_product(store, product_id)
-    validate_update(store, product, payload, {"name": set(), "sku": set()})
-    return apply_update(store, product, payload)
+    pending = validate_update(store, product, payload, {"name": set(), "sku": set()})
+    return apply_update(store, product, payload, pending)
 
 
 def delete_product(store: Store, product_id: int) -> None:

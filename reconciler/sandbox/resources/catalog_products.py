@@ -65,8 +65,12 @@ def _includes(request: Request) -> set[str]:
     return includes(request) & INCLUDABLE
 
 
-def _render(request: Request) -> Any:
-    wanted = _includes(request)
+EMBEDDABLE = ("variants", "images", "custom_fields", "bulk_pricing_rules", "videos")
+
+
+def _render(request: Request, body: dict[str, Any] | None = None) -> Any:
+    """Renders products as the request asks (plus the sub-resources a write ``body`` had)."""
+    wanted = _includes(request) | {name for name in EMBEDDABLE if body and name in body}
     include, exclude = field_selector(request)
     keep = wanted | {"primary_image"}
 
@@ -204,7 +208,7 @@ async def put_products(request: Request, store: Store) -> Response:
     items = await read_array(request)
     check_batch_size(len(items), MAX_PUT)
     claimed: dict[str, set[str]] = {"name": set(), "sku": set()}
-    targets: list[Document] = []
+    targets: list[tuple[Document, list[Any]]] = []
     seen: set[int] = set()
     for i, item in enumerate(items):
         product_id = item.get("id")
@@ -214,13 +218,18 @@ async def put_products(request: Request, store: Store) -> Response:
             raise ApiProblem(422, INVALID, {f"[{i}].id": f"product {product_id} appears twice"})
         seen.add(product_id)
         product = get_product(store, product_id)
-        validate_update(store, product, item, claimed, prefix=f"[{i}].")
-        targets.append(product)
+        pending = validate_update(store, product, item, claimed, prefix=f"[{i}].")
+        targets.append((product, pending))
     updated = [
-        apply_update(store, product, item) for product, item in zip(targets, items, strict=True)
+        apply_update(store, product, item, pending)
+        for (product, pending), item in zip(targets, items, strict=True)
     ]
-    render = _render(request)
-    return json_response({"data": [render(d) for d in updated], "meta": {}})
+    return json_response(
+        {
+            "data": [_render(request, item)(d) for d, item in zip(updated, items, strict=True)],
+            "meta": {},
+        }
+    )
 
 
 _DELETE_FILTERS = (
@@ -265,8 +274,8 @@ async def get_one(request: Request, store: Store) -> Response:
 async def put_one(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
-    validate_update(store, product, body, {"name": set(), "sku": set()})
-    return data_response(_render(request)(apply_update(store, product, body)))
+    pending = validate_update(store, product, body, {"name": set(), "sku": set()})
+    return data_response(_render(request, body)(apply_update(store, product, body, pending)))
 
 
 @api.route("DELETE", "/v3/catalog/products/{product_id:int}")
