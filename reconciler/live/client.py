@@ -48,6 +48,8 @@ from reconciler.secrets import redact
 
 QueryValue = str | int | float | bool | Iterable[str | int]
 Params = Mapping[str, QueryValue]
+FileUpload = tuple[str, bytes, str]
+"""A multipart file part: ``(file name, bytes, content type)``."""
 
 MAX_PAGE_SIZE = 250
 """BigCommerce's largest page (V3 catalog ``limit`` maximum, V2 lists)."""
@@ -185,22 +187,35 @@ class LiveClient:
         return (await self.send("DELETE", path, params=params)).body
 
     async def send(
-        self, method: str, path: str, *, params: Params | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        files: Mapping[str, FileUpload] | None = None,
     ) -> LiveResponse:
         """One call, retried as :mod:`reconciler.live.retry` allows; 2xx answers only.
 
+        ``files`` sends a ``multipart/form-data`` body instead of JSON (theme bundles,
+        image files): ``{"file": ("theme.zip", data, "application/zip")}``.
         Raises :class:`~reconciler.errors.LiveError` subclasses for everything else.
         """
         await self._ensure_open()
         method = method.upper()
         url = self.base_url + (path if path.startswith("/") else "/" + path)
         query = _query(params)
-        content = _encode(json)
+        content_type = "application/json"
+        content: bytes | None
+        if files is not None:
+            content, content_type = _multipart(files)
+        else:
+            content = _encode(json)
         started = self.clock.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            response, failure = await self._attempt(method, url, query, content)
+            response, failure = await self._attempt(method, url, query, content, content_type)
             elapsed = self.clock.monotonic() - started
             wait, give_up = self._judge(method, path, url, response, failure, attempt)
             if give_up is None and response is not None:
@@ -219,11 +234,16 @@ class LiveClient:
             raise self._final_error(method, path, url, response, failure, attempt, elapsed)
 
     async def _attempt(
-        self, method: str, url: str, query: httpx.QueryParams, content: bytes | None
+        self,
+        method: str,
+        url: str,
+        query: httpx.QueryParams,
+        content: bytes | None,
+        content_type: str = "application/json",
     ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
         headers = {"X-Auth-Token": self._token.reveal()}
         if content is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         # The limiter learns how many requests are waiting, so it can tell a burst that
         # fits the quota (send at once) from one that does not (spread it out).
         self.limiter.expect()
@@ -463,6 +483,12 @@ def _query(params: Params | None) -> httpx.QueryParams:
             text = ",".join(str(part) for part in value)
         query.append((name, text))
     return httpx.QueryParams(query)
+
+
+def _multipart(files: Mapping[str, FileUpload]) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body and its content type (with the boundary)."""
+    request = httpx.Request("POST", "http://multipart.invalid/", files=dict(files))
+    return request.read(), request.headers["Content-Type"]
 
 
 def _encode(body: Any) -> bytes | None:
