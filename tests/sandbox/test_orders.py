@@ -101,6 +101,10 @@ def test_filters_and_pagination(store: StoreClient) -> None:
     assert ids(limit=2, page=2) == [third["id"]]
     assert store.get(ORDERS, params={"limit": 2, "page": 3}).status_code == 204
     assert store.get(ORDERS, params={"min_date_created": "2999-01-01"}).status_code == 204
+    assert len(ids(min_date_created="2000-01-01T00:00:00Z")) == 3
+    assert len(ids(max_date_modified="Fri, 01 Jan 2999 00:00:00 +0000")) == 3
+    assert ids(sort="date_created:asc")[0] == first["id"]
+    assert store.get(ORDERS, params={"min_date_created": "soon"}).status_code == 400
     assert store.get(f"{ORDERS}/count", params={"status_id": 11}).json()["count"] == 1
 
 

@@ -209,6 +209,18 @@ def rfc2822(moment: datetime | None = None) -> str:
     return format_datetime((moment or datetime.now(UTC)).replace(microsecond=0))
 
 
+def _utc(moment: datetime) -> str:
+    """A sortable UTC ISO 8601 stamp."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def _stamped(doc: dict[str, Any]) -> dict[str, Any]:
+    """Keep sortable copies of the RFC 2822 dates so date filters need no parsing per order."""
+    doc["_date_created"] = _utc(parsedate_to_datetime(doc["date_created"]))
+    doc["_date_modified"] = _utc(parsedate_to_datetime(doc["date_modified"]))
+    return doc
+
+
 def _parse_date(raw: str, name: str) -> datetime:
     """Dates in filters: RFC 2822 or ISO 8601 (a bare date is midnight UTC)."""
     try:
@@ -503,7 +515,7 @@ def _store_lines(store: Store, order: dict[str, Any]) -> None:
 
 def render_order(store: Store, doc: Document) -> dict[str, Any]:
     base = store.meta.get("info", {}).get("secure_url", "") + "/api/v2"
-    hidden = {"products_docs", "shipping_addresses_docs"}
+    hidden = {"products_docs", "shipping_addresses_docs", "_date_created", "_date_modified"}
     out = {k: v for k, v in doc.items() if k not in hidden}
     out["status"] = STATUS_NAMES[doc["status_id"]]
     out["shipping_address_count"] = len(doc["shipping_addresses_docs"])
@@ -613,9 +625,9 @@ def _filtered(request: Request, store: Store) -> list[Document]:
         else:
             field = "date_created" if "created" in name else "date_modified"
             if name.startswith("min"):
-                docs = [d for d in docs if parsedate_to_datetime(d[field]) >= value]
+                docs = [d for d in docs if d[f"_{field}"] >= _utc(value)]
             else:
-                docs = [d for d in docs if parsedate_to_datetime(d[field]) <= value]
+                docs = [d for d in docs if d[f"_{field}"] <= _utc(value)]
     if "email" in params:
         email = params["email"].lower()
         docs = [d for d in docs if d["billing_address"]["email"].lower() == email]
@@ -652,7 +664,7 @@ async def list_orders(request: Request, store: Store) -> Response:
         def key(d: Document) -> Any:
             value = d.get(field)
             if field.startswith("date_"):
-                return parsedate_to_datetime(str(value))
+                return d[f"_{field}"]
             return (value is not None, value or 0, d["id"])
 
         docs = sorted(docs, key=key, reverse=direction == "desc")
@@ -696,7 +708,7 @@ async def create_order(request: Request, store: Store) -> Response:
     doc = {**_new_order_defaults(store, coll.new_id()), **order}
     _totals(doc)
     _store_lines(store, doc)
-    coll.save(doc)
+    coll.save(_stamped(doc))
     return json_response(render_order(store, doc))
 
 
@@ -729,14 +741,14 @@ async def update_order(request: Request, store: Store) -> Response:
         order["_shipping"] = current["shipping_addresses_docs"]
     _store_lines(store, order)
     order["date_modified"] = rfc2822()
-    store.collection(ORDERS).save(order)
+    store.collection(ORDERS).save(_stamped(order))
     return json_response(render_order(store, order))
 
 
 @api.route("DELETE", "/v2/orders/{order_id:int}")
 async def archive_order(request: Request, store: Store) -> Response:
     doc = _order(request, store)
-    store.collection(ORDERS).save({**doc, "is_deleted": True, "date_modified": rfc2822()})
+    store.collection(ORDERS).save(_stamped({**doc, "is_deleted": True, "date_modified": rfc2822()}))
     return empty(204)
 
 
@@ -746,7 +758,7 @@ async def archive_orders(request: Request, store: Store) -> Response:
     now = rfc2822()
     for doc in list(coll):
         if not doc["is_deleted"]:
-            coll.save({**doc, "is_deleted": True, "date_modified": now})
+            coll.save(_stamped({**doc, "is_deleted": True, "date_modified": now}))
     return empty(204)
 
 
