@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.sandbox.conftest import StoreClient
 
 REDIRECTS = "/v3/storefront/redirects"
@@ -133,3 +136,38 @@ def test_delete_by_ids_or_site(store: StoreClient) -> None:
     assert len(store.get(REDIRECTS).json()["data"]) == 2
     assert store.delete(REDIRECTS, params={"site_id": SITE}).status_code == 204
     assert store.get(REDIRECTS).json()["data"] == []
+
+
+_paths = st.sampled_from(["/a", "/A", "/b", "/c/d", "/e?x=1"])
+_batches = st.lists(
+    st.lists(st.tuples(_paths, st.integers(min_value=1, max_value=99)), min_size=1, max_size=6),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=_batches)
+def test_upserts_behave_like_a_map_keyed_on_path(
+    store: StoreClient, batches: list[list[tuple[str, int]]]
+) -> None:
+    """Any sequence of upserts leaves one redirect per (case-insensitive) from_path, holding
+    the last target written, and an id that never changes once assigned."""
+    assert store.delete(REDIRECTS, params={"site_id": SITE}).status_code == 204
+    expected: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    for batch in batches:
+        items = [
+            {"from_path": path, "site_id": SITE, "to": {"type": "url", "url": f"/t{n}"}}
+            for path, n in batch
+        ]
+        for item in _put(store, items):
+            key = item["from_path"].lower()
+            assert ids.setdefault(key, item["id"]) == item["id"]
+        for path, n in batch:
+            expected[path.lower()] = f"/t{n}"
+    listed = store.get(REDIRECTS, params={"limit": 250}).json()["data"]
+    assert {r["from_path"].lower(): r["to"]["url"] for r in listed} == expected
+    assert len(listed) == len(expected)
