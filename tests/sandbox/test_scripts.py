@@ -101,3 +101,23 @@ def test_update_and_delete(store: StoreClient) -> None:
     assert store.put(f"{SCRIPTS}/{script['uuid']}", json={"visibility": "x"}).status_code == 422
     assert store.delete(f"{SCRIPTS}/{script['uuid']}").status_code == 204
     assert store.get(f"{SCRIPTS}/{script['uuid']}").status_code == 404
+
+
+def test_checkout_scripts_need_the_checkout_scope(
+    store: StoreClient, sandbox_db: SandboxDB
+) -> None:
+    add_token(sandbox_db, "teststore", "content-only", {"store_v2_content": "modify"})
+    content_only = store.with_token("content-only")
+    response = content_only.post(SCRIPTS, json={**SRC, "visibility": "checkout"})
+    assert response.status_code == 403
+    assert "store_content_checkout" in response.json()["title"]
+    script = _create(content_only, {**SRC, "visibility": "storefront"})
+    moved = content_only.put(f"{SCRIPTS}/{script['uuid']}", json={"visibility": "all_pages"})
+    assert moved.status_code == 403
+    add_token(
+        sandbox_db,
+        "teststore",
+        "with-checkout",
+        {"store_v2_content": "modify", "store_content_checkout": "modify"},
+    )
+    _create(store.with_token("with-checkout"), {**SRC, "visibility": "checkout"})

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.http import ERROR_TYPE, ApiProblem, V2Problem
-from reconciler.sandbox.storage import Document
+from reconciler.sandbox.storage import Document, Store
 
 
 def new_uuid() -> str:
@@ -38,6 +38,21 @@ def bool_param(request: Request, name: str, *, v2: bool = False) -> bool | None:
     if v2:
         raise V2Problem(400, message)
     raise ApiProblem(422, "Invalid query parameter", {name: message})
+
+
+def token_has_scope(request: Request, store: Store, scope: str, *, modify: bool) -> bool:
+    """Whether the request's token grants ``scope`` (``modify`` or at least ``read``).
+
+    For rules the pipeline's per-endpoint check cannot express, e.g. scripts that load on
+    checkout pages need the Checkout Content scope on top of the Content scope.
+    """
+    token = request.headers.get("x-auth-token", "")
+    grant = store.meta.get("tokens", {}).get(token) or {}
+    scopes = grant.get("scopes", {})
+    if scopes == "*":
+        return True
+    level = scopes.get(scope) if isinstance(scopes, dict) else None
+    return level == "modify" or (level == "read" and not modify)
 
 
 def like(pattern: str, value: str) -> bool:

@@ -26,7 +26,13 @@ from reconciler.sandbox.http import (
     now_iso,
     read_object,
 )
-from reconciler.sandbox.resources._support import check_enum, check_type, new_uuid, sort_docs
+from reconciler.sandbox.resources._support import (
+    check_enum,
+    check_type,
+    new_uuid,
+    sort_docs,
+    token_has_scope,
+)
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_content")
@@ -59,6 +65,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     "channel_id": int,
     "integrity_hashes": list,
 }
+CHECKOUT_VISIBILITY = ("all_pages", "checkout")
 SORT_FIELDS = ("name", "description", "date_created", "date_modified")
 
 define_collection(COLLECTION, id_field="uuid")
@@ -103,6 +110,19 @@ def _validate(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, str]:
     if not all(isinstance(h, str) for h in doc.get("integrity_hashes", [])):
         errors["integrity_hashes"] = "integrity_hashes must be an array of strings"
     return errors
+
+
+def _check_checkout_scope(request: Request, store: Store, doc: dict[str, Any]) -> None:
+    """Scripts on checkout pages need the Checkout Content scope (scripts.v3.yml)."""
+    if doc["visibility"] in CHECKOUT_VISIBILITY and not token_has_scope(
+        request, store, "store_content_checkout", modify=True
+    ):
+        raise ApiProblem(
+            403,
+            "You don't have a required scope to access the endpoint: "
+            "store_content_checkout (modify)",
+            {"visibility": f"{doc['visibility']!r} scripts need the Checkout Content scope"},
+        )
 
 
 def _own(request: Request, store: Store) -> Document:
@@ -164,6 +184,7 @@ async def create_script(request: Request, store: Store) -> Response:
     errors = _validate(doc, changes)
     if errors:
         raise _invalid(errors)
+    _check_checkout_scope(request, store, doc)
     coll = store.collection(COLLECTION)
     if len(coll.lookup("client", doc["api_client_id"])) >= MAX_PER_CLIENT:
         raise _invalid({"api_client_id": f"an app can have at most {MAX_PER_CLIENT} scripts"})
@@ -194,6 +215,7 @@ async def update_script(request: Request, store: Store) -> Response:
     errors = _validate(merged, changes)
     if errors:
         raise _invalid(errors)
+    _check_checkout_scope(request, store, merged)
     on_channel = store.collection(COLLECTION).lookup("channel", merged["channel_id"])
     if merged["channel_id"] != current["channel_id"] and len(on_channel) >= MAX_PER_CHANNEL:
         raise _invalid({"channel_id": f"channel already has {MAX_PER_CHANNEL} scripts"})
