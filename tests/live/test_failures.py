@@ -127,3 +127,31 @@ def test_error_bodies_of_all_three_shapes() -> None:
 def test_any_error_body_parses_without_failing(body: bytes) -> None:
     title, errors = parse_error_body(body)
     assert isinstance(title, str) and all(isinstance(v, str) for v in errors.values())
+
+
+async def test_a_token_echoed_by_the_store_is_masked(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BC_ECHO_TOKEN", "echo-token-5f4e3d")
+    await sandbox.script_failure(
+        {
+            "status": 422,
+            "path": "/v3/catalog/brands",
+            "body": {
+                "status": 422,
+                "title": "Token echo-token-5f4e3d is odd",
+                "type": "t",
+                "errors": {"echo-token-5f4e3d": "seen echo-token-5f4e3d"},
+            },
+        },
+        store_hash="echo",
+    )
+    await sandbox.admin(
+        "POST", "/stores/echo/tokens", json={"token": "echo-token-5f4e3d", "scopes": "*"}
+    )
+    async with sandbox.client("echo", token_env="BC_ECHO_TOKEN") as live:
+        with pytest.raises(ApiError) as caught:
+            await live.post("/v3/catalog/brands", {"name": "x"})
+    shown = f"{caught.value} {caught.value.detail!r}"
+    assert "echo-token-5f4e3d" not in shown
+    assert "Token *** is odd" in shown

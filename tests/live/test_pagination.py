@@ -76,7 +76,38 @@ async def test_v3_page_concurrency_is_bounded(sandbox: Sandbox) -> None:
     assert len(items) == 30
 
 
-async def test_v2_pages_until_a_short_page(client: LiveClient, sandbox: Sandbox) -> None:
-    # /v2/store is not a list: the client says so instead of yielding garbage.
+async def _groups(client: LiveClient, count: int) -> list[int]:
+    return [
+        (await client.post("/v2/customer_groups", {"name": f"Group {i}"}))["id"]
+        for i in range(count)
+    ]
+
+
+async def test_v2_stops_at_a_short_page(client: LiveClient, sandbox: Sandbox) -> None:
+    ids = await _groups(client, 7)
+    await sandbox.clear_requests()
+    groups = await client.paginate_v2("/v2/customer_groups", limit=3)
+    assert [g["id"] for g in groups] == ids
+    log = await sandbox.requests()
+    assert [entry["status"] for entry in log] == [200, 200, 200]  # 3 + 3 + 1: no 4th call
+    assert all("limit=3" in entry["path"] for entry in log)
+
+
+async def test_v2_stops_at_a_204(client: LiveClient, sandbox: Sandbox) -> None:
+    ids = await _groups(client, 6)
+    await sandbox.clear_requests()
+    pages = [page async for page in client.iter_pages_v2("/v2/customer_groups", limit=3)]
+    assert [[g["id"] for g in page] for page in pages] == [ids[:3], ids[3:]]
+    assert await sandbox.statuses() == [200, 200, 204]
+
+
+async def test_v2_empty_list_is_one_request(client: LiveClient, sandbox: Sandbox) -> None:
+    await sandbox.create_store()
+    await sandbox.clear_requests()
+    assert await client.paginate_v2("/v2/customer_groups", {"name:like": "nothing"}) == []
+    assert await sandbox.statuses() == [204]
+
+
+async def test_v2_pagination_refuses_a_non_list(client: LiveClient) -> None:
     with pytest.raises(ApiError, match="not the JSON array of a V2 list"):
         await client.paginate_v2("/v2/store")

@@ -7,6 +7,7 @@ backoff and quota waits cost no real time; request counts come from the sandbox'
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -177,3 +178,46 @@ async def test_real_time_burst_stays_under_the_quota(real_time_sandbox: Sandbox)
         await asyncio.gather(*(live.get("/v2/time") for _ in range(20)))
         assert live.stats.throttled == 0
     assert await sandbox.statuses() == [200] * 20
+
+
+async def _customers(sandbox: Sandbox, count: int) -> list[int]:
+    async with sandbox.client() as live:
+        created = await live.post(
+            "/v3/customers",
+            [{"email": f"c{i}@example.com", "first_name": "C", "last_name": f"{i}"}
+             for i in range(count)],
+        )
+    return [c["id"] for c in created["data"]]
+
+
+async def test_concurrency_stays_within_the_client_bound(real_time_sandbox: Sandbox) -> None:
+    # PUT /v3/customers allows 3 concurrent requests; with 50 ms latency they overlap.
+    sandbox = real_time_sandbox
+    ids = await _customers(sandbox, 6)
+    await sandbox.configure({"faults": {"latency_ms": 50}})
+    await sandbox.clear_requests()
+    async with sandbox.client(options=ClientOptions(seed=1, concurrency=3)) as live:
+        await asyncio.gather(
+            *(live.put("/v3/customers", [{"id": i, "first_name": "D"}]) for i in ids * 2)
+        )
+        assert live.stats.throttled == 0
+    assert await sandbox.statuses() == [200] * 12
+
+
+async def test_a_concurrency_cap_429_is_retried_without_waiting_for_the_window(
+    real_time_sandbox: Sandbox,
+) -> None:
+    sandbox = real_time_sandbox
+    ids = await _customers(sandbox, 6)
+    await sandbox.configure({"faults": {"latency_ms": 50}})
+    await sandbox.clear_requests()
+    start = time.monotonic()
+    async with sandbox.client(options=ClientOptions(seed=1, concurrency=6)) as live:
+        await asyncio.gather(
+            *(live.put("/v3/customers", [{"id": i, "first_name": "E"}]) for i in ids)
+        )
+        throttled = live.stats.throttled
+    statuses = await sandbox.statuses()
+    assert throttled > 0 and statuses.count(429) == throttled and statuses.count(200) == 6
+    # X-Retry-After (1 s) and backoff, not the 30 s window reset.
+    assert time.monotonic() - start < 5
