@@ -75,9 +75,7 @@ def seed(db: SandboxDB, products: int) -> float:
     from reconciler.sandbox.resources.catalog_trees import ensure_default_tree, new_category
 
     ensure_default_tree(store)
-    category_ids = [
-        new_category(store, {"name": f"Category {n}"}, 1, 0)["id"] for n in range(20)
-    ]
+    category_ids = [new_category(store, {"name": f"Category {n}"}, 1, 0)["id"] for n in range(20)]
     started = time.perf_counter()
     for index in range(products):
         create_product(store, payload(index, 40, category_ids))
@@ -116,7 +114,9 @@ def main() -> None:
             for index in range(args.http_sample):
                 body = payload(10_000_000 + index, 40, [1])
                 body["categories"] = []
-                response = client.post("/stores/bench/v3/catalog/products", json=body, headers=headers)
+                response = client.post(
+                    "/stores/bench/v3/catalog/products", json=body, headers=headers
+                )
                 assert response.status_code == 200, response.text
             per = (time.perf_counter() - started) / args.http_sample
             print(
@@ -127,7 +127,9 @@ def main() -> None:
             include = "variants,images,custom_fields"
             last = max(1, (args.products + 249) // 250)
             for page in sorted({1, (last + 1) // 2, last}):
-                ms = median_ms(client, path, {"limit": 250, "page": page, "include": include}, args.runs)
+                ms = median_ms(
+                    client, path, {"limit": 250, "page": page, "include": include}, args.runs
+                )
                 print(f"GET 250 products page {page} include={include}: median {ms:.1f} ms")
             ms = median_ms(client, f"{path}/1", {"include": include}, args.runs)
             print(f"GET one product include={include}: median {ms:.2f} ms")

@@ -330,3 +330,41 @@ def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> N
     assert taken.status_code == 409
     after = store.get(f"{P}/{data['id']}", params={"include": "variants"}).json()["data"]
     assert [v["sku"] for v in after["variants"]] == ["A-S", "A-M"]
+
+
+def test_products_and_their_indexes_survive_a_restart(
+    sandbox_db: SandboxDB, store: StoreClient
+) -> None:
+    from starlette.testclient import TestClient
+
+    from reconciler.sandbox.app import SandboxApp
+
+    made = create(
+        store,
+        "Kept",
+        sku="KEEP",
+        variants=[
+            {"sku": "KEEP-S", "option_values": [{"option_display_name": "Size", "label": "S"}]}
+        ],
+    )
+    reopened = SandboxDB(sandbox_db.path)
+    try:
+        with TestClient(SandboxApp(reopened), base_url="https://sandbox.test") as http:
+            again = StoreClient(http, "teststore")
+            got = again.get(f"{P}/{made['id']}", params={"include": "variants"}).json()["data"]
+            assert got["variants"][0]["sku"] == "KEEP-S"
+            assert again.post(P, json=product("Other", sku="keep-s")).status_code == 409
+            assert again.post(P, json=product("Next")).json()["data"]["id"] == made["id"] + 1
+    finally:
+        reopened.close()
+
+
+def test_failed_create_uses_up_no_ids(store: StoreClient) -> None:
+    twice = [
+        {"sku": f"T-{n}", "option_values": [{"option_display_name": "Size", "label": "S"}]}
+        for n in (1, 2)
+    ]
+    assert store.post(P, json=product("T", variants=twice)).status_code == 409
+    made = create(store, "U", variants=twice[:1])
+    options = store.get(f"{P}/{made['id']}/options").json()["data"]
+    assert made["id"] == 1 and options[0]["id"] == 1 and options[0]["option_values"][0]["id"] == 1

@@ -850,18 +850,37 @@ def create_product(store: Store, payload: dict[str, Any]) -> Document:
         from reconciler.sandbox.resources.catalog_brands import check_new_brand
 
         check_new_brand(store, {"name": brand_name})
-    # Resolve option values on a draft before anything is stored: a bad reference is a 422.
+    # A new product has no options yet: variants name their option values, which are
+    # created. Check the combinations by name first so that nothing (not even an id) is
+    # used up by a request that fails.
+    named: set[frozenset[tuple[str, str]]] = set()
+    for i, variant in enumerate(variants_in):
+        refs = variant["option_values"]
+        if not all(r.get("option_display_name") and r.get("label") for r in refs):
+            raise ApiProblem(
+                422,
+                INVALID,
+                {f"variants[{i}].option_values": "name values by option_display_name and label"},
+            )
+        names = [str(r["option_display_name"]).lower() for r in refs]
+        if len(set(names)) != len(names):
+            raise ApiProblem(
+                422,
+                INVALID,
+                {f"variants[{i}].option_values": "two values of the same option on one variant"},
+            )
+        combo_names = frozenset(
+            (str(r["option_display_name"]).lower(), str(r["label"]).lower()) for r in refs
+        )
+        if combo_names in named:
+            raise conflict(f"variants[{i}].option_values", "another variant has the same options")
+        named.add(combo_names)
     draft: Document = {"id": 0, "options": []}
     resolver = OptionResolver(store, draft, may_create=True)
-    resolved: list[list[dict[str, Any]]] = []
-    combos: set[frozenset[int]] = set()
-    for i, variant in enumerate(variants_in):
-        values = resolver.resolve(variant["option_values"], f"variants[{i}].")
-        combo = combination(values)
-        if combo in combos:
-            raise conflict(f"variants[{i}].option_values", "another variant has the same options")
-        combos.add(combo)
-        resolved.append(values)
+    resolved = [
+        resolver.resolve(variant["option_values"], f"variants[{i}].")
+        for i, variant in enumerate(variants_in)
+    ]
 
     # -- valid: store it --------------------------------------------------------------------
     now = now_iso()
