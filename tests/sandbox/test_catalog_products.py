@@ -199,6 +199,7 @@ def test_filters(store: StoreClient) -> None:
     assert ids(sku="GS-S") == []  # variant SKUs are found through /catalog/variants
     assert ids(**{"id:in": f"{b['id']},{a['id']}"}) == [a["id"], b["id"]]
     assert ids(name="Blue Hat") == [b["id"]]
+    assert ids(**{"id:greater": str(a["id"]), "id:max": str(b["id"])}) == [b["id"]]
     assert ids(keyword="WOOL") == [b["id"]]
     assert ids(brand_id=str(brand["id"])) == [a["id"]]
     assert ids(**{"date_modified:min": "2000-01-01"}) == ids()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -88,7 +89,7 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
     ids = int_list_param(request, "id:in")
     single = int_query(request, "id")
     if single is not None:
-        ids = [*(ids or []), single] if ids is None else [i for i in ids if i == single]
+        ids = [single] if ids is None else [i for i in ids if i == single]
     if ids is not None:
         pools.append([d for d in (coll.get(i) for i in sorted(set(ids))) if d is not None])
     skus = csv_param(request, "sku:in")
@@ -156,8 +157,20 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
     if not_in:
         filtered = True
         docs = [d for d in docs if d["id"] not in set(not_in)]
+    for name, in_range in _ID_RANGES.items():
+        bound = int_query(request, name)
+        if bound is not None:
+            filtered = True
+            docs = [d for d in docs if in_range(d["id"], bound)]
     return docs, filtered
 
+
+_ID_RANGES: dict[str, Callable[[int, int], bool]] = {
+    "id:min": lambda value, bound: value >= bound,
+    "id:max": lambda value, bound: value <= bound,
+    "id:greater": lambda value, bound: value > bound,
+    "id:less": lambda value, bound: value < bound,
+}
 
 _SORTS = {
     "id": lambda d: d["id"],
