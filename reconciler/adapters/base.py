@@ -19,6 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from reconciler.errors import ApiDetail
@@ -91,6 +92,9 @@ class LiveContext:
     ids: IdMaps
     environment: EffectiveEnvironment
     declared_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    state_root: Path | None = None
+    """The declared state's root (``store-state/``): repository files a change names
+    (product images) are read relative to it."""
 
 
 Outcome = Literal["applied", "failed", "skipped"]

@@ -1,0 +1,184 @@
+"""Fixtures for adapter tests: a sandbox store in-process, a live context, the example store.
+
+Adapters are exercised exactly as apply uses them: a :class:`LiveClient` on the sandbox's
+in-process transport, a :class:`LiveContext` with fresh :class:`IdMaps`, changes built from
+the example store's declared items; requests are counted from the sandbox's request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.adapters.base import IdMaps, ItemResult, LiveContext, LiveItem
+from reconciler.config import effective_environment, parse_config
+from reconciler.kinds.base import ItemModel
+from reconciler.plan.model import ABSENT, Change, FieldChange
+from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.storage import SandboxDB
+from reconciler.state import DeclaredItem, DeclaredState, load_state
+from tests.live.conftest import Sandbox, VirtualClock
+
+STATE_ROOT = Path(__file__).resolve().parents[2] / "store-state"
+STORE = "teststore"
+CONFIG = parse_config(
+    {
+        "version": 1,
+        "environments": {
+            "staging": {"backend": {"sandbox": STORE}},
+            "readonly": {"backend": {"sandbox": STORE, "token_env": "SP_READONLY_TOKEN"}},
+        },
+    }
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def declared() -> DeclaredState:
+    """The example store (Ridgeline Outfitters) as declared for staging."""
+    return load_state(STATE_ROOT, "staging")
+
+
+class Harness:
+    """One sandbox store and the means to talk to it as an adapter does."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    @asynccontextmanager
+    async def context(
+        self, environment: str = "staging", ids: IdMaps | None = None
+    ) -> AsyncIterator[LiveContext]:
+        env = effective_environment(CONFIG, environment)
+        client = self.sandbox.client(STORE, environment=environment,
+                                     token_env=env.backend.token_env)
+        async with client:
+            yield LiveContext(client, ids or IdMaps(), env, state_root=STATE_ROOT)
+
+    async def mark(self) -> int:
+        """The request log's cursor now: count requests made after it with :meth:`since`."""
+        response = await self.sandbox.admin("GET", f"/stores/{STORE}/requests")
+        response.raise_for_status()
+        cursor: int = response.json()["meta"]["cursor"]
+        return cursor
+
+    async def since(self, cursor: int, *, query: bool = False) -> list[tuple[str, str]]:
+        """``(method, path)`` of every request answered after ``cursor`` (the path with its
+        query string when ``query``)."""
+        response = await self.sandbox.admin("GET", f"/stores/{STORE}/requests?since={cursor}")
+        response.raise_for_status()
+        entries = response.json()["data"]
+        return [(e["method"], e["path"] if query else e["path"].partition("?")[0])
+                for e in entries]
+
+    async def fail(self, spec: dict[str, Any]) -> None:
+        await self.sandbox.script_failure(spec, STORE)
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    clock = VirtualClock()
+    app = SandboxApp(SandboxDB(tmp_path / "sandbox.db"), clock=clock)
+    yield Harness(Sandbox(app, clock))
+    app.db.close()
+
+
+# --- changes as the planner makes them ------------------------------------------------------
+def desired(model: ItemModel) -> dict[str, Any]:
+    """The declared values of an item as JSON (what ``Change.desired`` holds)."""
+    values: dict[str, Any] = model.model_dump(mode="json", exclude_unset=True)
+    values.pop("protect", None)
+    return values
+
+
+def create(item: DeclaredItem) -> Change:
+    values = desired(item.model)
+    return Change(
+        item.kind.name, item.key, "create", title=item.key,
+        fields=tuple(FieldChange((name,), ABSENT, value) for name, value in values.items()),
+        desired=values, source=f"{item.source.file}:1",
+    )
+
+
+def update(
+    kind: str,
+    key: str,
+    values: Mapping[str, Any],
+    live: LiveItem,
+    changed: Sequence[tuple[Any, ...]],
+    removed: Sequence[tuple[Any, ...]] = (),
+) -> Change:
+    """An update of the ``changed`` paths and removal of the ``removed`` keyed entries."""
+    fields = tuple(FieldChange(path, "before", "after") for path in changed) + tuple(
+        FieldChange(path, "before", ABSENT) for path in removed
+    )
+    return Change(kind, key, "update", fields=fields, desired=dict(values),
+                  live_ids=dict(live.ids))
+
+
+def delete(kind: str, live: LiveItem) -> Change:
+    return Change(kind, live.key, "delete", live_ids=dict(live.ids))
+
+
+def all_applied(results: Sequence[ItemResult]) -> None:
+    problems = [f"{r.key}: {r.message}" for r in results if r.outcome != "applied"]
+    assert not problems, problems
+
+
+# --- comparing declared with live ----------------------------------------------------------
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+UNORDERED = {"categories": None, "custom_fields": ("name", "value"), "meta_keywords": None}
+
+
+def _sorted(values: list[Any], fields: tuple[str, ...]) -> list[Any]:
+    if fields:
+        return sorted(values, key=lambda x: tuple(str(x.get(f)) for f in fields))
+    return sorted(values, key=str)
+
+
+def missing_from(declared: Any, live: Any, where: str = "") -> list[str]:
+    """Where ``live`` lacks or differs from a value of ``declared`` (a subset comparison:
+    live may have more fields; numbers compare by value; some lists are unordered)."""
+    if isinstance(declared, Mapping):
+        if not isinstance(live, Mapping):
+            return [f"{where}: {live!r} is not a mapping"]
+        out: list[str] = []
+        for name, value in declared.items():
+            if name not in live:
+                out.append(f"{where}.{name}: missing")
+                continue
+            left, right = value, live[name]
+            order = UNORDERED.get(str(name), "keep")
+            if order != "keep" and isinstance(left, list) and isinstance(right, list):
+                fields = order if isinstance(order, tuple) else ()
+                left, right = _sorted(left, fields), _sorted(right, fields)
+            out += missing_from(left, right, f"{where}.{name}")
+        return out
+    if isinstance(declared, list):
+        if not isinstance(live, list) or len(live) != len(declared):
+            return [f"{where}: {declared!r} != {live!r}"]
+        return [p for i, (a, b) in enumerate(zip(declared, live, strict=True))
+                for p in missing_from(a, b, f"{where}[{i}]")]
+    a, b = _number(declared), _number(live)
+    if a is not None and b is not None and not isinstance(declared, str | bool):
+        return [] if a == b else [f"{where}: {declared!r} != {live!r}"]
+    if isinstance(declared, str) and isinstance(live, int | float | Decimal) and a == b:
+        return []
+    return [] if declared == live else [f"{where}: {declared!r} != {live!r}"]
