@@ -12,12 +12,19 @@
   token; with ``token_env`` the token from that variable is used instead, and is
   registered when the store is created (later, a different token is refused, which is
   how authentication is rehearsed).
+
+All clients of one store made by :func:`connect` in one event loop share one
+:class:`~reconciler.live.ratelimit.RateLimiter`: the store's quota is one budget, however
+many clients (plan reads, apply writes) spend it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+import weakref
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Protocol
 
@@ -26,8 +33,9 @@ import httpx
 from reconciler.config import SandboxBackend, StoreBackend
 from reconciler.errors import ConfigError
 from reconciler.live.client import ClientOptions, LiveClient
-from reconciler.live.clock import Clock
+from reconciler.live.clock import Clock, SystemClock
 from reconciler.live.failures import StoreContext
+from reconciler.live.ratelimit import RateLimiter
 from reconciler.live.stats import ProgressCallback
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.stores import DEFAULT_TOKEN
@@ -64,6 +72,8 @@ def connect(
     sandbox app: tests pass their own so they can read its admin API).
     Raises :class:`~reconciler.errors.ConfigError` when the token variable is unset.
     """
+    options = options or ClientOptions()
+    clock = clock or _SYSTEM_CLOCK
     backend = (
         environment_config
         if isinstance(environment_config, StoreBackend | SandboxBackend)
@@ -75,13 +85,15 @@ def connect(
             purpose=f"the access token of store {backend.store_hash} ({environment_name})",
         )
         api_url = (backend.api_url or BIGCOMMERCE_API_URL).rstrip("/")
+        base_url = f"{api_url}/stores/{backend.store_hash}"
         return LiveClient(
-            f"{api_url}/stores/{backend.store_hash}",
+            base_url,
             token,
             context=StoreContext(environment_name, backend.store_hash, backend.token_env),
             options=options,
             transport=transport,
             clock=clock,
+            limiter=store_limiter((base_url, transport), clock, options),
             progress=progress,
         )
     store_hash = backend.sandbox
@@ -98,16 +110,42 @@ def connect(
     async def create_store(http: httpx.AsyncClient) -> None:
         await _ensure_sandbox_store(http, store_hash, token if backend.token_env else "")
 
+    base_url = f"{SANDBOX_BASE_URL}/stores/{store_hash}"
     return LiveClient(
-        f"{SANDBOX_BASE_URL}/stores/{store_hash}",
+        base_url,
         token,
         context=StoreContext(environment_name, store_hash, backend.token_env or ""),
         options=options,
         transport=transport,
         clock=clock,
+        limiter=store_limiter((base_url, transport), clock, options),
         progress=progress,
         on_open=create_store,
     )
+
+
+_SYSTEM_CLOCK = SystemClock()
+_limiters: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[Hashable, ...], RateLimiter]
+] = weakref.WeakKeyDictionary()
+
+
+def store_limiter(
+    store: tuple[Hashable, ...], clock: Clock, options: ClientOptions
+) -> RateLimiter | None:
+    """The limiter shared by the clients of ``store`` (base URL and transport) in the
+    running event loop; ``None`` outside one (the client then makes its own). Limiters
+    wait on asyncio primitives, which belong to one loop, hence one set per loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    per_loop = _limiters.setdefault(loop, {})
+    key = (*store, clock, options.reserve_fraction)
+    limiter = per_loop.get(key)
+    if limiter is None:
+        limiter = per_loop[key] = RateLimiter(clock, reserve_fraction=options.reserve_fraction)
+    return limiter
 
 
 def sandbox_db_path(explicit: Path | str | None = None) -> Path:

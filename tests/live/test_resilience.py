@@ -221,3 +221,19 @@ async def test_a_concurrency_cap_429_is_retried_without_waiting_for_the_window(
     assert throttled > 0 and statuses.count(429) == throttled and statuses.count(200) == 6
     # X-Retry-After (1 s) and backoff, not the 30 s window reset.
     assert time.monotonic() - start < 5
+
+
+async def test_clients_of_one_store_share_its_quota(sandbox: Sandbox) -> None:
+    await sandbox.configure({"rate_limit": {"quota": 10, "window_ms": 1000}})
+    async with sandbox.client(environment="plan") as reader, sandbox.client(
+        environment="apply"
+    ) as writer:
+        assert reader.limiter is writer.limiter
+        await asyncio.gather(
+            *(reader.get("/v2/time") for _ in range(15)),
+            *(writer.get("/v2/store") for _ in range(15)),
+        )
+        assert reader.stats.throttled == writer.stats.throttled == 0
+    assert await sandbox.statuses() == [200] * 30
+    async with sandbox.client("other-store") as other, sandbox.client() as same:
+        assert other.limiter is not same.limiter
