@@ -29,12 +29,19 @@ CHUNK_FILES = 250
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (reference counting still frees memory)."""
+    """Pause the cyclic garbage collector (reference counting still frees memory).
+
+    On the way out the objects allocated meanwhile are frozen (:func:`gc.freeze`): they
+    are the loaded state, which lives on, and without freezing, the first collection
+    after re-enabling would walk all of them (two seconds at 50,000 products). Frozen
+    objects are still freed by reference counting when the state is dropped.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
