@@ -153,3 +153,18 @@ def test_deleting_a_group_moves_its_customers_out(store: StoreClient) -> None:
     assert store.delete(f"/v2/customer_groups/{group}").status_code == 204
     assert store.get(CUSTOMERS).json()["data"][0]["customer_group_id"] == 0
     assert made["customer_group_id"] == group
+
+
+def test_cursor_pagination_walks_every_customer_once(store: StoreClient) -> None:
+    made = create(store, [customer(n) for n in range(7)])
+    assert store.get(CUSTOMERS, params={"after": "not-a-cursor"}).status_code == 422
+    body = store.get(CUSTOMERS, params={"limit": 3}).json()
+    seen = [c["id"] for c in body["data"]]
+    while "next" in body["meta"]["cursor_pagination"]["links"]:
+        after = body["meta"]["cursor_pagination"]["end_cursor"]
+        body = store.get(CUSTOMERS, params={"limit": 3, "after": after}).json()
+        seen += [c["id"] for c in body["data"]]
+    assert seen == [c["id"] for c in made]
+    before = body["meta"]["cursor_pagination"]["start_cursor"]
+    back = store.get(CUSTOMERS, params={"limit": 3, "before": before}).json()["data"]
+    assert [c["id"] for c in back] == [c["id"] for c in made[3:6]]

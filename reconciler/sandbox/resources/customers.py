@@ -12,6 +12,7 @@
 * Addresses live in their own collection. ``/v3/customers/addresses`` POST also needs
   ``state_or_province`` and ``postal_code``; an address identical (on its core fields) to
   one the customer has is silently skipped: 200, absent from the response.
+* ``after``/``before`` switch to cursor pagination (``meta.cursor_pagination``).
 * Passwords are write-only (``authentication.new_password``): the sandbox keeps only the
   fact that one was set, never the password.
 
@@ -20,7 +21,8 @@ Every batch is validated whole before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -36,6 +38,8 @@ from reconciler.sandbox.http import (
     json_response,
     list_response,
     now_iso,
+    page_and_limit,
+    paginate,
     read_array,
 )
 from reconciler.sandbox.resources._support import NUMBER, check_enum, check_type, like
@@ -359,7 +363,67 @@ async def list_customers(request: Request, store: Store) -> Response:
     elif emails is not None or groups is not None:
         docs = sorted({d["id"]: d for d in docs}.values(), key=lambda d: d["id"])
     wanted_parts = includes(request)
-    return list_response(docs, request, render=lambda d: render(store, d, wanted_parts))
+    if "after" in params or "before" in params:
+        return _cursor_page(docs, request, lambda d: render(store, d, wanted_parts))
+    chunk, meta = paginate(docs, request)
+    # Offset pages also carry their cursors, so a client can switch to ``after=``.
+    meta["cursor_pagination"] = _cursor_meta(chunk, docs, meta["pagination"]["per_page"])
+    return json_response({"data": [render(store, d, wanted_parts) for d in chunk], "meta": meta})
+
+
+def _cursor(doc: Document) -> str:
+    return base64.urlsafe_b64encode(f"customer:{doc['id']}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str, name: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        kind, _, ident = text.partition(":")
+        if kind != "customer":
+            raise ValueError(text)
+        return int(ident)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiProblem(422, "Invalid cursor", {name: f"{raw!r} is not a cursor"}) from None
+
+
+def _cursor_page(
+    docs: list[Document], request: Request, render_one: Callable[[Document], Any]
+) -> Response:
+    """Cursor pagination (``after``/``before``): the page after or before a customer."""
+    _, limit = page_and_limit(request)
+    params = request.query_params
+    position = {d["id"]: i for i, d in enumerate(docs)}
+    if "after" in params:
+        anchor = _decode_cursor(params["after"], "after")
+        start = position.get(anchor, -1) + 1 if anchor in position else _first_after(docs, anchor)
+        chunk = docs[start : start + limit]
+    else:
+        anchor = _decode_cursor(params["before"], "before")
+        end = position[anchor] if anchor in position else _first_after(docs, anchor)
+        chunk = docs[max(0, end - limit) : end]
+    meta = {"cursor_pagination": _cursor_meta(chunk, docs, limit)}
+    return json_response({"data": [render_one(d) for d in chunk], "meta": meta})
+
+
+def _cursor_meta(chunk: list[Document], docs: list[Document], limit: int) -> dict[str, Any]:
+    links: dict[str, str] = {}
+    if chunk:
+        if chunk[-1] is not docs[-1]:
+            links["next"] = f"?after={_cursor(chunk[-1])}&limit={limit}"
+        if chunk[0] is not docs[0]:
+            links["previous"] = f"?before={_cursor(chunk[0])}&limit={limit}"
+    return {
+        "count": len(chunk),
+        "per_page": limit,
+        "start_cursor": _cursor(chunk[0]) if chunk else "",
+        "end_cursor": _cursor(chunk[-1]) if chunk else "",
+        "links": links,
+    }
+
+
+def _first_after(docs: list[Document], anchor: int) -> int:
+    """Where a deleted customer ``anchor`` would have been (lists are in id order)."""
+    return next((i for i, d in enumerate(docs) if d["id"] > anchor), len(docs))
 
 
 @api.route("POST", "/v3/customers")
