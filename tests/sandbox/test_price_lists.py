@@ -63,7 +63,11 @@ def test_records_by_sku_and_variant_id(store: StoreClient, products: list[dict[s
         ],
     )
     assert response.status_code == 200, response.text
-    records = store.get(f"{LISTS}/{list_id}/records").json()["data"]
+    plain = store.get(f"{LISTS}/{list_id}/records").json()["data"]
+    assert "sku" not in plain[0] and "bulk_pricing_tiers" not in plain[0]
+    records = store.get(f"{LISTS}/{list_id}/records", params={"include": "sku,bulk_pricing_tiers"})
+    records = records.json()["data"]
+    assert records[0]["bulk_pricing_tiers"] == []
     assert [(r["sku"], r["currency"], r["calculated_price"]) for r in records] == [
         ("TRAIL-01", "usd", 8.5),
         ("TRAIL-02", "eur", 7),
@@ -71,7 +75,9 @@ def test_records_by_sku_and_variant_id(store: StoreClient, products: list[dict[s
     assert records[0]["product_id"] == products[0]["id"]
     by_sku = store.get(f"{LISTS}/{list_id}/records", params={"sku:in": "TRAIL-02"}).json()["data"]
     assert [r["variant_id"] for r in by_sku] == [variant["id"]]
-    by_currency = store.get(f"{LISTS}/{list_id}/records", params={"currency": "usd"}).json()
+    by_currency = store.get(
+        f"{LISTS}/{list_id}/records", params={"currency": "usd", "include": "sku"}
+    ).json()
     assert [r["sku"] for r in by_currency["data"]] == ["TRAIL-01"]
     one = store.get(f"{LISTS}/{list_id}/records/{variant['id']}/eur").json()["data"]
     assert one["price"] == 9
@@ -108,9 +114,8 @@ def test_unknown_sku_is_a_per_item_error_and_valid_items_are_written(
     errors = response.json()["batch_errors"]
     assert [e["data"].get("sku") for e in errors] == ["NOPE", "TRAIL-02", None]
     assert "sku" in errors[0]["field_errors"] and "currency" in errors[1]["field_errors"]
-    assert [r["sku"] for r in store.get(f"{LISTS}/{list_id}/records").json()["data"]] == [
-        "TRAIL-01"
-    ]
+    written = store.get(f"{LISTS}/{list_id}/records", params={"include": "sku"}).json()["data"]
+    assert [r["sku"] for r in written] == ["TRAIL-01"]
 
 
 def test_post_records_creates_only(store: StoreClient, products: list[dict[str, Any]]) -> None:
@@ -144,7 +149,7 @@ def test_delete_records_with_filters(store: StoreClient, products: list[dict[str
     assert (
         store.delete(f"{LISTS}/{list_id}/records", params={"sku:in": "trail-02"}).status_code == 204
     )
-    records = store.get(f"{LISTS}/{list_id}/records").json()["data"]
+    records = store.get(f"{LISTS}/{list_id}/records", params={"include": "sku"}).json()["data"]
     assert [(r["sku"], r["currency"]) for r in records] == [("TRAIL-01", "usd")]
     variant = products[0]["variants"][0]["id"]
     assert store.delete(f"{LISTS}/{list_id}/records/{variant}/usd").status_code == 204

@@ -10,6 +10,7 @@
   item), ``PUT .../records`` upserts at most 1000 (2 concurrent requests). Items that fail
   are reported per item as ``batch_errors`` in a 422 while the valid items are written
   ("May include errors during partial create in non-strict mode").
+* Records show ``sku`` and ``bulk_pricing_tiers`` only when asked for with ``include=``.
 * Assignments bind a price list to a (customer group, channel); a pair holds one price
   list. ``POST /v3/pricelists/assignments`` takes at most 25; DELETE needs a filter.
 """
@@ -30,6 +31,7 @@ from reconciler.sandbox.http import (
     csv_param,
     data_response,
     empty,
+    includes,
     int_list_param,
     json_response,
     list_response,
@@ -378,8 +380,17 @@ async def _items(request: Request, max_items: int | None) -> list[dict[str, Any]
     return body
 
 
-def render_record(doc: Document) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k != "key"}
+EXPANSIONS = ("bulk_pricing_tiers", "sku")
+
+
+def render_record(doc: Document, expand: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A price record; ``sku`` and ``bulk_pricing_tiers`` only when expanded (``include=``)."""
+    hidden = {"key", *(e for e in EXPANSIONS if e not in expand)}
+    return {k: v for k, v in doc.items() if k not in hidden}
+
+
+def _expand(request: Request) -> set[str]:
+    return includes(request) & set(EXPANSIONS)
 
 
 @api.route("GET", "/v3/pricelists/{price_list_id:int}/records")
@@ -413,7 +424,8 @@ async def list_records(request: Request, store: Store) -> Response:
     docs = sorted(
         {d["key"]: d for d in docs}.values(), key=lambda d: (d["variant_id"], d["currency"])
     )
-    return list_response(docs, request, render=render_record)
+    expand = _expand(request)
+    return list_response(docs, request, render=lambda d: render_record(d, expand))
 
 
 def _number_filter(request: Request, docs: list[Document], name: str) -> list[Document]:
@@ -504,7 +516,8 @@ async def variant_records(request: Request, store: Store) -> Response:
         "list_variant", (price_list_id, request.path_params["variant_id"])
     )
     docs.sort(key=lambda d: d["currency"])
-    return list_response(docs, request, render=render_record)
+    expand = _expand(request)
+    return list_response(docs, request, render=lambda d: render_record(d, expand))
 
 
 def _record(request: Request, store: Store) -> Document:
@@ -525,7 +538,7 @@ _RECORD_PATH = "/v3/pricelists/{price_list_id:int}/records/{variant_id:int}/{cur
 
 @api.route("GET", _RECORD_PATH)
 async def get_record(request: Request, store: Store) -> Response:
-    return data_response(render_record(_record(request, store)))
+    return data_response(render_record(_record(request, store), _expand(request)))
 
 
 @api.route("PUT", _RECORD_PATH)
@@ -542,7 +555,7 @@ async def put_record(request: Request, store: Store) -> Response:
     if batch.errors:
         raise ApiProblem(422, INVALID, batch.errors[0]["field_errors"])
     batch.write()
-    return data_response(render_record(_record(request, store)))
+    return data_response(render_record(_record(request, store), _expand(request)))
 
 
 @api.route("DELETE", _RECORD_PATH)
