@@ -217,19 +217,21 @@ class LiveClient:
             attempt += 1
             response, failure = await self._attempt(method, url, query, content, content_type)
             elapsed = self.clock.monotonic() - started
-            wait, give_up = self._judge(method, path, url, response, failure, attempt)
-            if give_up is None and response is not None:
-                self._report(method, path, response.status_code, attempt, elapsed, False)
-                return LiveResponse(response.status_code, response.headers, _decode(response))
-            retry_allowed = give_up is None or isinstance(give_up, _Retryable)
-            if retry_allowed and self.options.retry.allows(attempt, elapsed, wait):
-                status = response.status_code if response is not None else 0
+            status = response.status_code if response is not None else 0
+            verdict = self._judge(method, response, failure, attempt)
+            if verdict is None and response is not None:
+                self._report(method, path, status, attempt, elapsed, False)
+                return LiveResponse(status, response.headers, _decode(response))
+            if (
+                verdict is not None
+                and verdict.retryable
+                and self.options.retry.allows(attempt, elapsed, verdict.wait)
+            ):
                 self._report(method, path, status, attempt, elapsed, True)
                 self.stats.retries += 1
-                self.stats.backoff_wait += wait
-                await self.clock.sleep(wait)
+                self.stats.backoff_wait += verdict.wait
+                await self.clock.sleep(verdict.wait)
                 continue
-            status = response.status_code if response is not None else 0
             self._report(method, path, status, attempt, elapsed, False)
             raise self._final_error(method, path, url, response, failure, attempt, elapsed)
 
@@ -290,34 +292,29 @@ class LiveClient:
     def _judge(
         self,
         method: str,
-        path: str,
-        url: str,
         response: httpx.Response | None,
         failure: httpx.TransportError | None,
         attempt: int,
-    ) -> tuple[float, _Outcome | None]:
-        """``(wait, None)`` on success; else the wait before a retry and why it failed."""
+    ) -> _Verdict | None:
+        """``None`` when the attempt succeeded; else whether (and after what wait) to retry."""
+        if response is not None and response.status_code < 400:
+            return None
         backoff = self.options.retry.backoff(attempt, self._rng)
         if response is None:
-            assert failure is not None
-            if isinstance(failure, _NEVER_SENT) or is_idempotent(method):
-                return backoff, _Retryable()
-            return 0.0, _Final()
+            never_sent = isinstance(failure, _NEVER_SENT)
+            return _Verdict(never_sent or is_idempotent(method), backoff)
         status = response.status_code
-        if status < 400:
-            return 0.0, None
         if status == 429:
             self.stats.throttled += 1
             limits = RateLimitHeaders.parse(response.headers)
             asked = limits.throttle_wait()
             if asked is not None and limits.quota_exhausted:
                 self.limiter.throttle(asked)
-            return (asked or 0.0) + backoff, _Retryable()
+            return _Verdict(True, (asked or 0.0) + backoff)
         if status >= 500:
             self.stats.server_errors += 1
-            if status in RETRYABLE_STATUSES and is_idempotent(method):
-                return backoff, _Retryable()
-        return 0.0, _Final()
+            return _Verdict(status in RETRYABLE_STATUSES and is_idempotent(method), backoff)
+        return _Verdict(False, 0.0)
 
     def _final_error(
         self,
@@ -452,16 +449,13 @@ class LiveClient:
                 for item in page]
 
 
-class _Outcome:
-    """Why an attempt did not succeed."""
+@dataclass(frozen=True)
+class _Verdict:
+    """Why an attempt failed, as the retry loop needs it."""
 
-
-class _Retryable(_Outcome):
-    """It may be tried again."""
-
-
-class _Final(_Outcome):
-    """Trying again would not help or would not be safe."""
+    retryable: bool
+    wait: float
+    """Seconds to wait before the retry (a 429's asked wait plus the jittered backoff)."""
 
 
 def _v3_page(body: Any, path: str) -> tuple[list[Any], int]:
