@@ -166,6 +166,8 @@ def test_batch_put_limits_ids_and_category_replacement(store: StoreClient) -> No
     assert store.put(P, json=[{"id": a["id"], "name": "B"}]).status_code == 409
     clash = [{"id": a["id"], "sku": "Z"}, {"id": b["id"], "sku": "z"}]
     assert store.put(P, json=clash).status_code == 409
+    same_url = [{"id": i, "custom_url": {"url": "/same/"}} for i in (a["id"], b["id"])]
+    assert store.put(P, json=same_url).status_code == 409
     assert store.get(f"{P}/{a['id']}").json()["data"]["sku"] == ""
 
 

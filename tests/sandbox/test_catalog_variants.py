@@ -132,3 +132,15 @@ def test_batch_put_updates_creates_and_limits(store: StoreClient) -> None:
     assert clash.status_code == 409
     assert store.get(f"{PRODUCTS}/{p['id']}/variants/{s['id']}").json()["data"]["sku"] == "SH-S"
     assert store.put(V, json=[{"price": 1}]).status_code == 422
+
+
+def test_batch_put_rejects_the_same_new_combination_twice(store: StoreClient) -> None:
+    p = new_product(store, "Shoe", variants=sized("SH", "S"))
+    option_id = option_refs(store, p["id"])["S"]["option_id"]
+    store.post(
+        f"{PRODUCTS}/{p['id']}/options/{option_id}/values", json={"label": "L", "sort_order": 3}
+    )
+    large = option_refs(store, p["id"])["L"]
+    twice = [{"product_id": p["id"], "sku": f"SH-L{n}", "option_values": [large]} for n in (1, 2)]
+    assert store.put(V, json=twice).status_code == 409
+    assert len(store.get(f"{PRODUCTS}/{p['id']}/variants").json()["data"]) == 1

@@ -765,6 +765,12 @@ def _check_product_uniques(
     if sku and sku_taken(store, sku, product_id=product_id, extra=claimed["sku"]):
         raise conflict("sku", f"The SKU {sku!r} is already in use")
     _check_custom_url(store, body, ("product", product_id))
+    url = (body.get("custom_url") or {}).get("url")
+    if url:
+        taken_here = claimed.setdefault("url", set())
+        if url.lower() in taken_here:
+            raise conflict("custom_url.url", f"The URL {url!r} appears twice in this request")
+        taken_here.add(url.lower())
 
 
 def _validate_create(store: Store, body: dict[str, Any]) -> None:

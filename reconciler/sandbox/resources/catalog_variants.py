@@ -63,6 +63,8 @@ from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
 
+Combos = set[tuple[int, frozenset[int]]]
+
 MAX_BATCH = 50
 
 
@@ -74,8 +76,15 @@ def _variant(product: Document, variant_id: int) -> Document:
 
 
 def _check_create(
-    store: Store, product: Document, body: dict[str, Any], claimed: set[str], prefix: str = ""
+    store: Store,
+    product: Document,
+    body: dict[str, Any],
+    claimed: set[str],
+    combos: Combos,
+    prefix: str = "",
 ) -> tuple[OptionResolver, list[dict[str, Any]]]:
+    """Checks of a new variant; ``claimed`` SKUs and ``combos`` of option values are those
+    of variants created earlier in the same request."""
     errors = variant_errors(body, prefix, creating=True)
     if errors:
         raise ApiProblem(422, INVALID, errors)
@@ -88,9 +97,11 @@ def _check_create(
     resolver = OptionResolver(store, product, may_create=False)
     values = resolver.resolve(body["option_values"], prefix)
     combo = combination(values)
-    if any(combination(v["option_values"]) == combo for v in product["variants"]):
+    key = (int(product["id"]), combo)
+    if key in combos or any(combination(v["option_values"]) == combo for v in product["variants"]):
         raise conflict(f"{prefix}option_values", "another variant has the same option values")
     claimed.add(body["sku"].lower())
+    combos.add(key)
     return resolver, values
 
 
@@ -151,7 +162,7 @@ async def list_variants(request: Request, store: Store) -> Response:
 async def post_variant(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
-    resolver, values = _check_create(store, product, body, set())
+    resolver, values = _check_create(store, product, body, set(), set())
     resolver.apply()
     variant = _create(store, product, body, values)
     touch(store, product)
@@ -243,6 +254,7 @@ async def put_variants(request: Request, store: Store) -> Response:
     items = await read_array(request)
     check_batch_size(len(items), MAX_BATCH)
     claimed: set[str] = set()
+    combos: Combos = set()
     plan: list[tuple[str, Document, Any, dict[str, Any]]] = []
     for i, item in enumerate(items):
         prefix = f"[{i}]."
@@ -264,7 +276,7 @@ async def put_variants(request: Request, store: Store) -> Response:
                 {f"{prefix}id": "give id (update) or product_id, sku and option_values (create)"},
             )
         product = get_product(store, product_id)
-        resolver, values = _check_create(store, product, item, claimed, prefix)
+        resolver, values = _check_create(store, product, item, claimed, combos, prefix)
         plan.append(("create", product, (resolver, values), item))
     results: list[Document] = []
     for action, product, extra, item in plan:
