@@ -334,14 +334,16 @@ class LiveClient:
             detail = ApiDetail(method=method, url=redact(url), status=0, title=reason)
             if not is_idempotent(method) and not isinstance(failure, _NEVER_SENT):
                 return WriteOutcomeUnknownError(
-                    f"{method} {path} to {store} got no answer ({reason}); "
-                    "the store may or may not have applied it",
+                    redact(
+                        f"{method} {path} to {store} got no answer ({reason}); "
+                        "the store may or may not have applied it"
+                    ),
                     hint="re-read the item by its natural key before trying again",
                     environment=env,
                     detail=detail,
                 )
             return TransportError(
-                f"{method} {path} to {store} got no answer after {tries} ({reason})",
+                redact(f"{method} {path} to {store} got no answer after {tries} ({reason})"),
                 hint="check the network and the store's status; the request can be retried",
                 environment=env,
                 detail=detail,
@@ -349,11 +351,14 @@ class LiveClient:
         status = response.status_code
         if status == 429 or (status in RETRYABLE_STATUSES and attempt > 1):
             title, errors = parse_error_body(response.content)
-            detail = ApiDetail(method, redact(url), status, redact(title), errors)
+            safe_errors = {redact(k): redact(v) for k, v in errors.items()}
+            detail = ApiDetail(method, redact(url), status, redact(title), safe_errors)
             if status == 429:
                 return RateLimitError(
-                    f"{store} kept answering 429 Too Many Requests to {method} {path} "
-                    f"after {tries}",
+                    redact(
+                        f"{store} kept answering 429 Too Many Requests to {method} {path} "
+                        f"after {tries}"
+                    ),
                     hint="all apps on a store share its quota; retry later or lower concurrency",
                     environment=env,
                     detail=detail,
@@ -365,9 +370,11 @@ class LiveClient:
                 environment=env,
                 detail=detail,
             )
-        return error_for_status(
-            self.context, method, url, path, status, response.content
-        )
+        error = error_for_status(self.context, method, url, path, status, response.content)
+        if status >= 500 and not is_idempotent(method):
+            # Not retried: a gateway error does not prove the store did nothing.
+            error.hint = "the store may have applied it; re-read the item by its natural key"
+        return error
 
     def _report(
         self, method: str, path: str, status: int, attempt: int, seconds: float, retry: bool

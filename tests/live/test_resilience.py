@@ -43,6 +43,7 @@ async def test_a_post_is_not_retried_after_a_5xx(sandbox: Sandbox) -> None:
             await live.post("/v3/catalog/brands", {"name": "Once"})
         assert live.stats.retries == 0
     assert caught.value.detail is not None and caught.value.detail.status == 502
+    assert "natural key" in caught.value.hint
     assert await sandbox.statuses() == [502]
 
 
