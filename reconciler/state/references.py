@@ -6,6 +6,7 @@ can remove the target of a reference or add a clashing value.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import posixpath
 from collections.abc import Iterable, Mapping, Set
@@ -24,9 +25,32 @@ def problem_at(item: DeclaredItem, path: tuple[str | int, ...], message: str) ->
     return Problem(place.file, place.line, place.column, message, item.kind.name, item.key)
 
 
-def did_you_mean(value: str, candidates: Iterable[str]) -> str:
+SUGGESTION_POOL = 2000
+"""At most this many candidates are compared with difflib (about ten microseconds
+each): a price list may name a thousand unknown SKUs among 200,000."""
+
+
+class Suggestions:
+    """Candidates for did-you-mean, sorted once; a large pool is narrowed to the
+    candidates sorting nearest the value (those sharing its longest prefixes)."""
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self._sorted = sorted(set(candidates))
+        self._folded = [c.casefold() for c in self._sorted]
+
+    def near(self, value: str) -> list[str]:
+        if len(self._sorted) <= SUGGESTION_POOL:
+            return self._sorted
+        middle = bisect.bisect_left(self._folded, value.casefold())
+        half = SUGGESTION_POOL // 2
+        return self._sorted[max(0, middle - half) : middle + half]
+
+
+def did_you_mean(value: str, candidates: Iterable[str] | Suggestions) -> str:
     """`` — did you mean 'x'?`` for the closest candidate, or an empty string."""
-    pool = list(candidates)
+    pool = (candidates if isinstance(candidates, Suggestions) else Suggestions(candidates)).near(
+        value
+    )
     close = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
     if not close:  # same word in another case, or an abbreviation ("prod")
         folded = value.casefold()
@@ -52,6 +76,7 @@ class CrossChecker:
         self._kinds = {kind.name: kind for kind in kinds}
         self._facts: dict[int, tuple[DeclaredItem, _Facts]] = {}
         self._exists: dict[str, tuple[bool, bool]] = {}
+        self._suggestions: dict[str, Suggestions] = {}  # per check(): items differ
 
     def facts(self, item: DeclaredItem) -> _Facts:
         cached = self._facts.get(id(item))
@@ -77,6 +102,7 @@ class CrossChecker:
         references to them are not reported (the item's own problems are).
         """
         problems: list[Problem] = []
+        self._suggestions = {}
         namespaces: dict[str, dict[str, tuple[DeclaredItem, UniqueValue]]] = {}
         for by_key in items.values():
             for item in by_key.values():
@@ -124,14 +150,19 @@ class CrossChecker:
             match = kind.match_key(reference.key) if kind else reference.key
             if match in targets or match in invalid.get(reference.kind, ()):
                 return None
-            known: Iterable[str] = (target.key for target in targets.values())
+            known = self._suggestions.get(reference.kind)
+            if known is None:
+                known = Suggestions(target.key for target in targets.values())
         elif reference.kind in namespaces or reference.match:
             values = namespaces.get(reference.kind, {})
             if (reference.match or reference.key) in values:
                 return None
-            known = (value.shown for _, value in values.values())
+            known = self._suggestions.get(reference.kind)
+            if known is None:
+                known = Suggestions(value.shown for _, value in values.values())
         else:
-            known = ()
+            known = Suggestions(())
+        self._suggestions[reference.kind] = known
         hint = did_you_mean(reference.key, known)
         return problem_at(
             item,
