@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from reconciler.errors import ApiError
@@ -111,3 +113,22 @@ async def test_v2_empty_list_is_one_request(client: LiveClient, sandbox: Sandbox
 async def test_v2_pagination_refuses_a_non_list(client: LiveClient) -> None:
     with pytest.raises(ApiError, match="not the JSON array of a V2 list"):
         await client.paginate_v2("/v2/store")
+
+
+async def test_a_failing_page_stops_the_read_and_its_siblings(
+    client: LiveClient, sandbox: Sandbox
+) -> None:
+    await _brands(client, 40)
+    await sandbox.clear_requests()
+    pages = client.iter_pages_v3("/v3/catalog/brands", limit=2)  # 20 pages
+    first = await anext(pages)
+    assert len(first) == 2
+    await sandbox.script_failure({"status": 422, "method": "GET", "path": "/v3/catalog/brands"})
+    with pytest.raises(ApiError):
+        async for _ in pages:
+            pass
+    await asyncio.sleep(0.05)  # any orphaned fetch would show up in the log now
+    log = await sandbox.requests()
+    # The first page plus at most one batch of look-ahead fetches (2 x concurrency).
+    assert 2 <= len(log) <= 1 + 2 * client.options.concurrency
+    assert all(entry["status"] == 422 for entry in log[1:])
