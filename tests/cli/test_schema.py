@@ -3,6 +3,7 @@ with the loader; every file of the example store names its schema."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,19 @@ SCHEMAS = REPO / "schemas"
 STATE = REPO / "store-state"
 
 
+@functools.cache
+def generated() -> dict[str, str]:
+    """One generation shared by the tests that only read it."""
+    return generate()
+
+
 def test_committed_schemas_are_up_to_date() -> None:
-    generated = generate()
+    fresh = generate()
     committed = {path.name: path.read_text(encoding="utf-8") for path in SCHEMAS.glob("*.json")}
     stale = sorted(
         name
-        for name in generated.keys() | committed.keys()
-        if generated.get(name) != committed.get(name)
+        for name in fresh.keys() | committed.keys()
+        if fresh.get(name) != committed.get(name)
     )
     assert not stale, f"run 'stagingpro schema --write' and commit: {stale}"
 
@@ -42,7 +49,7 @@ def test_write_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["schema", "--check", "--dir", str(target)]) == 1
     assert main(["schema", "--write", "--dir", str(target)]) == 0
     names = sorted(path.name for path in target.iterdir())
-    assert names == sorted(generate())
+    assert names == sorted(generated())
     assert {
         *(f"{k.plural.replace('_', '-')}.schema.json" for k in KINDS),
         "overlay.schema.json",
@@ -75,16 +82,16 @@ def test_output_is_deterministic() -> None:
         assert canonical + "\n" == text
 
 
-@pytest.mark.parametrize("name", sorted(generate()))
+@pytest.mark.parametrize("name", sorted(generated()))
 def test_schemas_are_valid_draft_2020_12(name: str) -> None:
-    schema = json.loads(generate()[name])
+    schema = json.loads(generated()[name])
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
 
 
 def _validator_for(header: str) -> Draft202012Validator:
     name = header.rsplit("/", 1)[-1]
-    return Draft202012Validator(json.loads(generate()[name]))
+    return Draft202012Validator(json.loads(generated()[name]))
 
 
 def test_valid_files_satisfy_their_schemas() -> None:
@@ -112,12 +119,12 @@ def test_valid_files_satisfy_their_schemas() -> None:
     ],
 )
 def test_schemas_reject_what_the_loader_rejects(schema: str, data: dict[str, Any]) -> None:
-    validator = Draft202012Validator(json.loads(generate()[f"{schema}.schema.json"]))
+    validator = Draft202012Validator(json.loads(generated()[f"{schema}.schema.json"]))
     assert list(validator.iter_errors(data))
 
 
 def test_overlay_patches_need_no_required_field() -> None:
-    validator = Draft202012Validator(json.loads(generate()["overlay.schema.json"]))
+    validator = Draft202012Validator(json.loads(generated()["overlay.schema.json"]))
     patch = {
         "patch": {
             "products": {
