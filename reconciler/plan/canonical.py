@@ -1,0 +1,409 @@
+"""Canonical JSON of declared and live items: one set of rules for both sides.
+
+A declared item (``model.model_dump(mode="json", exclude_unset=True)``) and a live item's
+model-shaped ``data`` (from an adapter, values as the API returned them) go through the
+same :func:`canonicalize`, so a value means the same on both sides exactly when its
+canonical JSON is equal — apart from the *equivalences* the differ
+(:mod:`reconciler.plan.differ`) applies on top, which must not change what apply writes.
+
+What canonicalisation does (rules are data, per kind, in :data:`RULES`; decimal fields are
+found from the kind's pydantic model):
+
+* **decimals** — every ``Decimal`` field of the model (money, measures, adjusters): ints,
+  floats, ``Decimal`` and numeric strings become the normalised decimal text, so ``19.9``,
+  ``"19.90"`` and ``19.900`` are all ``"19.9"`` (and ``100`` is ``"100"``, never ``1E+2``);
+* **HTML whitespace** — runs of whitespace in HTML fields collapse to one space, ends
+  stripped (``description``, page ``body``);
+* **unordered lists** — sorted (product ``categories``, ``meta_keywords``, a page's
+  ``contact_fields`` …);
+* **keyed lists** — entries sorted by their key (``variants`` by SKU, ``options`` and
+  ``modifiers`` by display name, option values by label, custom fields by name, price
+  list ``records`` by SKU + currency, …); they are matched by key, case-insensitively
+  where the key is (:func:`entry_key`). Other lists of objects (``images``) are ordered:
+  matched by position;
+* **header names** — lower-cased (HTTP header names are case-insensitive);
+* **repository files** — a declared image ``file:`` (relative to its YAML file) becomes
+  the path relative to the state root, and its content's sha256 is added beside it
+  (``images[].sha256``, ``variants[].image_sha256``). Adapters read back the hash the
+  image was uploaded from (see the product adapter) and return it under the same name;
+  when the declared side has the hash, the differ compares the hash, not the path.
+
+What the differ treats as equal without rewriting values (so ``desired`` keeps the
+user's spelling): values in case-insensitive fields that differ only in case (SKUs,
+brand names), "no value" in any spelling (``None``, ``""``, ``[]``, ``{}``, or a field
+the store did not return), and ``0`` against no value in fields where BigCommerce uses 0
+for "not set" (``sale_price``, ``retail_price``, ``cost_price``, ``map_price`` and a
+product's ``width``/``height``/``depth``).
+
+Fields that are StagingPro's own and never live (``protect``, a theme's ``directory``)
+are *local*: kept in the declared JSON, never compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from reconciler.kinds.base import Kind
+from reconciler.kinds.fields import is_url
+
+WILDCARD = "*"
+"""A pattern step matching any list entry or any key of a free-form mapping."""
+
+Pattern = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListKey:
+    """How the entries of a keyed list are matched: by the values of ``fields``
+    (joined with a space when several), case-insensitively when ``casefold``."""
+
+    fields: tuple[str, ...]
+    casefold: bool = False
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """The canonicalisation and comparison rules of one kind (patterns of field names,
+    :data:`WILDCARD` for list entries and free mapping keys)."""
+
+    keyed: Mapping[Pattern, ListKey] = field(default_factory=dict)
+    unordered: frozenset[Pattern] = frozenset()
+    html: frozenset[Pattern] = frozenset()
+    case_insensitive: frozenset[Pattern] = frozenset()
+    zero_is_unset: frozenset[Pattern] = frozenset()
+    lower_keys: frozenset[Pattern] = frozenset()
+    """Mappings whose keys are lower-cased (HTTP header names)."""
+    files: Mapping[Pattern, str] = field(default_factory=dict)
+    """Repository file fields → the sibling field that holds the file's sha256."""
+    local: frozenset[Pattern] = frozenset()
+    """StagingPro's own fields: never compared with the store."""
+
+
+def _p(*dotted: str) -> frozenset[Pattern]:
+    return frozenset(tuple(d.split(".")) for d in dotted)
+
+
+_MONEY_UNSET = ("sale_price", "retail_price", "cost_price", "map_price")
+
+RULES: Mapping[str, KindRules] = {
+    "brand": KindRules(unordered=_p("meta_keywords")),
+    "category": KindRules(unordered=_p("meta_keywords"), html=_p("description")),
+    "product": KindRules(
+        keyed={
+            ("variants",): ListKey(("sku",), casefold=True),
+            ("options",): ListKey(("display_name",), casefold=True),
+            ("options", "*", "values"): ListKey(("label",), casefold=True),
+            ("modifiers",): ListKey(("display_name",), casefold=True),
+            ("modifiers", "*", "values"): ListKey(("label",), casefold=True),
+            ("custom_fields",): ListKey(("name",)),
+            ("bulk_pricing_rules",): ListKey(("quantity_min",)),
+        },
+        unordered=_p("categories", "meta_keywords"),
+        html=_p("description"),
+        case_insensitive=_p(
+            "sku", "brand", "variants.*.sku", "options.*.values.*.value_data.product"
+        ),
+        zero_is_unset=_p(
+            *_MONEY_UNSET, "width", "height", "depth",
+            *(f"variants.*.{name}" for name in _MONEY_UNSET),
+        ),
+        files={("images", "*", "file"): "sha256", ("variants", "*", "image"): "image_sha256"},
+        local=_p("protect"),
+    ),
+    "price_list": KindRules(
+        keyed={("records",): ListKey(("sku", "currency"), casefold=True)},
+        case_insensitive=_p("records.*.sku"),
+        zero_is_unset=_p(*(f"records.*.{name}" for name in _MONEY_UNSET)),
+    ),
+    "customer_group": KindRules(
+        keyed={("discount_rules",): ListKey(
+            ("type", "category", "product", "price_list"), casefold=True
+        )},
+        unordered=_p("category_access.categories"),
+        case_insensitive=_p("discount_rules.*.product"),
+    ),
+    "page": KindRules(html=_p("body"), unordered=_p("contact_fields")),
+    "redirect": KindRules(),
+    "script": KindRules(unordered=_p("integrity_hashes")),
+    "webhook": KindRules(lower_keys=_p("headers")),
+    "theme": KindRules(local=_p("directory")),
+}
+
+
+# --- the compiled rule tree ------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """The rules at one place of an item; children by field name (or :data:`WILDCARD`)."""
+
+    children: dict[str, Node] = field(default_factory=dict)
+    decimal: bool = False
+    keyed: ListKey | None = None
+    unordered: bool = False
+    html: bool = False
+    case_insensitive: bool = False
+    zero_is_unset: bool = False
+    lower_keys: bool = False
+    local: bool = False
+    hash_field: str | None = None
+    """For a repository file field: the sibling holding the file's sha256."""
+
+    def child(self, name: str | int) -> Node:
+        """The node for field ``name`` (list entries and free keys share the wildcard)."""
+        found = self.children.get(name) if isinstance(name, str) else None
+        if found is not None:
+            return found
+        return self.children.get(WILDCARD, _LEAF)
+
+    def at(self, pattern: Pattern) -> Node:
+        node = self
+        for step in pattern:
+            node = node.children.setdefault(step, Node())
+        return node
+
+
+_LEAF = Node()
+
+
+def _decimal_patterns(model: type[BaseModel], prefix: Pattern = ()) -> Iterable[Pattern]:
+    """Patterns of every ``Decimal`` field of ``model`` and its nested parts."""
+    for name, info in model.model_fields.items():
+        yield from _annotation_patterns(info.annotation, (*prefix, name))
+
+
+def _annotation_patterns(annotation: Any, path: Pattern) -> Iterable[Pattern]:
+    origin = get_origin(annotation)
+    if annotation is Decimal:
+        yield path
+    elif origin is Annotated:
+        yield from _annotation_patterns(get_args(annotation)[0], path)
+    elif origin in (Union, UnionType):
+        for arg in get_args(annotation):
+            if arg is not NoneType:
+                yield from _annotation_patterns(arg, path)
+    elif origin is list:
+        yield from _annotation_patterns(get_args(annotation)[0], (*path, WILDCARD))
+    elif origin is dict:
+        yield from _annotation_patterns(get_args(annotation)[1], (*path, WILDCARD))
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield from _decimal_patterns(annotation, path)
+
+
+@cache
+def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
+    """The compiled rules of a kind (cached)."""
+    rules = RULES.get(kind_name, KindRules())
+    root = Node()
+    for pattern in _decimal_patterns(model):
+        root.at(pattern).decimal = True
+    for pattern, key in rules.keyed.items():
+        root.at(pattern).keyed = key
+    for pattern in rules.unordered:
+        root.at(pattern).unordered = True
+    for pattern in rules.html:
+        root.at(pattern).html = True
+    for pattern in rules.case_insensitive:
+        root.at(pattern).case_insensitive = True
+    for pattern in rules.zero_is_unset:
+        root.at(pattern).zero_is_unset = True
+    for pattern in rules.lower_keys:
+        root.at(pattern).lower_keys = True
+    for pattern in rules.local:
+        root.at(pattern).local = True
+    for pattern, hash_field in rules.files.items():
+        root.at(pattern).hash_field = hash_field
+    return root
+
+
+def rules_of(kind: Kind[Any]) -> Node:
+    """The compiled rule tree of ``kind``."""
+    return rule_tree(kind.name, kind.model)
+
+
+# --- values ---------------------------------------------------------------------------
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536, typed=True)
+def decimal_text(value: Any) -> Any:
+    """The normalised text of a decimal value (``19.90`` → ``"19.9"``, ``100`` →
+    ``"100"``); anything that is not a finite number is returned unchanged."""
+    if isinstance(value, bool):
+        return value
+    try:
+        if isinstance(value, float):
+            number = Decimal(repr(value))
+        elif isinstance(value, int | Decimal):
+            number = Decimal(value)
+        elif isinstance(value, str):
+            number = Decimal(value.strip())
+        else:
+            return value
+    except InvalidOperation:
+        return value
+    if not number.is_finite():
+        return value
+    text = format(number.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def collapse_whitespace(text: str) -> str:
+    """HTML whitespace: runs collapse to one space, ends stripped."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _sort_key(value: Any) -> tuple[int, str]:
+    if isinstance(value, str):
+        return (0, value)
+    return (1, json.dumps(value, sort_keys=True, ensure_ascii=False))
+
+
+def entry_key(entry: Any, key: ListKey) -> str:
+    """The key of one entry of a keyed list as written (``"TRAIL-01-9"``, ``"SKU USD"``)."""
+    if not isinstance(entry, Mapping):
+        return str(entry)
+    parts = [entry.get(name) for name in key.fields]
+    return " ".join(str(part) for part in parts if part is not None and part != "")
+
+
+def match_form(text: str, key: ListKey) -> str:
+    """The form of an entry key used for matching (case-folded where the key is)."""
+    return text.casefold() if key.casefold else text
+
+
+def canonicalize(value: Any, node: Node) -> Any:
+    """The canonical form of ``value`` under the rules ``node`` (module docstring)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if node.decimal and not isinstance(value, dict | list):
+        return decimal_text(value)
+    if isinstance(value, str):
+        return collapse_whitespace(value) if node.html else value
+    if isinstance(value, Mapping):
+        if node.lower_keys:
+            entry = node.child(WILDCARD)
+            return {str(k).lower(): canonicalize(v, entry) for k, v in value.items()}
+        children = node.children
+        return {
+            k: canonicalize(v, children.get(k) or children.get(WILDCARD, _LEAF))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        entry = node.child(WILDCARD)
+        items = [canonicalize(v, entry) for v in value]
+        if node.keyed is not None:
+            key = node.keyed
+            items.sort(key=lambda e: match_form(entry_key(e, key), key))
+        elif node.unordered:
+            items.sort(key=_sort_key)
+        return items
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return value
+
+
+# --- the two sides --------------------------------------------------------------------
+
+FileDigest = Callable[[str], str | None]
+"""Gives the sha256 of a file relative to the state root (``None`` when unreadable)."""
+
+
+def file_digest(root: Path) -> FileDigest:
+    """A cached sha256 reader for repository files under ``root``."""
+    cache: dict[str, str | None] = {}
+
+    def digest(relative: str) -> str | None:
+        if relative not in cache:
+            try:
+                cache[relative] = hashlib.sha256((root / relative).read_bytes()).hexdigest()
+            except OSError:
+                cache[relative] = None
+        return cache[relative]
+
+    return digest
+
+
+def canonical_declared(
+    kind: Kind[Any],
+    data: Mapping[str, Any],
+    *,
+    declared_in: Callable[[tuple[str | int, ...]], str] | None = None,
+    digest: FileDigest | None = None,
+) -> dict[str, Any]:
+    """The canonical JSON of a declared item's dumped ``data``.
+
+    ``declared_in(path)`` names the file (relative to the state root) where the value at
+    ``path`` is written, so repository file references resolve relative to it;
+    ``digest`` hashes those files. Without them file references are kept as written.
+    """
+    node = rules_of(kind)
+    source: Any = data
+    if declared_in is not None and digest is not None:
+        # Before canonicalising: keyed lists get sorted, and ``declared_in`` needs the
+        # list positions as written.
+        source = _resolve_files(data, node, (), declared_in, digest)
+    result: dict[str, Any] = canonicalize(source, node)
+    return result
+
+
+def canonical_live(kind: Kind[Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical JSON of a live item's model-shaped ``data``."""
+    result: dict[str, Any] = canonicalize(dict(data), rules_of(kind))
+    return result
+
+
+def _resolve_files(
+    value: Any,
+    node: Node,
+    path: tuple[str | int, ...],
+    declared_in: Callable[[tuple[str | int, ...]], str],
+    digest: FileDigest,
+) -> Any:
+    """``value`` with repository file references resolved (copies only what changes)."""
+    if isinstance(value, Mapping):
+        result = dict(value)
+        for name, inner in value.items():
+            child = node.child(name)
+            if child.hash_field is not None and isinstance(inner, str) and not is_url(inner):
+                base = posixpath.dirname(declared_in((*path, name)))
+                relative = posixpath.normpath(posixpath.join(base, inner))
+                result[name] = relative
+                sha = digest(relative)
+                if sha is not None:
+                    result[child.hash_field] = sha
+            elif child.children and isinstance(inner, Mapping | list):
+                result[name] = _resolve_files(inner, child, (*path, name), declared_in, digest)
+        return result
+    if isinstance(value, list):
+        entry = node.child(WILDCARD)
+        return [
+            _resolve_files(inner, entry, (*path, index), declared_in, digest)
+            if isinstance(inner, Mapping | list)
+            else inner
+            for index, inner in enumerate(value)
+        ]
+    return value
+
+
+def canonical_text(value: Any) -> str:
+    """The one JSON text of a canonical value (sorted keys, no spaces): what is hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(value: Any) -> str:
+    """sha256 of a canonical value's JSON text."""
+    return hashlib.sha256(canonical_text(value).encode()).hexdigest()
