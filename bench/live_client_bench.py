@@ -98,12 +98,14 @@ async def wire_statuses(admin: httpx.AsyncClient) -> list[int]:
 
 
 async def paced(base_url: str, transport: httpx.AsyncBaseTransport | None, n: int,
-                concurrency: int) -> int:
+                args: argparse.Namespace) -> int:
     client = LiveClient(
         f"{base_url}/stores/{STORE}",
         DEFAULT_TOKEN,
         context=StoreContext("bench", STORE),
-        options=ClientOptions(concurrency=concurrency, seed=1),
+        options=ClientOptions(
+            concurrency=args.concurrency, seed=1, reserve_fraction=args.reserve_fraction
+        ),
         transport=transport,
     )
     async with client:
@@ -113,8 +115,8 @@ async def paced(base_url: str, transport: httpx.AsyncBaseTransport | None, n: in
 
 
 async def naive(base_url: str, transport: httpx.AsyncBaseTransport | None, n: int,
-                concurrency: int) -> int:
-    gate = asyncio.Semaphore(concurrency)
+                args: argparse.Namespace) -> int:
+    gate = asyncio.Semaphore(args.concurrency)
     errors = 0
 
     async def one(http: httpx.AsyncClient) -> None:
@@ -151,7 +153,7 @@ async def _measure(scenario: str, args: argparse.Namespace, base_url: str,
         await prepare(admin, args)
         started = time.perf_counter()
         run = paced if scenario == "paced" else naive
-        errors = await run(base_url, transport, args.requests, args.concurrency)
+        errors = await run(base_url, transport, args.requests, args)
         seconds = time.perf_counter() - started
         statuses = await wire_statuses(admin)
     return Run(seconds, statuses.count(429), errors, len(statuses))
@@ -165,6 +167,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reserve-fraction", type=float, default=0.1,
+                        help="share of the quota the paced client leaves to other apps")
     parser.add_argument("--http", action="store_true", help="uvicorn on loopback")
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
@@ -175,7 +179,9 @@ def main() -> None:
         f"concurrency {args.concurrency}, latency {args.latency_ms:g}ms, "
         f"{'uvicorn loopback' if args.http else 'in-process'}, {args.runs} runs (medians)"
     )
-    reserve = RateLimiter(SystemClock()).reserve_for(args.quota)
+    reserve = RateLimiter(SystemClock(), reserve_fraction=args.reserve_fraction).reserve_for(
+        args.quota
+    )
     with_reserve = math.floor((args.requests - 1) / (args.quota - reserve)) * window
     print(f"quota-bound minimum: {minimum:.2f}s "
           f"(sustained quota rate {args.quota / window:.2f} req/s); "
