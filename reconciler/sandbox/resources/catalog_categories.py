@@ -3,7 +3,7 @@
 The same category documents as the tree endpoints (:mod:`catalog_trees`), seen through the
 default tree of channel 1, in the legacy shape (``id``, ``parent_id``, ``custom_url``). POST
 needs ``parent_id`` (0 = top level) and ``name``; a duplicate sibling name or URL is a 409.
-``DELETE /catalog/categories`` needs a filter (without one nothing is deleted) and answers
+``DELETE /catalog/categories`` needs a filter (422 without one) and answers
 422 when a matching category still has products, as BigCommerce does.
 """
 
@@ -228,7 +228,9 @@ _FILTERS = (
 @api.route("DELETE", "/v3/catalog/categories")
 async def delete_filtered(request: Request, store: Store) -> Response:
     if not any(name in request.query_params for name in _FILTERS):
-        return empty(204)
+        raise ApiProblem(
+            422, "A filter is required", {"id:in": "give a filter (e.g. id:in=1,2) to delete"}
+        )
     docs = _filtered(request, store)
     busy = _has_products(store, docs)
     if busy is not None:

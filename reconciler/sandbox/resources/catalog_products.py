@@ -81,8 +81,8 @@ def _render(request: Request, body: dict[str, Any] | None = None) -> Any:
     return render
 
 
-def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
-    """Products matching the request's filters; ``True`` when some filter was given."""
+def _candidates(request: Request, store: Store) -> list[Document]:
+    """Products matching the request's filters, in id order (indexes first, then scans)."""
     coll = products(store)
     pools: list[list[Document]] = []
     params = request.query_params
@@ -115,7 +115,6 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
     if cats is not None:
         found = {d["id"]: d for c in cats for d in coll.lookup("category", c)}
         pools.append([found[k] for k in sorted(found)])
-    filtered = bool(pools)
     if pools:
         pools.sort(key=len)
         docs = pools[0]
@@ -127,7 +126,6 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
     keyword = params.get("keyword")
     if keyword:
         needle = keyword.lower()
-        filtered = True
         docs = [
             d
             for d in docs
@@ -138,15 +136,12 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
         ]
     kind = params.get("type")
     if kind:
-        filtered = True
         docs = [d for d in docs if d["type"] == kind]
     visible = bool_param(request, "is_visible")
     if visible is not None:
-        filtered = True
         docs = [d for d in docs if d["is_visible"] is visible]
     low, high = parse_when(request, "date_modified:min"), parse_when(request, "date_modified:max")
     if low is not None or high is not None:
-        filtered = True
         docs = [
             d
             for d in docs
@@ -155,14 +150,12 @@ def _candidates(request: Request, store: Store) -> tuple[list[Document], bool]:
         ]
     not_in = int_list_param(request, "id:not_in")
     if not_in:
-        filtered = True
         docs = [d for d in docs if d["id"] not in set(not_in)]
     for name, in_range in _ID_RANGES.items():
         bound = int_query(request, name)
         if bound is not None:
-            filtered = True
             docs = [d for d in docs if in_range(d["id"], bound)]
-    return docs, filtered
+    return docs
 
 
 _ID_RANGES: dict[str, Callable[[int, int], bool]] = {
@@ -187,7 +180,7 @@ _SORTS = {
 
 @api.route("GET", "/v3/catalog/products")
 async def list_products(request: Request, store: Store) -> Response:
-    docs, _ = _candidates(request, store)
+    docs = _candidates(request, store)
     sort = request.query_params.get("sort")
     if sort:
         if sort not in _SORTS:
@@ -262,16 +255,19 @@ _DELETE_FILTERS = (
 
 @api.route("DELETE", "/v3/catalog/products")
 async def delete_products(request: Request, store: Store) -> Response:
-    # Without a filter BigCommerce deletes nothing (and the spec declares only 204).
     if not any(name in request.query_params for name in _DELETE_FILTERS):
-        return empty(204)
+        raise ApiProblem(
+            422,
+            "A filter is required",
+            {"id:in": "give a filter (e.g. id:in=1,2,3) to choose the products to delete"},
+        )
     ids = int_list_param(request, "id:in")
     if ids is not None and len(ids) > MAX_DELETE:
         raise ApiProblem(
             413,
             f"The request payload is too large. The maximum items allowed in id:in is {MAX_DELETE}",
         )
-    docs, _ = _candidates(request, store)
+    docs = _candidates(request, store)
     for doc in docs:
         delete_product(store, doc["id"])
     return empty(204)
