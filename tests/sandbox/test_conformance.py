@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.sandbox.conformance import (
     UNVALIDATED_SPECS,
     ConformanceChecker,
     ConformanceError,
+    Exchange,
     SpecsMissingError,
     conformance_required,
     openapi_dir,
@@ -68,9 +70,40 @@ def test_a_wrong_response_body_is_caught() -> None:
 
 @needs_specs
 def test_an_undeclared_status_is_caught() -> None:
-    client = StoreClient(_fake_bigcommerce({"time": 1}, status=409), "s")
-    with pytest.raises(ConformanceError, match="not 409"):
+    client = StoreClient(_fake_bigcommerce({"time": 1}, status=207), "s")
+    with pytest.raises(ConformanceError, match="not 207"):
         client.get("/v2/time")
+
+
+@needs_specs
+def test_no_content_rules() -> None:
+    """A 204 carries no body even where a spec gives it one; V2 lists answer an empty page
+    with 204; a V3 endpoint that does not declare 204 may not answer it."""
+    checker = session_checker()
+    assert checker is not None
+
+    def exchange(method: str, path: str) -> Exchange:
+        return Exchange(method, f"/stores/s{path}", 204, "", b"")
+
+    checker.check(exchange("DELETE", "/v3/catalog/brands/1"))
+    checker.check(exchange("GET", "/v2/customer_groups"))
+    with pytest.raises(ConformanceError, match="not 204"):
+        checker.check(exchange("GET", "/v3/catalog/brands"))
+
+
+@needs_specs
+def test_overlapping_one_of_alternatives_are_accepted() -> None:
+    """customers.v2.yml gives discount_rules two array shapes under oneOf; ``[]`` fits both."""
+    checker = session_checker()
+    assert checker is not None
+    group = {"id": 1, "name": "Trade", "is_default": False, "discount_rules": []}
+    body = json.dumps(group).encode()
+    checker.check(Exchange("GET", "/stores/s/v2/customer_groups/1", 200, "application/json", body))
+    wrong = json.dumps({**group, "discount_rules": "none"}).encode()
+    with pytest.raises(ConformanceError, match="discount_rules"):
+        checker.check(
+            Exchange("GET", "/stores/s/v2/customer_groups/1", 200, "application/json", wrong)
+        )
 
 
 @needs_specs
