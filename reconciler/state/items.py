@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.config import ProjectConfig
 from reconciler.kinds.base import FieldPath, ItemModel, Kind
 from reconciler.state.positions import Place, Positions
 
@@ -84,7 +85,7 @@ class DeclaredState:
 
     root: Path
     environment: str
-    config: Any
+    config: ProjectConfig
     items: Mapping[str, Mapping[str, DeclaredItem]]
 
     def __iter__(self) -> Iterator[DeclaredItem]:

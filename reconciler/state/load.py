@@ -117,6 +117,8 @@ class _Loader:
         return now
 
     def run(self, wanted: Sequence[str] | None) -> dict[str, DeclaredState]:
+        """Load and check everything; the states of the environments ``wanted``
+        (default: all declared). Problems accumulate in :attr:`problems`."""
         started = time.perf_counter()
         layout = documents.classify(self.root, self.kinds)
         self.problems.extend(layout.problems)
@@ -125,58 +127,18 @@ class _Loader:
         head = [layout.config] if layout.config else []
         head += [overlay.path for overlay in layout.overlays]
         parsed = dict(zip(head, reading.read_all(self.root, head, workers=1), strict=True))
-        started = self._time("discover", started)
-
         config = self._config(layout.config, parsed)
         declared = list(config.environments) if config is not None else []
         names = self._environments(wanted, declared, config is not None)
-        for environment, first_file in sorted(layout.environment_dirs.items()):
-            if config is not None and environment not in declared:
-                self._problem_file(
-                    first_file,
-                    f"environment '{environment}' is not declared in stagingpro.yaml"
-                    f"{did_you_mean(environment, declared) or self._listed(declared)}",
-                )
+        if config is not None:
+            self._undeclared_environments(layout, declared)
+        self._time("discover", started)
 
         with reading.paused_gc():
-            base: list[DeclaredItem] = []
             extra = {name: _Environment(name) for name in names}
-            kind_files = [
-                kind_file
-                for kind_file in layout.kind_files
-                if not kind_file.environment or kind_file.environment in extra
-            ]
-            # Items are validated as parsed chunks arrive, while the workers go on
-            # parsing; "parse" is the time spent waiting for them.
-            validating = 0.0
-            results = reading.iter_read(self.root, [kind_file.path for kind_file in kind_files])
-            for kind_file, data in zip(kind_files, results, strict=True):
-                began = time.perf_counter()
-                loaded = self._items(kind_file, data)
-                target = extra[kind_file.environment].items if kind_file.environment else base
-                target.extend(loaded)
-                validating += time.perf_counter() - began
-            now = time.perf_counter()
-            self.timings["parse"] = now - started - validating
-            self.timings["validate"] = validating
-            started = now
-
-            for overlay_file in layout.overlays:
-                if overlay_file.environment in extra:
-                    data = parsed[overlay_file.path]
-                    if isinstance(data, yamlio.YamlFailure):
-                        self._problem_file(overlay_file.path, data.message, data)
-                        continue
-                    overlay, problems = overlays.parse_overlay(
-                        overlay_file.environment,
-                        overlay_file.path,
-                        data,
-                        self.kinds,
-                        self.positions,
-                    )
-                    self.problems.extend(problems)
-                    extra[overlay_file.environment].overlay = overlay
-
+            base = self._load_kind_files(layout, extra)
+            started = time.perf_counter()
+            self._load_overlays(layout, parsed, extra)
             states: dict[str, DeclaredState] = {}
             per_environment: dict[str, set[Problem]] = {}
             for name in names or [""]:
@@ -186,16 +148,70 @@ class _Loader:
                 found.extend(self.checker.check(items, self.invalid))
                 started = self._time("cross-checks", started)
                 per_environment[name] = set(found)
-                frozen = {kind: MappingProxyType(by_key) for kind, by_key in items.items()}
-                if name:
+                if name and config is not None:
+                    frozen = {kind: MappingProxyType(by_key) for kind, by_key in items.items()}
                     states[name] = DeclaredState(self.root, name, config, MappingProxyType(frozen))
         self.problems.extend(_merge_environments(per_environment))
         self.problems = sorted(set(self.problems))
         return states
 
+    def _undeclared_environments(self, layout: documents.Layout, declared: list[str]) -> None:
+        for environment, first_file in sorted(layout.environment_dirs.items()):
+            if environment not in declared:
+                self._problem_file(
+                    first_file,
+                    f"environment '{environment}' is not declared in stagingpro.yaml"
+                    f"{did_you_mean(environment, declared) or self._listed(declared)}",
+                )
+
+    def _load_kind_files(
+        self, layout: documents.Layout, extra: Mapping[str, _Environment]
+    ) -> list[DeclaredItem]:
+        """Parse and validate every kind file of the base and of the ``extra``
+        environments; return the base items (environment items go into ``extra``)."""
+        started = time.perf_counter()
+        base: list[DeclaredItem] = []
+        kind_files = [
+            kind_file
+            for kind_file in layout.kind_files
+            if not kind_file.environment or kind_file.environment in extra
+        ]
+        # Items are validated as parsed chunks arrive, while the worker processes go
+        # on parsing; "parse" is the time spent waiting for them.
+        validating = 0.0
+        results = reading.iter_read(self.root, [kind_file.path for kind_file in kind_files])
+        for kind_file, data in zip(kind_files, results, strict=True):
+            began = time.perf_counter()
+            loaded = self._items(kind_file, data)
+            target = extra[kind_file.environment].items if kind_file.environment else base
+            target.extend(loaded)
+            validating += time.perf_counter() - began
+        self.timings["parse"] = time.perf_counter() - started - validating
+        self.timings["validate"] = validating
+        return base
+
+    def _load_overlays(
+        self,
+        layout: documents.Layout,
+        parsed: Mapping[str, Any],
+        extra: Mapping[str, _Environment],
+    ) -> None:
+        for overlay_file in layout.overlays:
+            if overlay_file.environment not in extra:
+                continue
+            data = parsed[overlay_file.path]
+            if isinstance(data, yamlio.YamlFailure):
+                self._problem_file(overlay_file.path, data.message, data)
+                continue
+            overlay, problems = overlays.parse_overlay(
+                overlay_file.environment, overlay_file.path, data, self.kinds, self.positions
+            )
+            self.problems.extend(problems)
+            extra[overlay_file.environment].overlay = overlay
+
     # --- configuration ------------------------------------------------------------
 
-    def _config(self, path: str | None, parsed: Mapping[str, Any]) -> Any | None:
+    def _config(self, path: str | None, parsed: Mapping[str, Any]) -> ProjectConfig | None:
         if path is None:
             self.problems.append(
                 Problem(
