@@ -58,7 +58,8 @@ PRICE_FIELDS = ("price", "sale_price", "retail_price", "map_price")
 
 define_collection(LISTS)
 define_index(LISTS, "name", lambda d: [d["name"].lower()])
-define_collection(RECORDS, id_field="key")
+define_collection(RECORDS)
+define_index(RECORDS, "slot", lambda d: [(d["price_list_id"], d["variant_id"], d["currency"])])
 define_index(RECORDS, "list", lambda d: [d["price_list_id"]])
 define_index(RECORDS, "list_sku", lambda d: [(d["price_list_id"], d["sku"].lower())])
 define_index(RECORDS, "list_variant", lambda d: [(d["price_list_id"], d["variant_id"])])
@@ -178,7 +179,7 @@ async def update_price_list(request: Request, store: Store) -> Response:
 
 def _delete_list(store: Store, price_list_id: int) -> None:
     for record in store.collection(RECORDS).lookup("list", price_list_id):
-        store.collection(RECORDS).delete(record["key"])
+        store.collection(RECORDS).delete(record["id"])
     for assignment in store.collection(ASSIGNMENTS).lookup("list", price_list_id):
         store.collection(ASSIGNMENTS).delete(assignment["id"])
     store.collection(LISTS).delete(price_list_id)
@@ -223,8 +224,13 @@ def _variant_by_sku(store: Store, sku: str) -> tuple[Document, Document] | None:
     return None
 
 
-def _record_key(price_list_id: int, variant_id: int, currency: str) -> str:
-    return f"{price_list_id}:{variant_id}:{currency.lower()}"
+def _record_key(price_list_id: int, variant_id: int, currency: str) -> tuple[int, int, str]:
+    """What identifies a price record: (price list, variant, lower-cased currency)."""
+    return (price_list_id, variant_id, currency.lower())
+
+
+def _find_record(store: Store, key: tuple[int, int, str]) -> Document | None:
+    return next(iter(store.collection(RECORDS).lookup("slot", key)), None)
 
 
 _RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -270,8 +276,8 @@ class _Batch:
         self.store = store
         self.upsert = upsert
         self.errors: list[dict[str, Any]] = []
-        self.valid: list[tuple[str, dict[str, Any], Document, Document, int]] = []
-        self._seen: set[str] = set()
+        self.valid: list[tuple[tuple[int, int, str], dict[str, Any], Document, Document, int]] = []
+        self._seen: set[tuple[int, int, str]] = set()
 
     def add(self, item: dict[str, Any], price_list_id: int | None) -> None:
         list_id = price_list_id if price_list_id is not None else item.get("price_list_id")
@@ -318,7 +324,7 @@ class _Batch:
             return errors
         product, variant = found
         key = _record_key(list_id, variant["id"], currency)
-        exists = key in self.store.collection(RECORDS)
+        exists = _find_record(self.store, key) is not None
         if exists and not self.upsert:
             return {"currency": f"a {currency.upper()} record for this variant already exists"}
         if not exists and "price" not in item:
@@ -333,12 +339,12 @@ class _Batch:
         coll = self.store.collection(RECORDS)
         now = now_iso()
         for key, item, product, variant, list_id in self.valid:
-            current = coll.get(key)
+            current = _find_record(self.store, key)
             doc: dict[str, Any] = (
                 dict(current)
                 if current
                 else {
-                    "key": key,
+                    "id": coll.new_id(),
                     "date_created": now,
                     "price_list_id": list_id,
                     "variant_id": variant["id"],
@@ -385,7 +391,7 @@ EXPANSIONS = ("bulk_pricing_tiers", "sku")
 
 def render_record(doc: Document, expand: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """A price record; ``sku`` and ``bulk_pricing_tiers`` only when expanded (``include=``)."""
-    hidden = {"key", *(e for e in EXPANSIONS if e not in expand)}
+    hidden = {"id", *(e for e in EXPANSIONS if e not in expand)}
     return {k: v for k, v in doc.items() if k not in hidden}
 
 
@@ -421,9 +427,9 @@ async def list_records(request: Request, store: Store) -> Response:
         docs = _number_filter(request, docs, name)
     for name, check in _date_filters(params):
         docs = [d for d in docs if check(d[name])]
-    docs = sorted(
-        {d["key"]: d for d in docs}.values(), key=lambda d: (d["variant_id"], d["currency"])
-    )
+    if skus is not None or variants is not None:
+        # Several lookups: drop repeats and keep the list's (creation) order.
+        docs = sorted({d["id"]: d for d in docs}.values(), key=lambda d: d["id"])
     expand = _expand(request)
     return list_response(docs, request, render=lambda d: render_record(d, expand))
 
@@ -505,7 +511,7 @@ async def delete_records(request: Request, store: Store) -> Response:
     if currency:
         docs = [d for d in docs if d["currency"] == currency.lower()]
     for doc in docs:
-        coll.delete(doc["key"])
+        coll.delete(doc["id"])
     return empty(204)
 
 
@@ -525,7 +531,7 @@ def _record(request: Request, store: Store) -> Document:
     key = _record_key(
         price_list_id, request.path_params["variant_id"], request.path_params["currency"]
     )
-    doc = store.collection(RECORDS).get(key)
+    doc = _find_record(store, key)
     if doc is None:
         raise ApiProblem(
             404, "Price record not found", {"currency": "no record for this variant and currency"}
@@ -561,7 +567,7 @@ async def put_record(request: Request, store: Store) -> Response:
 @api.route("DELETE", _RECORD_PATH)
 async def delete_record(request: Request, store: Store) -> Response:
     doc = _record(request, store)
-    store.collection(RECORDS).delete(doc["key"])
+    store.collection(RECORDS).delete(doc["id"])
     return empty(204)
 
 
