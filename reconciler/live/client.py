@@ -243,9 +243,8 @@ class LiveClient:
         content: bytes | None,
         content_type: str = "application/json",
     ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
-        headers = {"X-Auth-Token": self._token.reveal()}
-        if content is not None:
-            headers["Content-Type"] = content_type
+        # BigCommerce's catalog specs declare Content-Type required on every call.
+        headers = {"X-Auth-Token": self._token.reveal(), "Content-Type": content_type}
         # The limiter learns how many requests are waiting, so it can tell a burst that
         # fits the quota (send at once) from one that does not (spread it out).
         self.limiter.expect()
