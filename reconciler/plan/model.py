@@ -145,6 +145,10 @@ class Plan:
     """The kinds this plan covers (after ``--only``/``--exclude``), in apply order."""
     selection: tuple[str, ...] = ()
     """The ``--only``/``--exclude`` arguments it was computed with, for the record."""
+    currency: str = ""
+    """The store's default currency (ISO 4217, ``USD``), for showing prices; "" unknown."""
+    currency_symbol: str = ""
+    """The store's currency symbol (``$``), for showing prices; "" unknown."""
     created_at: str = ""
     commit: str | None = None
     format_version: int = FORMAT_VERSION
@@ -156,12 +160,11 @@ class Plan:
     @property
     def checksum(self) -> str:
         """sha256 of the canonical JSON of everything but ``created_at`` and ``commit``."""
-        from reconciler.plan.serialize import plan_to_json
+        from reconciler.plan.serialize import plan_body
 
-        body = plan_to_json(self)
+        body = plan_body(self)
         body.pop("created_at", None)
         body.pop("commit", None)
-        body.pop("checksum", None)
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -1,0 +1,246 @@
+"""Computing a :class:`~reconciler.plan.model.Plan` from the declared and the live state.
+
+:func:`compute_plan` is pure: no I/O besides hashing repository files that declared items
+refer to (product images). For each kind the plan covers, in apply order:
+
+* a declared item with no live counterpart is a **create** (its ``fields`` list every
+  declared value);
+* a declared item whose live counterpart differs (:mod:`reconciler.plan.differ`) is an
+  **update**; an equal one is counted as unchanged;
+* a live item that is not declared is a **delete** only where the environment's prune
+  mode for the kind allows it (``off``: never; ``owned``: only items carrying
+  StagingPro's ownership marker; ``all``: every one). A live item whose data says
+  ``protect: true`` is shown as a *blocked* delete and never deleted.
+
+Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thresholds
+checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
+updated or deleted live item (sha256 of its canonical data), ``live_fingerprint`` over
+every live item of the selection, ``declared_fingerprint`` over the canonical declared
+state of the selection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.adapters.base import LiveItem
+from reconciler.config import EffectiveEnvironment
+from reconciler.kinds.base import Kind
+from reconciler.plan.canonical import (
+    FileDigest,
+    canonical_declared,
+    canonical_live,
+    canonical_text,
+    file_digest,
+    fingerprint,
+    rules_of,
+)
+from reconciler.plan.differ import diff
+from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
+from reconciler.plan.ordering import ordered
+from reconciler.plan.safety import kind_safety, verdict
+from reconciler.plan.selection import EVERYTHING, Selection
+from reconciler.state.items import DeclaredItem, DeclaredState
+
+LiveState = Mapping[str, Mapping[str, LiveItem]]
+"""Live items by kind name, then by :meth:`Kind.match_key` of their natural key."""
+
+TITLE_FIELDS = ("name", "path", "url", "from_path")
+"""Where a change's human label comes from, first found (product and page names …)."""
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the plan records about the store besides its items."""
+
+    store: str = ""
+    currency: str = ""
+    currency_symbol: str = ""
+
+
+def declared_json(item: DeclaredItem, digest: FileDigest) -> dict[str, Any]:
+    """The canonical JSON of one declared item (repository files resolved and hashed)."""
+    data = item.model.model_dump(mode="json", exclude_unset=True)
+    return canonical_declared(
+        item.kind, data, declared_in=lambda path: item.declared_at(path).file, digest=digest
+    )
+
+
+def compute_plan(
+    declared: DeclaredState,
+    live: LiveState,
+    environment: EffectiveEnvironment,
+    *,
+    kinds: Sequence[Kind[Any]],
+    selection: Selection = EVERYTHING,
+    force_reason: str | None = None,
+    store: StoreInfo | None = None,
+    created_at: str = "",
+    commit: str | None = None,
+) -> Plan:
+    """What applying ``declared`` to the store read as ``live`` would change (module
+    docstring). ``kinds`` are the kinds to plan, in apply order; ``selection`` narrows
+    both sides further."""
+    covered = selection.kinds(kinds)
+    digest = file_digest(declared.root)
+    changes: list[Change] = []
+    unchanged: dict[str, int] = {}
+    safeties: dict[str, KindSafety] = {}
+    declared_parts: list[Any] = []
+    live_parts: list[Any] = []
+    for kind in covered:
+        planner = _KindPlanner(kind, environment, digest)
+        wanted = _selected(declared.items.get(kind.name, {}), kind, selection)
+        everything_live = live.get(kind.name, {})
+        present = _selected(everything_live, kind, selection)
+        kind_changes, same = planner.plan(wanted, present)
+        changes.extend(kind_changes)
+        unchanged[kind.name] = same
+        declared_parts.append([kind.name, planner.declared_parts])
+        live_parts.append([kind.name, planner.live_parts])
+        safeties[kind.name] = kind_safety(
+            kind.name,
+            len(everything_live),
+            sum(1 for c in kind_changes if c.action == "update"),
+            sum(1 for c in kind_changes if c.action == "delete" and c.blocked is None),
+            environment.safety,
+            kind.plural.replace("_", " "),
+        )
+    info = store or StoreInfo()
+    return Plan(
+        environment=environment.name,
+        store=info.store,
+        changes=ordered(changes, covered),
+        unchanged=unchanged,
+        declared_fingerprint=_digest(declared_parts),
+        live_fingerprint=_digest(live_parts),
+        safety=verdict(safeties, force_reason),
+        kinds=tuple(kind.name for kind in covered),
+        selection=selection.arguments(),
+        currency=info.currency,
+        currency_symbol=info.currency_symbol,
+        created_at=created_at,
+        commit=commit,
+    )
+
+
+def _selected(
+    items: Mapping[str, Any], kind: Kind[Any], selection: Selection
+) -> Mapping[str, Any]:
+    if selection.is_everything:
+        return items
+    return {match: item for match, item in items.items() if selection.selects(kind, item.key)}
+
+
+def _digest(parts: Any) -> str:
+    return hashlib.sha256(canonical_text(parts).encode()).hexdigest()
+
+
+class _KindPlanner:
+    """Plans one kind; collects the canonical JSON it computed for the fingerprints."""
+
+    def __init__(self, kind: Kind[Any], environment: EffectiveEnvironment, digest: FileDigest):
+        self.kind = kind
+        self.node = rules_of(kind)
+        self.prune = environment.prune.get(kind.name, "off")
+        self.digest = digest
+        self.declared_parts: list[Any] = []
+        self.live_parts: list[Any] = []
+
+    def plan(
+        self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
+    ) -> tuple[list[Change], int]:
+        changes: list[Change] = []
+        unchanged = 0
+        live_json: dict[str, dict[str, Any]] = {
+            match: canonical_live(self.kind, item.data) for match, item in present.items()
+        }
+        for match in sorted(present):
+            self.live_parts.append([present[match].key, live_json[match]])
+        for match, item in wanted.items():
+            desired = declared_json(item, self.digest)
+            self.declared_parts.append([item.key, desired])
+            current = present.get(match)
+            if current is None:
+                changes.append(self._create(item, desired))
+                continue
+            fields = diff(desired, live_json[match], self.node)
+            if fields:
+                changes.append(self._update(item, desired, current, live_json[match], fields))
+            else:
+                unchanged += 1
+        self.declared_parts.sort(key=lambda part: str(part[0]))
+        for match, current in present.items():
+            if match not in wanted:
+                change = self._delete(current, live_json[match])
+                if change is not None:
+                    changes.append(change)
+        return changes, unchanged
+
+    def _title(self, values: Mapping[str, Any], key: str) -> str:
+        for name in TITLE_FIELDS:
+            value = values.get(name)
+            if isinstance(value, str) and value and value != key:
+                return value
+        return ""
+
+    def _create(self, item: DeclaredItem, desired: dict[str, Any]) -> Change:
+        fields = tuple(
+            FieldChange((name, ), ABSENT, value)
+            for name, value in desired.items()
+            if not self.node.child(name).local
+        )
+        return Change(
+            kind=self.kind.name,
+            key=item.key,
+            action="create",
+            title=self._title(desired, item.key),
+            fields=fields,
+            desired=desired,
+            source=_source(item),
+        )
+
+    def _update(
+        self,
+        item: DeclaredItem,
+        desired: dict[str, Any],
+        current: LiveItem,
+        live: dict[str, Any],
+        fields: list[FieldChange],
+    ) -> Change:
+        return Change(
+            kind=self.kind.name,
+            key=item.key,
+            action="update",
+            title=self._title(desired, item.key),
+            fields=tuple(fields),
+            desired=desired,
+            live_ids=dict(current.ids),
+            fingerprint=fingerprint(live),
+            source=_source(item),
+        )
+
+    def _delete(self, current: LiveItem, live: dict[str, Any]) -> Change | None:
+        if self.prune == "off" or (self.prune == "owned" and not current.owned):
+            return None
+        blocked = None
+        if live.get("protect") is True:
+            blocked = "protect: true — this item is never deleted"
+        return Change(
+            kind=self.kind.name,
+            key=current.key,
+            action="delete",
+            title=self._title(live, current.key),
+            fields=tuple(FieldChange((name,), value, ABSENT) for name, value in live.items()),
+            live_ids=dict(current.ids),
+            fingerprint=fingerprint(live),
+            blocked=blocked,
+        )
+
+
+def _source(item: DeclaredItem) -> str:
+    """``file:line`` of the item's declaration."""
+    return str(item.locate())

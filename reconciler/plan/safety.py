@@ -1,0 +1,49 @@
+"""Safety thresholds: the share of a kind's live items a plan may update or delete.
+
+Per kind, once the store holds at least ``min_items`` of it, a plan that updates more
+than ``max_update_share`` or deletes more than ``max_delete_share`` of them is blocked
+(exit 4) unless forced with a recorded reason (``--force REASON``). Blocked deletes
+(``protect: true``) do not count: they will not happen. The shares are of *all* live
+items of the kind the store has, also when ``--only`` narrows the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.config import Safety as Thresholds
+from reconciler.plan.model import KindSafety, Safety
+
+
+def kind_safety(
+    kind: str, live_items: int, updates: int, deletes: int, thresholds: Thresholds, plural: str
+) -> KindSafety:
+    """The verdict for one kind."""
+    violations: list[str] = []
+    if live_items >= thresholds.min_items and live_items > 0:
+        for action, count, limit in (
+            ("update", updates, thresholds.max_update_share),
+            ("delete", deletes, thresholds.max_delete_share),
+        ):
+            share = count / live_items
+            if share > limit:
+                violations.append(
+                    f"would {action} {count} of {live_items} {plural} ({share:.0%}),"
+                    f" more than the {limit:.0%} allowed"
+                )
+    return KindSafety(
+        kind=kind,
+        live_items=live_items,
+        updates=updates,
+        deletes=deletes,
+        max_update_share=thresholds.max_update_share,
+        max_delete_share=thresholds.max_delete_share,
+        min_items=thresholds.min_items,
+        violations=tuple(violations),
+    )
+
+
+def verdict(kinds: Mapping[str, KindSafety], force_reason: str | None) -> Safety:
+    """The plan's safety: every kind's verdict, and the reason it was forced, if it was."""
+    reason = force_reason.strip() if force_reason else None
+    return Safety(kinds=tuple(kinds.values()), forced_reason=reason or None)
