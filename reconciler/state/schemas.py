@@ -51,6 +51,9 @@ def generate(kinds: Sequence[Kind[Any]] = KINDS) -> dict[str, str]:
     files = {kind_schema_name(kind): render(kind_schema(kind)) for kind in kinds}
     files[CONFIG_SCHEMA] = render(_document(ProjectConfig, "stagingpro.yaml"))
     files[OVERLAY_SCHEMA] = render(overlay_schema(kinds))
+    from reconciler.plan.schema import SCHEMA_FILE, plan_schema  # the saved plan's shape
+
+    files[SCHEMA_FILE] = render(plan_schema())
     return files
 
 

@@ -1,0 +1,100 @@
+"""The plan's JSON: round trip, versioning, tamper check, and the committed schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from reconciler.errors import ConfigError
+from reconciler.plan.model import (
+    ABSENT,
+    FORMAT_VERSION,
+    Change,
+    FieldChange,
+    KindSafety,
+    Plan,
+    Safety,
+)
+from reconciler.plan.schema import SCHEMA_FILE, plan_schema
+from reconciler.plan.serialize import plan_from_json, plan_to_json
+from reconciler.state.schemas import render
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+PLAN = Plan(
+    environment="production",
+    store="abc123",
+    changes=(
+        Change("product", "TRAIL-01", "update", "Trail Runner",
+               (FieldChange(("price",), "89", "79"),
+                FieldChange(("variants", "TRAIL-01-9"), ABSENT, {"sku": "TRAIL-01-9"}),
+                FieldChange(("images", 1), {"url": "https://x/y.png"}, ABSENT)),
+               desired={"sku": "TRAIL-01", "price": "79"}, live_ids={"id": 7},
+               fingerprint="0" * 64, source="catalog/products/trail.yaml:2:1"),
+        Change("product", "KEEP-1", "delete", "", (FieldChange(("sku",), "KEEP-1", ABSENT),),
+               live_ids={"id": 9}, fingerprint="1" * 64, blocked="protect: true"),
+    ),
+    unchanged={"product": 40, "brand": 6},
+    declared_fingerprint="2" * 64,
+    live_fingerprint="3" * 64,
+    safety=Safety(
+        (KindSafety("product", 42, 1, 0, 0.3, 0.3, 10, ("would update 40 of 42 products",)),),
+        forced_reason="sale",
+    ),
+    kinds=("brand", "product"),
+    selection=("--only product",),
+    currency="USD",
+    currency_symbol="$",
+    created_at="2026-11-26T06:00:00+00:00",
+    commit="f" * 40,
+)
+
+
+def test_json_round_trip_keeps_everything() -> None:
+    data = json.loads(json.dumps(plan_to_json(PLAN)))
+    assert plan_from_json(data) == PLAN
+    assert data["checksum"] == PLAN.checksum
+    assert "before" not in data["changes"][0]["fields"][1]
+    assert "after" not in data["changes"][0]["fields"][2]
+
+
+def test_output_validates_against_the_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(plan_schema())
+    jsonschema.validate(plan_to_json(PLAN), plan_schema())
+    empty = Plan("uat", "sandbox:x", (), {}, "4" * 64, "5" * 64)
+    jsonschema.validate(plan_to_json(empty), plan_schema())
+
+
+def test_the_committed_schema_is_the_generated_one() -> None:
+    assert (SCHEMAS / SCHEMA_FILE).read_text(encoding="utf-8") == render(plan_schema())
+
+
+def test_checksum_ignores_time_and_commit_but_not_content() -> None:
+    later = Plan(**{**PLAN.__dict__, "created_at": "2027-01-01T00:00:00+00:00", "commit": None})
+    assert later.checksum == PLAN.checksum
+    other = Plan(**{**PLAN.__dict__, "unchanged": {"product": 41, "brand": 6}})
+    assert other.checksum != PLAN.checksum
+
+
+def _edited(change: dict[str, Any]) -> dict[str, Any]:
+    data = plan_to_json(PLAN)
+    data.update(change)
+    return data
+
+
+def test_unknown_versions_and_edited_plans_are_refused() -> None:
+    with pytest.raises(ConfigError, match=f"format_version 99; this StagingPro reads version"
+                                          f" {FORMAT_VERSION}"):
+        plan_from_json(_edited({"format_version": 99}))
+    with pytest.raises(ConfigError, match="checksum does not match"):
+        plan_from_json(_edited({"environment": "staging"}))
+    with pytest.raises(ConfigError, match=r"plan\.changes\[0\]\.action: expected create"):
+        plan_from_json(_edited({"changes": [{"kind": "product", "key": "A", "action": "zap"}]}))
+    with pytest.raises(ConfigError, match=r"plan\.live_fingerprint: missing"):
+        data = plan_to_json(PLAN)
+        del data["live_fingerprint"]
+        plan_from_json(data)
