@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.sandbox.catalog_support import PRODUCTS, new_product
 from tests.sandbox.conftest import StoreClient
 
@@ -52,3 +55,30 @@ def test_overlaps_are_409(store: StoreClient) -> None:
     assert store.put(f"{base}/{last['id']}", json={"quantity_min": 11}).status_code == 200
     ranges = [(r["quantity_min"], r["quantity_max"]) for r in store.get(base).json()["data"]]
     assert ranges == [(1, 4), (5, 9), (11, 0)]
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ranges=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=8))
+def test_accepted_rules_never_overlap(store: StoreClient, ranges: list[tuple[int, int]]) -> None:
+    """Whatever is posted, the stored quantity ranges stay pairwise disjoint, and each
+    rejected rule overlaps a stored one (0 as maximum means no upper bound)."""
+    p = new_product(store, f"Bulk {len(store.get(PRODUCTS).json()['data'])}")
+    base = f"{PRODUCTS}/{p['id']}/bulk-pricing-rules"
+
+    def overlap(a: tuple[int, float], b: tuple[int, float]) -> bool:
+        return a[0] <= b[1] and b[0] <= a[1]
+
+    for low, high in ranges:
+        stored = [
+            (r["quantity_min"], r["quantity_max"] or float("inf"))
+            for r in store.get(base).json()["data"]
+        ]
+        status = store.post(base, json=rule(low, high)).status_code
+        if high and high < low:
+            assert status == 422
+        elif any(overlap((low, high or float("inf")), s) for s in stored):
+            assert status == 409
+        else:
+            assert status == 200

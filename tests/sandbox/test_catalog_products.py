@@ -371,3 +371,16 @@ def test_failed_create_uses_up_no_ids(store: StoreClient) -> None:
     made = create(store, "U", variants=twice[:1])
     options = store.get(f"{P}/{made['id']}/options").json()["data"]
     assert made["id"] == 1 and options[0]["id"] == 1 and options[0]["option_values"][0]["id"] == 1
+
+
+def test_sort_and_direction(store: StoreClient) -> None:
+    for name, price in (("B", 30), ("A", 10), ("C", 20)):
+        create(store, name, price=price)
+
+    def names(**params: str) -> list[str]:
+        return [d["name"] for d in store.get(P, params=params).json()["data"]]
+
+    assert names() == ["B", "A", "C"]
+    assert names(sort="name") == ["A", "B", "C"]
+    assert names(sort="price", direction="desc") == ["B", "C", "A"]
+    assert names(direction="desc") == ["C", "A", "B"]
