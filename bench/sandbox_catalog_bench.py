@@ -8,7 +8,8 @@ directory, and prints:
 * seeding: total seconds for all products (create + one commit), products per second, and
   the same through ``POST /v3/catalog/products`` in-process for a sample;
 * reading: the median time of ``GET /v3/catalog/products?limit=250&include=variants,images,
-  custom_fields`` in-process (first, middle and last page), and of one product by id.
+  custom_fields`` in-process (first, middle and last page), of one product by id, of SKU
+  lookups and of a store-wide page of ``/v3/catalog/variants``.
 
 Targets: seeding 10,000 products with variants < 60 s; a 250-product page with variants,
 images and custom fields < 200 ms on a 10,000-product store.
@@ -135,6 +136,11 @@ def main() -> None:
             print(f"GET one product include={include}: median {ms:.2f} ms")
             ms = median_ms(client, path, {"sku": f"B-{args.products // 2:06d}"}, args.runs)
             print(f"GET products?sku= (index lookup): median {ms:.2f} ms")
+            variants = "/stores/bench/v3/catalog/variants"
+            ms = median_ms(client, variants, {"limit": 250, "page": 2}, args.runs)
+            print(f"GET /v3/catalog/variants 250 per page (store-wide): median {ms:.1f} ms")
+            ms = median_ms(client, variants, {"sku": f"B-{args.products // 2:06d}-M"}, args.runs)
+            print(f"GET /v3/catalog/variants?sku= (index lookup): median {ms:.2f} ms")
         db.close()
 
 
