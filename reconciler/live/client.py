@@ -39,6 +39,7 @@ from reconciler.errors import (
     TransportError,
     WriteOutcomeUnknownError,
 )
+from reconciler.live.caps import cap_for
 from reconciler.live.clock import Clock, SystemClock
 from reconciler.live.failures import StoreContext, describe, error_for_status, parse_error_body
 from reconciler.live.ratelimit import RateLimiter, RateLimitHeaders, Ticket
@@ -71,6 +72,8 @@ class ClientOptions:
     """Share of the store's quota left unused for the other apps on the store."""
     seed: int | None = None
     """Seed of the backoff jitter (``None``: from the system)."""
+    endpoint_caps: bool = True
+    """Keep within BigCommerce's per-endpoint concurrency caps (:mod:`reconciler.live.caps`)."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -215,7 +218,9 @@ class LiveClient:
         attempt = 0
         while True:
             attempt += 1
-            response, failure = await self._attempt(method, url, query, content, content_type)
+            response, failure = await self._attempt(
+                method, url, query, content, content_type, path
+            )
             elapsed = self.clock.monotonic() - started
             status = response.status_code if response is not None else 0
             verdict = self._judge(method, response, failure, attempt)
@@ -242,24 +247,27 @@ class LiveClient:
         query: httpx.QueryParams,
         content: bytes | None,
         content_type: str = "application/json",
+        path: str = "",
     ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
         # BigCommerce's catalog specs declare Content-Type required on every call.
         headers = {"X-Auth-Token": self._token.reveal(), "Content-Type": content_type}
-        # The limiter learns how many requests are waiting, so it can tell a burst that
-        # fits the quota (send at once) from one that does not (spread it out).
-        self.limiter.expect()
-        expected = True
-        try:
-            async with self._semaphore:
-                try:
-                    ticket = await self.limiter.acquire()
-                finally:
+        cap = cap_for(method, path.split("?", 1)[0]) if self.options.endpoint_caps else None
+        async with self.limiter.endpoint_gate(cap):
+            # The limiter learns how many requests are waiting, so it can tell a burst
+            # that fits the quota (send at once) from one that does not (spread it out).
+            self.limiter.expect()
+            expected = True
+            try:
+                async with self._semaphore:
+                    try:
+                        ticket = await self.limiter.acquire()
+                    finally:
+                        self.limiter.unexpect()
+                        expected = False
+                    return await self._exchange(method, url, query, content, headers, ticket)
+            finally:
+                if expected:
                     self.limiter.unexpect()
-                    expected = False
-                return await self._exchange(method, url, query, content, headers, ticket)
-        finally:
-            if expected:
-                self.limiter.unexpect()
 
     async def _exchange(
         self,

@@ -27,15 +27,21 @@ when the quota allows it:
   answered out of order only ever make the estimate more cautious.
 * A 429 (:meth:`RateLimiter.throttle`) blocks every request until the store's stated
   reset, not just the one that was refused.
+* Endpoints with their own concurrency cap (:mod:`reconciler.live.caps`) get one
+  semaphore each (:meth:`RateLimiter.endpoint_gate`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
+from reconciler.live.caps import EndpointCap
 from reconciler.live.clock import Clock
 
 QUOTA = "x-rate-limit-requests-quota"
@@ -146,6 +152,7 @@ class RateLimiter:
         self._last_send = -math.inf
         self.queued = 0
         """Requests announced by the client (:meth:`expect`) that have not gone yet."""
+        self._gates: dict[str, asyncio.Semaphore] = {}
 
     # --- what the limiter believes -----------------------------------------------------
     @property
@@ -201,6 +208,16 @@ class RateLimiter:
         return max(0.0, self._last_send + interval - now)
 
     # --- the request cycle -------------------------------------------------------------
+    def endpoint_gate(self, cap: EndpointCap | None) -> AbstractAsyncContextManager[Any]:
+        """Hold this while a request to a capped endpoint is in flight (shared, like the
+        quota, by every client of the store); a no-op for uncapped endpoints."""
+        if cap is None:
+            return contextlib.nullcontext()
+        gate = self._gates.get(cap.key)
+        if gate is None:
+            gate = self._gates[cap.key] = asyncio.Semaphore(cap.limit)
+        return gate
+
     def expect(self) -> None:
         """A request will ask to go soon (it may first wait for a connection slot)."""
         self.queued += 1

@@ -213,7 +213,8 @@ async def test_a_concurrency_cap_429_is_retried_without_waiting_for_the_window(
     await sandbox.configure({"faults": {"latency_ms": 50}})
     await sandbox.clear_requests()
     start = time.monotonic()
-    async with sandbox.client(options=ClientOptions(seed=1, concurrency=6)) as live:
+    options = ClientOptions(seed=1, concurrency=6, endpoint_caps=False)
+    async with sandbox.client(options=options) as live:
         await asyncio.gather(
             *(live.put("/v3/customers", [{"id": i, "first_name": "E"}]) for i in ids)
         )
@@ -238,3 +239,19 @@ async def test_clients_of_one_store_share_its_quota(sandbox: Sandbox) -> None:
     assert await sandbox.statuses() == [200] * 30
     async with sandbox.client("other-store") as other, sandbox.client() as same:
         assert other.limiter is not same.limiter
+
+
+async def test_known_endpoint_caps_are_kept_whatever_the_concurrency(
+    real_time_sandbox: Sandbox,
+) -> None:
+    sandbox = real_time_sandbox
+    ids = await _customers(sandbox, 6)
+    await sandbox.configure({"faults": {"latency_ms": 30}})
+    await sandbox.clear_requests()
+    async with sandbox.client(options=ClientOptions(seed=1, concurrency=8)) as live:
+        await asyncio.gather(
+            *(live.put("/v3/customers", [{"id": i, "last_name": "F"}]) for i in ids * 2),
+            *(live.get("/v2/time") for _ in range(6)),
+        )
+        assert live.stats.throttled == 0
+    assert await sandbox.statuses() == [200] * 18

@@ -59,3 +59,4 @@ def test_only_safe_methods_are_idempotent() -> None:
         "put",
         "DELETE",
     ]
+
