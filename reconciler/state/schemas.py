@@ -8,7 +8,8 @@ disagree about fields, types, bounds or enum values:
 * ``<plural>.schema.json`` per kind (``_`` written ``-``): one item, or ``{plural: [...]}``;
 * ``stagingpro.schema.json`` for ``stagingpro.yaml``;
 * ``overlay.schema.json`` for ``environments/<env>/overlay.yaml``: patch values have
-  every field optional (nothing required) and accept ``null`` to unset a field.
+  every field optional (nothing required) and accept ``null`` to unset a field;
+* ``plan.schema.json``, the saved plan's JSON shape (from :mod:`reconciler.plan.schema`).
 
 Output is deterministic (sorted keys, two-space indent, trailing newline), so a test can
 compare the committed ``schemas/`` with a fresh generation.
