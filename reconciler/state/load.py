@@ -314,7 +314,8 @@ class _Loader:
         except ValidationError as error:
             locator = _Locator(source, origins, self.positions)
             for field_error in messages.explain(error, data, kind.model):
-                file, line, column = locator.locate(field_error.path, field_error.at_key)
+                path = messages.entry_named(field_error, data, kind.merge_keys)
+                file, line, column = locator.locate(path, field_error.at_key)
                 sink.append(Problem(file, line, column, field_error.message, kind.name, shown_key))
             return None
 

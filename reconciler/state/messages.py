@@ -10,6 +10,7 @@ enum values, and :mod:`difflib` to suggest the field meant by an unknown one.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -86,6 +87,31 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
     if kind in {"string_too_long", "string_too_short"} and isinstance(detail["input"], str):
         got += f" ({len(detail['input'])} characters)"
     return FieldError(path, f"{prefix}expected {expected}, got {got}")
+
+
+def entry_named(error: FieldError, data: Any, keys: Mapping[str, str]) -> FieldPath:
+    """Where to point an error a list-level check raised about one entry.
+
+    Checks across a list's entries (variants against options) fail on the whole list,
+    but their messages name the entry (``variant TRAIL-01-GRN: ...``). When the list
+    has a key field (``keys``, the kind's ``merge_keys``) and the message names exactly
+    one entry's key, the error belongs at that entry.
+    """
+    path = error.path
+    if len(path) != 1 or not isinstance(data, Mapping) or path[0] not in keys:
+        return path
+    entries = data.get(path[0])
+    if not isinstance(entries, list):
+        return path
+    by = keys[str(path[0])]
+    named = [
+        index
+        for index, entry in enumerate(entries)
+        if isinstance(entry, Mapping)
+        and isinstance(entry.get(by), str)
+        and re.search(rf"(?<![\w-]){re.escape(entry[by])}(?![\w-])", error.message)
+    ]
+    return (*path, named[0]) if len(named) == 1 else path
 
 
 def unknown_field_message(field: str, known: Sequence[str]) -> str:
