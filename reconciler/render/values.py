@@ -1,0 +1,186 @@
+"""Shared wording for the renderers: paths, values, prices, counts and summary phrases.
+
+Everything here reads a :class:`~reconciler.plan.model.Plan` and returns plain strings;
+the renderers add layout (terminal colours, Markdown tables).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from reconciler.kinds.registry import kind_named
+from reconciler.plan.model import ABSENT, Change, FieldChange, PathPart, Plan
+
+MONEY_FIELDS = frozenset({"price", "sale_price", "retail_price", "cost_price", "map_price"})
+"""Fields shown as prices in the store's currency."""
+PRICE_FIELDS = MONEY_FIELDS
+STOCK_FIELDS = frozenset({"inventory_level", "inventory_warning_level"})
+KEY_LABELS = {"product": "SKU", "category": "Path", "brand": "Name", "page": "URL",
+              "redirect": "From", "price_list": "Name", "customer_group": "Name",
+              "script": "Name", "webhook": "Scope and destination", "theme": "Name"}
+ACTIONS = ("create", "update", "delete", "blocked")
+
+
+def plural(kind: str, count: int) -> str:
+    """``1 product``, ``3 price lists``."""
+    try:
+        found = kind_named(kind)
+        noun = (found.name if count == 1 else found.plural).replace("_", " ")
+    except Exception:  # an unknown kind in a plan file from a newer version
+        noun = kind if count == 1 else f"{kind}s"
+    return f"{count} {noun}"
+
+
+def kind_title(kind: str) -> str:
+    """``Products``, ``Price lists``."""
+    try:
+        return kind_named(kind).plural.replace("_", " ").capitalize()
+    except Exception:
+        return kind.capitalize()
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """``price``, ``variants[TRAIL-01-9].price``, ``images[1]``."""
+    text = ""
+    entries_next = False  # the previous step named a list: this one is an entry's key
+    for step in path:
+        if isinstance(step, int) or entries_next:
+            text += f"[{step}]"
+            entries_next = False
+        else:
+            text += f".{step}" if text else str(step)
+            entries_next = step in _LIST_FIELDS
+    return text
+
+
+_LIST_FIELDS = frozenset({
+    "variants", "options", "values", "modifiers", "custom_fields", "bulk_pricing_rules",
+    "records", "discount_rules", "images",
+})
+
+
+def money(value: Any, plan: Plan) -> str:
+    """A price in the store's currency: ``$79.00`` (``79.00 USD`` without a symbol)."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    exponent = number.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    text = f"{number:,.{places}f}"
+    if plan.currency_symbol:
+        return f"{plan.currency_symbol}{text}"
+    return f"{text} {plan.currency}" if plan.currency else text
+
+
+def format_value(value: Any, field: PathPart | None, plan: Plan, limit: int = 80) -> str:
+    """A value for display: prices in the currency, strings quoted, long values cut."""
+    if value is ABSENT:
+        return "(none)"
+    if value is None:
+        return "null"
+    if field in MONEY_FIELDS and isinstance(value, str | int | float):
+        return money(value, plan)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, bool | int | float):
+        text = json.dumps(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def leaf(change: FieldChange) -> PathPart | None:
+    """The last field name of a change's path (``price`` of ``variants[X].price``)."""
+    for step in reversed(change.path):
+        if isinstance(step, str):
+            return step
+    return None
+
+
+def describe_field(change: FieldChange, plan: Plan) -> str:
+    """``price: $89.00 → $79.00``; ``+ variants[X]`` (added); ``- images[1]`` (removed)."""
+    where = format_path(change.path)
+    name = leaf(change)
+    if change.before is ABSENT and isinstance(change.after, Mapping):
+        return f"+ {where}"
+    if change.after is ABSENT:
+        return f"- {where}"
+    before = format_value(change.before, name, plan)
+    after = format_value(change.after, name, plan)
+    return f"{where}: {before} → {after}"
+
+
+def theme_sentence(change: Change) -> str | None:
+    """What a theme change does, in words, or ``None`` for other kinds."""
+    if change.kind != "theme" or change.action == "delete":
+        return None
+    desired = change.desired or {}
+    name = desired.get("name", change.key)
+    version = desired.get("version")
+    variation = desired.get("variation")
+    touched = {str(f.path[0]) for f in change.fields if f.path}
+    only_variation = change.action == "update" and touched <= {"variation", "channel_id"}
+    what = (
+        f"activate variation {variation} of theme {name}"
+        if only_variation and variation
+        else f"upload theme {name}" + (f" version {version}" if version else "")
+        + (f" and activate variation {variation}" if variation else " and activate it")
+    )
+    return what[0].upper() + what[1:]
+
+
+def summary_phrases(plan: Plan) -> list[str]:
+    """Merchant-friendly phrases: ``3 products change price``, ``2 new brands`` …"""
+    phrases: list[str] = []
+    by_kind: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    for kind, changes in by_kind.items():
+        creates = sum(1 for c in changes if c.action == "create")
+        deletes = sum(1 for c in changes if c.action == "delete" and not c.blocked)
+        blocked = sum(1 for c in changes if c.blocked)
+        updates = [c for c in changes if c.action == "update"]
+        if creates:
+            phrases.append(f"{creates} new {plural(kind, creates).split(' ', 1)[1]}")
+        price = sum(1 for c in updates if any(leaf(f) in PRICE_FIELDS for f in c.fields))
+        stock = sum(1 for c in updates if any(leaf(f) in STOCK_FIELDS for f in c.fields))
+        if price:
+            phrases.append(f"{plural(kind, price)} change{'s' if price == 1 else ''} price")
+        if stock:
+            phrases.append(f"{plural(kind, stock)} change{'s' if stock == 1 else ''} stock")
+        other = sum(
+            1 for c in updates
+            if any(leaf(f) not in PRICE_FIELDS | STOCK_FIELDS for f in c.fields)
+        )
+        if other:
+            verb = "changes" if other == 1 else "change"
+            phrases.append(f"{plural(kind, other)} {verb} other details")
+        if deletes:
+            phrases.append(f"{plural(kind, deletes)} removed")
+        if blocked:
+            phrases.append(f"{plural(kind, blocked)} kept (protected)")
+    return phrases
+
+
+def count_rows(plan: Plan) -> list[tuple[str, dict[str, int], int]]:
+    """``(kind, {action: n}, unchanged)`` for every kind the plan covers."""
+    counts = plan.counts()
+    kinds = list(plan.kinds) + [k for k in counts if k not in plan.kinds]
+    rows = []
+    for kind in kinds:
+        per = counts.get(kind, dict.fromkeys(ACTIONS, 0))
+        rows.append((kind, per, int(plan.unchanged.get(kind, 0))))
+    return rows
+
+
+def totals(plan: Plan) -> dict[str, int]:
+    """Changes per action over the whole plan."""
+    result = dict.fromkeys(ACTIONS, 0)
+    for per in plan.counts().values():
+        for action, count in per.items():
+            result[action] += count
+    return result
