@@ -1,4 +1,4 @@
-"""Product custom fields: name+value unique per product, at most 200."""
+"""Product custom fields: name+value unique per product (409), at most 200 (422)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ def test_validation_and_name_value_uniqueness(store: StoreClient) -> None:
     missing = store.post(base, json={"name": "x"})
     assert missing.status_code == 422 and "value" in missing.json()["errors"]
     assert store.post(base, json={"name": "x" * 251, "value": "y"}).status_code == 422
-    assert store.post(base, json={"name": "fit", "value": "wide"}).status_code == 422
+    duplicate = store.post(base, json={"name": "fit", "value": "wide"})
+    assert duplicate.status_code == 409 and "name" in duplicate.json()["errors"]
     other = store.post(base, json={"name": "fit", "value": "narrow"}).json()["data"]
-    assert store.put(f"{base}/{other['id']}", json={"value": "wide"}).status_code == 422
+    assert store.put(f"{base}/{other['id']}", json={"value": "wide"}).status_code == 409
     dup = [{"name": "a", "value": "b"}] * 2
     body = {"name": "T", "type": "physical", "weight": 1, "price": 1, "custom_fields": dup}
-    assert store.post(PRODUCTS, json=body).status_code == 422
+    assert store.post(PRODUCTS, json=body).status_code == 409
 
 
 def test_at_most_200(store: StoreClient) -> None:

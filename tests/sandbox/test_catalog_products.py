@@ -327,6 +327,8 @@ def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> N
         "bulk_pricing_rules": [{"quantity_min": 3, "quantity_max": 3, "type": "price", "amount": 1}]
     }
     assert store.put(f"{P}/{data['id']}", json=overlap).status_code == 409
+    again = {"custom_fields": [{"name": "fit", "value": "narrow"}]}
+    assert store.put(f"{P}/{data['id']}", json=again).status_code == 409
     unknown = store.put(f"{P}/{data['id']}", json={"custom_fields": [{"id": 999, "value": "x"}]})
     assert unknown.status_code == 422 and "custom_fields[0].id" in unknown.json()["errors"]
     taken = store.put(f"{P}/{data['id']}", json={"variants": [{"id": variant["id"], "sku": "a-m"}]})

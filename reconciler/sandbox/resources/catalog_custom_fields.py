@@ -1,8 +1,7 @@
 """Product custom fields: ``/v3/catalog/products/{id}/custom-fields`` (products_catalog.v3.yml).
 
 ``name`` and ``value`` (1-250 characters) are required; the (name, value) pair is unique per
-product and a product has at most 200 custom fields. Both are answered with 422, the
-status the spec declares for these endpoints.
+product (409, "duplicate unique values") and a product has at most 200 custom fields (422).
 """
 
 from __future__ import annotations
@@ -12,9 +11,16 @@ from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
 from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
-from reconciler.sandbox.resources.catalog_common import INVALID, SCOPE, check_fields, not_found
+from reconciler.sandbox.resources.catalog_common import (
+    INVALID,
+    SCOPE,
+    check_fields,
+    conflict,
+    not_found,
+)
 from reconciler.sandbox.resources.catalog_documents import (
     CUSTOM_FIELD_FIELDS,
+    check_custom_field_pairs,
     custom_field_errors,
     get_product,
     touch,
@@ -51,6 +57,11 @@ async def post_custom_field(request: Request, store: Store) -> Response:
     errors = custom_field_errors([body], "custom_fields", existing=product["custom_fields"])
     if errors:
         raise ApiProblem(422, INVALID, _strip(errors))
+    try:
+        check_custom_field_pairs([body], "custom_fields", existing=product["custom_fields"])
+    except ApiProblem as problem:
+        problem.errors = _strip(problem.errors)
+        raise
     field = {
         "id": store.next_counter("catalog_custom_fields"),
         "name": body["name"],
@@ -76,9 +87,7 @@ async def put_custom_field(request: Request, store: Store) -> Response:
     merged = {"name": body.get("name", field["name"]), "value": body.get("value", field["value"])}
     others = [f for f in product["custom_fields"] if f["id"] != field["id"]]
     if (merged["name"], merged["value"]) in {(f["name"], f["value"]) for f in others}:
-        raise ApiProblem(
-            422, INVALID, {"name": "a custom field with this name and value already exists"}
-        )
+        raise conflict("name", "a custom field with this name and value already exists")
     field.update(merged)
     touch(store, product)
     return data_response(field)

@@ -592,22 +592,32 @@ def drop_variants(store: Store, product: Document, keep: Any) -> None:
 def custom_field_errors(
     fields: Sequence[dict[str, Any]], prefix: str, *, existing: Sequence[Document] = ()
 ) -> dict[str, str]:
+    """422 problems of new custom fields (see :func:`check_custom_field_pairs` for 409s)."""
     errors: dict[str, str] = {}
-    pairs = {(f["name"], f["value"]) for f in existing}
     for i, item in enumerate(fields):
         where = f"{prefix}[{i}]."
-        found = field_errors(
-            item, CUSTOM_FIELD_FIELDS, required=("name", "value"), ignored=("id",), prefix=where
+        errors.update(
+            field_errors(
+                item, CUSTOM_FIELD_FIELDS, required=("name", "value"), ignored=("id",), prefix=where
+            )
         )
-        errors.update(found)
-        if not found:
-            pair = (item["name"], item["value"])
-            if pair in pairs:
-                errors[f"{where}name"] = "a custom field with this name and value already exists"
-            pairs.add(pair)
     if len(existing) + len(fields) > MAX_CUSTOM_FIELDS:
         errors[prefix] = f"a product has at most {MAX_CUSTOM_FIELDS} custom fields"
     return errors
+
+
+def check_custom_field_pairs(
+    fields: Sequence[dict[str, Any]], prefix: str, *, existing: Sequence[Document] = ()
+) -> None:
+    """409 when a (name, value) pair would appear twice on one product."""
+    pairs = {(f["name"], f["value"]) for f in existing}
+    for i, item in enumerate(fields):
+        pair = (item["name"], item["value"])
+        if pair in pairs:
+            raise conflict(
+                f"{prefix}[{i}].name", "a custom field with this name and value already exists"
+            )
+        pairs.add(pair)
 
 
 def bulk_rule_errors(rule: dict[str, Any], where: str) -> dict[str, str]:
@@ -835,6 +845,7 @@ def create_product(store: Store, payload: dict[str, Any]) -> Document:
     _validate_create(store, payload)
     claimed: dict[str, set[str]] = {"name": set(), "sku": set()}
     _check_product_uniques(store, payload, None, claimed)
+    check_custom_field_pairs(payload.get("custom_fields") or [], "custom_fields")
     check_references(store, payload)
     variants_in = payload.get("variants") or []
     skus = {payload["sku"].lower()} if payload.get("sku") else set()

@@ -68,7 +68,7 @@ def plan_embedded(
     conflicts: list[ApiProblem] = []
     if isinstance(body.get("custom_fields"), list):
         changes += _custom_fields(
-            store, product, body["custom_fields"], f"{prefix}custom_fields", errors
+            store, product, body["custom_fields"], f"{prefix}custom_fields", errors, conflicts
         )
     if isinstance(body.get("bulk_pricing_rules"), list):
         changes += _bulk_rules(
@@ -95,7 +95,12 @@ def plan_embedded(
 
 
 def _custom_fields(
-    store: Store, product: Document, items: list[dict[str, Any]], where: str, errors: dict[str, str]
+    store: Store,
+    product: Document,
+    items: list[dict[str, Any]],
+    where: str,
+    errors: dict[str, str],
+    conflicts: list[ApiProblem],
 ) -> list[Change]:
     existing = _by_id(product["custom_fields"])
     final = {fid: (f["name"], f["value"]) for fid, f in existing.items()}
@@ -117,7 +122,7 @@ def _custom_fields(
             created.append((item["name"], item["value"]))
     pairs = [*final.values(), *created]
     if len(set(pairs)) != len(pairs):
-        errors[where] = "a custom field with the same name and value already exists"
+        conflicts.append(conflict(where, "a custom field with this name and value already exists"))
     if len(pairs) > MAX_CUSTOM_FIELDS:
         errors[where] = f"a product has at most {MAX_CUSTOM_FIELDS} custom fields"
 
