@@ -1,5 +1,5 @@
-"""Channels V3 (channels.v3.yml): ``GET /v3/channels``, ``GET /v3/channels/{id}`` and
-``GET /v3/channels/{id}/active-theme``.
+"""Channels V3 (channels.v3.yml): ``GET /v3/channels``, ``GET /v3/channels/{id}``,
+``GET /v3/channels/{id}/site`` and ``GET /v3/channels/{id}/active-theme``.
 
 Channel 1, the default Stencil storefront, exists in every store; the sandbox serves no
 other channel (creating channels is not part of what StagingPro manages). The active
@@ -97,3 +97,16 @@ async def get_active_theme(request: Request, store: Store) -> Response:
     from reconciler.sandbox.resources.themes import active_theme
 
     return json_response({"data": active_theme(store, channel_id), "meta": {}})
+
+
+@api.route("GET", "/v3/channels/{channel_id:int}/site")
+async def get_channel_site(request: Request, store: Store) -> Response:
+    from reconciler.sandbox.resources.sites import sites
+
+    channel_id = request.path_params["channel_id"]
+    if channel(store, channel_id) is None:
+        raise _not_found(channel_id)
+    found = next((s for s in sites(store) if s["channel_id"] == channel_id), None)
+    if found is None:
+        raise ApiProblem(404, "Site not found", {"channel_id": "this channel has no site"})
+    return json_response({"data": found, "meta": {}})
