@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from reconciler.sandbox.http import ApiProblem, now_iso
+from reconciler.sandbox.resources.catalog_brands import check_new_brand, new_brand
 from reconciler.sandbox.resources.catalog_common import (
     BRANDS,
     CATEGORIES,
@@ -738,8 +739,6 @@ def find_brand(store: Store, name: str) -> Document | None:
 
 def create_brand_named(store: Store, name: str) -> Document:
     """A new brand with default fields (used for ``brand_name`` on products)."""
-    from reconciler.sandbox.resources.catalog_brands import new_brand
-
     return new_brand(store, {"name": name})
 
 
@@ -864,8 +863,6 @@ def create_product(store: Store, payload: dict[str, Any]) -> Document:
     brand_name = payload.get("brand_name")
     brand = find_brand(store, brand_name) if brand_name and not payload.get("brand_id") else None
     if brand_name and brand is None and not payload.get("brand_id"):
-        from reconciler.sandbox.resources.catalog_brands import check_new_brand
-
         check_new_brand(store, {"name": brand_name})
     # A new product has no options yet: variants name their option values, which are
     # created. Check the combinations by name first so that nothing (not even an id) is
@@ -979,9 +976,8 @@ def validate_update(
         and not body.get("brand_id")
         and find_brand(store, body["brand_name"]) is None
     ):
-        from reconciler.sandbox.resources.catalog_brands import check_new_brand
-
         check_new_brand(store, {"name": body["brand_name"]})
+    # catalog_embedded builds on this module, hence the import at call time.
     from reconciler.sandbox.resources.catalog_embedded import plan_embedded
 
     pending = plan_embedded(store, product, body, claimed["sku"], prefix)
@@ -1042,6 +1038,7 @@ def delete_product(store: Store, product_id: int) -> None:
     for variant in doc["variants"]:
         for metafield in metafields.lookup("resource", ("variant", variant["id"])):
             metafields.delete(metafield["id"])
+    # catalog_images builds on this module, hence the import at call time.
     from reconciler.sandbox.resources.catalog_images import forget_files
 
     forget_files(store, doc["images"])
