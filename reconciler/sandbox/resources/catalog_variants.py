@@ -1,7 +1,7 @@
 """Product variants V3 (product-variants_catalog.v3.yml).
 
 * ``/v3/catalog/products/{id}/variants`` list/create, ``.../{variant_id}`` get/update/delete,
-  ``.../{variant_id}/image`` (``image_url``);
+  ``.../{variant_id}/image`` (``image_url``, or a multipart ``image_file`` of at most 1 MB);
 * ``GET /v3/catalog/variants`` store-wide (``sku``, ``sku:in``, ``id:in``, ``product_id:in``);
 * ``PUT /v3/catalog/variants``: at most 50 items; with ``id`` an update, with
   ``product_id`` + ``sku`` + ``option_values`` a create.
@@ -59,7 +59,10 @@ from reconciler.sandbox.resources.catalog_documents import (
     touch,
     variant_errors,
 )
+from reconciler.sandbox.resources.catalog_images import keep_file, read_upload
 from reconciler.sandbox.storage import Document, Store
+
+MAX_VARIANT_FILE_BYTES = 1024 * 1024
 
 api = Api(scope=SCOPE)
 
@@ -203,6 +206,15 @@ async def delete_variant(request: Request, store: Store) -> Response:
 async def post_variant_image(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     variant = _variant(product, request.path_params["variant_id"])
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # "image_file: Form posts. Files larger than 1 MB are not accepted"
+        _, data, _ = await read_upload(request)
+        if len(data) > MAX_VARIANT_FILE_BYTES:
+            raise ApiProblem(422, INVALID, {"image_file": "a variant image file is at most 1 MB"})
+        key = f"{product['id']}-variant-{variant['id']}"
+        variant["image_url"] = f"{keep_file(store, request, key, data)}/standard"
+        touch(store, product)
+        return data_response({"image_url": variant["image_url"]})
     body = await read_object(request)
     check_fields(body, {"image_url": Field("str", min_len=1, max_len=255)}, required=("image_url",))
     if not body["image_url"].startswith(("http://", "https://")):
