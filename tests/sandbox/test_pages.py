@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from reconciler.sandbox.resources.pages import MAX_PAGES
 from reconciler.sandbox.storage import SandboxDB
 from tests.sandbox.conftest import StoreClient
@@ -141,3 +144,30 @@ def test_delete_children_recursively_and_404_for_unknown(store: StoreClient) -> 
     assert response.status_code == 404
     assert [p["id"] for p in store.get(PAGES).json()["data"]] == [other["id"]]
     assert store.get(f"{PAGES}/{parent['id']}").status_code == 404
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(st.sampled_from(["Help", "help", "FAQ", "faq", "Sizes", "About"]), max_size=8)
+)
+def test_bulk_create_keeps_the_first_of_each_name(store: StoreClient, names: list[str]) -> None:
+    """A bulk POST creates the first page of every case-insensitive name and rejects the
+    repeats with a 422 that names their positions, whatever the mix."""
+    for page in store.get(PAGES, params={"limit": 250}).json()["data"]:
+        store.delete(f"{PAGES}/{page['id']}")
+    if not names:
+        return
+    response = store.post(PAGES, json=[{"name": n, "type": "page"} for n in names])
+    firsts: dict[str, int] = {}
+    for index, name in enumerate(names):
+        firsts.setdefault(name.lower(), index)
+    repeats = [i for i, n in enumerate(names) if firsts[n.lower()] != i]
+    if repeats:
+        assert response.status_code == 422
+        assert all(f"[{i}]" in response.json()["detail"] for i in repeats)
+    else:
+        assert response.status_code == 201
+    created = [p["name"] for p in store.get(PAGES, params={"limit": 250}).json()["data"]]
+    assert created == [names[i] for i in sorted(firsts.values())]

@@ -255,7 +255,7 @@ async def create_pages(request: Request, store: Store) -> Response:
         if problem is not None:
             problems.append(problem if single else f"[{index}] {problem}")
             continue
-        taken[doc["name"].lower()] = None
+        taken[doc["name"].lower()] = -1 - index  # a new page: no id, but not "this page"
         created.append(doc)
     for doc in created:
         _save(store, doc)
