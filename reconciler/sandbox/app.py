@@ -234,10 +234,6 @@ class SandboxApp:
         self._runtimes[store.hash] = runtime
         return runtime
 
-    def forget_runtime(self, store_hash: str) -> None:
-        """Drop the in-memory state of a store (after a reset or delete)."""
-        self._runtimes.pop(store_hash, None)
-
     async def _serve_store(
         self, scope: Scope, receive: Receive, send: Send, store_hash: str, rest: str
     ) -> None:

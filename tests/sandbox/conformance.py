@@ -437,5 +437,7 @@ def session_checker() -> ConformanceChecker | None:
             except SpecsMissingError as error:
                 _checker_error = error
         if _checker_error is not None and conformance_required():
-            raise _checker_error
+            raise SpecsMissingError(
+                f"{_checker_error} ({REQUIRE_ENV}=1: the conformance checks must run)"
+            )
         return _checker
