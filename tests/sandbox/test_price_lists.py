@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler.sandbox.resources.price_lists import MAX_ASSIGNMENTS, MAX_CREATE, MAX_UPSERT
 from tests.sandbox.conftest import StoreClient
@@ -190,3 +192,51 @@ def test_assignments(store: StoreClient) -> None:
     assert store.delete(f"{LISTS}/assignments").status_code == 422
     assert store.delete(f"{LISTS}/assignments", params={"channel_id": 1}).status_code == 204
     assert store.get(f"{LISTS}/assignments").json()["data"] == []
+
+
+_record_items = st.lists(
+    st.tuples(
+        st.sampled_from(["TRAIL-01", "trail-01", "TRAIL-02", "NOPE"]),
+        st.sampled_from(["usd", "USD", "eur"]),
+        st.integers(min_value=0, max_value=500),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(_record_items, min_size=1, max_size=3))
+def test_upserts_behave_like_a_map_keyed_on_sku_and_currency(
+    store: StoreClient,
+    products: list[dict[str, Any]],
+    batches: list[list[tuple[str, str, int]]],
+) -> None:
+    """Whatever the batches, the list holds one record per (variant, currency) with the last
+    price written; unknown SKUs and repeats within a batch are per-item errors only."""
+    found = store.get(LISTS, params={"name": "Property"}).json()["data"]
+    list_id = found[0]["id"] if found else _list(store, "Property")
+    assert store.delete(f"{LISTS}/{list_id}/records").status_code == 204
+    expected: dict[tuple[str, str], int] = {}
+    for batch in batches:
+        items = [{"sku": s, "currency": c, "price": p} for s, c, p in batch]
+        response = store.put(f"{LISTS}/{list_id}/records", json=items)
+        seen: set[tuple[str, str]] = set()
+        failed = 0
+        for sku, currency, price in batch:
+            key = (sku.upper(), currency.lower())
+            if sku == "NOPE" or key in seen:
+                failed += 1
+                continue
+            seen.add(key)
+            expected[key] = price
+        assert response.status_code == (422 if failed else 200)
+        if failed:
+            assert len(response.json()["batch_errors"]) == failed
+    records = store.get(
+        f"{LISTS}/{list_id}/records", params={"include": "sku", "limit": 250}
+    ).json()["data"]
+    assert {(r["sku"], r["currency"]): r["price"] for r in records} == expected
+    assert len(records) == len(expected)
