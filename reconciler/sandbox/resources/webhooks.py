@@ -22,7 +22,10 @@ from reconciler.sandbox.http import ApiProblem, data_response, list_response, re
 from reconciler.sandbox.resources._support import bool_param, check_type
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
-# "None required. Create and manage webhooks with the default scope of an API account."
+# The spec: "None required. Create and manage webhooks with the default scope of an API
+# account." The pipeline checks one scope per endpoint, so the sandbox names that default
+# scope: full-access tokens pass; a token made with explicit scopes needs
+# ``store_v2_default`` listed to manage hooks.
 api = Api(scope="store_v2_default")
 
 COLLECTION = "hooks"
