@@ -26,6 +26,9 @@ def test_name_filter_is_exact(store: StoreClient) -> None:
     assert [g["name"] for g in store.get(GROUPS, params={"name": "Trade"}).json()] == ["Trade"]
     assert store.get(GROUPS, params={"name": "trade"}).status_code == 204
     assert len(store.get(GROUPS, params={"name:like": "trade"}).json()) == 2
+    today = store.get(GROUPS).json()[0]["date_created"][:10]
+    assert len(store.get(GROUPS, params={"date_created": today}).json()) == 2
+    assert store.get(GROUPS, params={"date_created:max": "2000-01-01"}).status_code == 204
 
 
 def test_required_name_and_v2_error_body(store: StoreClient) -> None:

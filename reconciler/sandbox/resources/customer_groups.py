@@ -145,6 +145,9 @@ async def list_groups(request: Request, store: Store) -> Response:
         if value is not None:
             docs = [d for d in docs if d[flag] is value]
     for field in ("date_created", "date_modified"):
+        exact = params.get(field)
+        if exact:
+            docs = [d for d in docs if d[field][: len(exact)] == exact]
         low = params.get(f"{field}:min")
         high = params.get(f"{field}:max")
         if low:
