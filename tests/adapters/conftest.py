@@ -18,6 +18,8 @@ import pytest
 from reconciler.adapters.base import IdMaps, ItemResult, LiveContext, LiveItem
 from reconciler.config import effective_environment, parse_config
 from reconciler.kinds.base import ItemModel
+from reconciler.plan.canonical import canonical_declared, canonical_live, file_digest, rules_of
+from reconciler.plan.differ import diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
@@ -100,8 +102,10 @@ def desired(model: ItemModel) -> dict[str, Any]:
     return values
 
 
-def create(item: DeclaredItem) -> Change:
-    values = desired(item.model)
+def create(item: DeclaredItem, *, canonical: bool = False) -> Change:
+    """A create of ``item``; ``canonical``: with ``desired`` exactly as the planner makes
+    it (:func:`declared_json`), else the plain dump of the declared values."""
+    values = declared_json(item) if canonical else desired(item.model)
     return Change(
         item.kind.name, item.key, "create", title=item.key,
         fields=tuple(FieldChange((name,), ABSENT, value) for name, value in values.items()),
@@ -182,3 +186,21 @@ def missing_from(declared: Any, live: Any, where: str = "") -> list[str]:
     if isinstance(declared, str) and isinstance(live, int | float | Decimal) and a == b:
         return []
     return [] if declared == live else [f"{where}: {declared!r} != {live!r}"]
+
+
+def declared_json(item: DeclaredItem) -> dict[str, Any]:
+    """``Change.desired`` as the planner makes it (canonical; image files relative to the
+    state root with their sha256 beside them)."""
+    data = item.model.model_dump(mode="json", exclude_unset=True)
+    return canonical_declared(
+        item.kind, data, declared_in=lambda path: item.declared_at(path).file,
+        digest=file_digest(STATE_ROOT),
+    )
+
+
+def differences(item: DeclaredItem, live: LiveItem) -> list[FieldChange]:
+    """What a plan would change to make ``live`` as ``item`` declares (empty: nothing)."""
+    changes: list[FieldChange] = diff(
+        declared_json(item), canonical_live(item.kind, live.data), rules_of(item.kind)
+    )
+    return [c for c in changes if c.path[:1] != ("protect",)]

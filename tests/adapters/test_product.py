@@ -1,0 +1,264 @@
+"""Products against the sandbox: the example store's catalogue written and read back equal,
+request counts of reads and writes, single-field updates, keyed-list edits, image files
+recorded by hash, deletes, bisection of a refused batch, adoption of an existing product."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from reconciler.adapters.base import IdMaps, LiveContext, LiveItem
+from reconciler.adapters.brand import adapter as brands
+from reconciler.adapters.category import adapter as categories
+from reconciler.adapters.product import adapter
+from reconciler.kinds.product import Product
+from reconciler.plan.canonical import canonical_declared, file_digest
+from reconciler.plan.model import ABSENT, Change, FieldChange
+from reconciler.state import DeclaredState
+from tests.adapters.conftest import (
+    STATE_ROOT,
+    Harness,
+    all_applied,
+    create,
+    delete,
+    differences,
+    update,
+)
+
+pytestmark = pytest.mark.anyio
+PRODUCTS = "/v3/catalog/products"
+
+
+def model_view(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Live data without the hash fields the adapter adds beside image files."""
+    out = dict(data)
+    out["images"] = [{k: v for k, v in i.items() if k != "sha256"} for i in data.get("images", [])]
+    if "variants" in data:
+        out["variants"] = [{k: v for k, v in vt.items() if k != "image_sha256"}
+                           for vt in data["variants"]]
+    return out
+
+
+async def seed_references(ctx: LiveContext, declared: DeclaredState) -> None:
+    all_applied(await brands.write(ctx, [create(i) for i in declared.items["brand"].values()]))
+    all_applied(await categories.write(
+        ctx, [create(i) for i in declared.items["category"].values()]))
+
+
+async def test_example_products_written_and_read_back_equal(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    items = list(declared.items["product"].values())
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        results = await adapter.write(ctx, [create(i, canonical=True) for i in items])
+        all_applied(results)
+    async with harness.context() as ctx:
+        ctx.declared_keys = {"product": frozenset(i.match_key for i in items)}
+        await brands.read(ctx)
+        await categories.read(ctx)
+        cursor = await harness.mark()
+        live = await adapter.read(ctx)
+        requests = await harness.since(cursor, query=True)
+    assert set(live) == {i.match_key for i in items}
+    for item in items:
+        got = live[item.match_key]
+        assert got.owned
+        Product.model_validate(model_view(got.data))
+        assert differences(item, got) == [], item.key
+    # 1 page of products, 1 of metafields, ceil(40/10) of options and modifiers
+    assert len(requests) == 1 + 1 + math.ceil(len(items) / 10), requests
+
+
+async def write_example(harness: Harness, declared: DeclaredState) -> dict[str, LiveItem]:
+    """The example catalogue written to the store; its live products, read back."""
+    items = list(declared.items["product"].values())
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(i, canonical=True) for i in items]))
+        return dict(await adapter.read(ctx))
+
+
+async def read_all(ctx: LiveContext) -> dict[str, LiveItem]:
+    await brands.read(ctx)
+    await categories.read(ctx)
+    return dict(await adapter.read(ctx))
+
+
+async def test_updating_k_prices_costs_ceil_k_over_10_puts(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    live = await write_example(harness, declared)
+    keys = sorted(live)[:23]
+    changes = []
+    for key in keys:
+        item = live[key]
+        values = {**item.data, "price": "1.5"}
+        changes.append(update("product", item.key, values, item, [("price",)]))
+    async with harness.context() as ctx:
+        await read_all(ctx)
+        cursor = await harness.mark()
+        all_applied(await adapter.write(ctx, changes))
+        assert await harness.since(cursor) == [("PUT", PRODUCTS)] * math.ceil(23 / 10)
+        again = await adapter.read(ctx)
+    for key in keys:
+        assert again[key].data["price"] == 1.5
+        assert again[key].data["name"] == live[key].data["name"]
+
+
+async def test_a_refused_product_in_a_batch_fails_alone(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    live = await write_example(harness, declared)
+    keys = sorted(live)[:10]
+    bad = live[keys[3]].key
+    taken = live[sorted(live)[-1]].data["name"]  # another product's name: a 409 for the batch
+    changes = [
+        update("product", live[k].key,
+               {**live[k].data, "name": taken if live[k].key == bad else f"Renamed {k}"},
+               live[k], [("name",)])
+        for k in keys
+    ]
+    async with harness.context() as ctx:
+        await read_all(ctx)
+        cursor = await harness.mark()
+        results = await adapter.write(ctx, changes)
+        requests = await harness.since(cursor)
+        again = await adapter.read(ctx)
+    failed = [r for r in results if r.outcome == "failed"]
+    assert [r.key for r in failed] == [bad]
+    assert failed[0].detail is not None and failed[0].detail.status == 409
+    assert all(again[k].data["name"] == f"Renamed {k}" for k in keys if live[k].key != bad)
+    # 1 refused batch of 10, then halves: 5 (refused) + 5, 2 + 3 (refused), 1 + 2 (refused), 1 + 1
+    assert len(requests) == 9
+
+
+async def test_variant_edits_batch_and_keyed_lists_converge(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    item = declared.get("product", "HIKE-01")
+    assert item is not None
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(item, canonical=True)]))
+    values = dict(create(item, canonical=True).desired or {})
+    variants = [dict(v) for v in values["variants"]]
+    for variant in variants:
+        variant["price"] = "150"
+    removed_sku = variants.pop()["sku"]
+    values["variants"] = variants
+    values["custom_fields"] = [{"name": "Membrane", "value": "2-layer"}]
+    values["bulk_pricing_rules"] = [
+        {"quantity_min": 2, "quantity_max": 0, "type": "percent", "amount": "5"}
+    ]
+    values["modifiers"] = [{"display_name": "Engraving", "type": "text", "required": False}]
+    async with harness.context() as ctx:
+        live = (await read_all(ctx))["hike-01"]
+        changed: list[tuple[Any, ...]] = [("variants", v["sku"], "price") for v in variants]
+        changed += [("custom_fields", "Membrane", "value"), ("bulk_pricing_rules", 2),
+                    ("modifiers", "Engraving")]
+        change = update("product", "HIKE-01", values, live, changed,
+                        removed=[("variants", removed_sku), ("custom_fields", "Upper")])
+        change = _with_added(change, [("bulk_pricing_rules", 2), ("modifiers", "Engraving")])
+        cursor = await harness.mark()
+        all_applied(await adapter.write(ctx, [change]))
+        requests = await harness.since(cursor)
+        again = (await adapter.read(ctx))["hike-01"]
+    assert requests.count(("PUT", "/v3/catalog/variants")) == 1
+    assert sorted(v["sku"] for v in again.data["variants"]) == sorted(v["sku"] for v in variants)
+    assert {v["price"] for v in again.data["variants"]} == {150}
+    assert again.data["custom_fields"] == [{"name": "Membrane", "value": "2-layer"}]
+    assert again.data["bulk_pricing_rules"][0]["quantity_min"] == 2
+    assert again.data["modifiers"][0]["display_name"] == "Engraving"
+
+
+def _with_added(change: Change, paths: list[tuple[Any, ...]]) -> Change:
+    """``change`` with the given paths marked as additions (``before`` absent)."""
+    fields = [f for f in change.fields if f.path not in paths]
+    fields += [FieldChange(p, ABSENT, "new") for p in paths]
+    return replace(change, fields=tuple(fields))
+
+
+async def test_an_unchanged_image_file_plans_nothing_and_a_changed_one_is_replaced(
+    harness: Harness, declared: DeclaredState, tmp_path: Any
+) -> None:
+    item = declared.get("product", "MUG-01") or next(iter(declared.items["product"].values()))
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(item, canonical=True)]))
+        live = (await read_all(ctx))[item.match_key]
+    assert differences(item, live) == []
+    first = live.data["images"][0]
+    assert first["file"].startswith("catalog/products/images/") and len(first["sha256"]) == 64
+    # the same declaration over a changed file: the hash differs, so the image is replaced
+    root = tmp_path / "state"
+    shutil.copytree(STATE_ROOT, root)
+    image_path = root / first["file"]
+    other = next(p for p in image_path.parent.iterdir() if p.name != image_path.name)
+    image_path.write_bytes(other.read_bytes())
+    data = item.model.model_dump(mode="json", exclude_unset=True)
+    wanted = canonical_declared(item.kind, data,
+                                declared_in=lambda p: item.declared_at(p).file,
+                                digest=file_digest(root))
+    assert wanted["images"][0]["sha256"] != first["sha256"]
+    change = update("product", item.key, wanted, live, [("images", 0, "sha256")])
+    async with harness.context() as ctx:
+        ctx = replace(ctx, state_root=root)
+        await read_all(ctx)
+        all_applied(await adapter.write(ctx, [change]))
+        again = (await adapter.read(ctx))[item.match_key]
+    assert again.data["images"][0]["sha256"] == wanted["images"][0]["sha256"]
+    assert len(again.data["images"]) == len(live.data["images"])
+
+
+async def test_deletes_take_250_ids_a_request(harness: Harness, declared: DeclaredState) -> None:
+    live = await write_example(harness, declared)
+    async with harness.context() as ctx:
+        await read_all(ctx)
+        cursor = await harness.mark()
+        all_applied(await adapter.write(ctx, [delete("product", i) for i in live.values()]))
+        assert await harness.since(cursor) == [("DELETE", PRODUCTS)]
+        assert await adapter.read(ctx) == {}
+
+
+async def test_a_create_of_an_existing_product_converges_it(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    item = declared.get("product", "HIKE-01")
+    assert item is not None
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(item, canonical=True)]))
+        await ctx.client.put(PRODUCTS, [{"id": ctx.ids.id_of(adapter.kind, "HIKE-01"),
+                                         "price": 1}])
+    async with harness.context(ids=IdMaps()) as ctx:
+        await brands.read(ctx)
+        await categories.read(ctx)
+        # the plan still says "create": its first answer was lost
+        all_applied(await adapter.write(ctx, [create(item, canonical=True)]))
+        live = await adapter.read(ctx)
+    assert list(live) == ["hike-01"]
+    assert differences(item, live["hike-01"]) == []
+
+
+async def test_a_read_only_token_reads_products_but_cannot_write(
+    harness: Harness, declared: DeclaredState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = await write_example(harness, declared)
+    await harness.sandbox.admin(
+        "POST", "/stores/teststore/tokens",
+        json={"token": "read-only-token-2", "scopes": {"store_v2_products": "read"}},
+    )
+    monkeypatch.setenv("SP_READONLY_TOKEN", "read-only-token-2")
+    item = next(iter(live.values()))
+    async with harness.context("readonly") as ctx:
+        assert set(await read_all(ctx)) == set(live)
+        results = await adapter.write(ctx, [update("product", item.key, {"price": "2"}, item,
+                                                   [("price",)])])
+    assert results[0].outcome == "failed"
+    assert results[0].detail is not None and results[0].detail.status == 403
