@@ -386,3 +386,28 @@ def test_sort_and_direction(store: StoreClient) -> None:
     assert names(sort="name") == ["A", "B", "C"]
     assert names(sort="price", direction="desc") == ["B", "C", "A"]
     assert names(direction="desc") == ["C", "A", "B"]
+
+
+def test_a_product_read_with_includes_can_be_put_back_unchanged(store: StoreClient) -> None:
+    made = create(
+        store,
+        "Echo",
+        sku="E",
+        variants=[{"sku": "E-S", "option_values": [{"option_display_name": "Size", "label": "S"}]}],
+        images=[{"image_url": "https://example.com/e.jpg"}],
+        custom_fields=[{"name": "fit", "value": "wide"}],
+        bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 0, "type": "price", "amount": 1}],
+    )
+    include = {"include": "variants,images,custom_fields,bulk_pricing_rules"}
+    before = store.get(f"{P}/{made['id']}", params=include).json()["data"]
+    response = store.put(f"{P}/{made['id']}", json=before)
+    assert response.status_code == 200, response.text
+    after = store.get(f"{P}/{made['id']}", params=include).json()["data"]
+    ignore = {"date_modified"}
+    assert {k: v for k, v in after.items() if k not in ignore} == {
+        k: v for k, v in before.items() if k not in ignore
+    }
+    moved = [
+        {**before["variants"][0], "option_values": [{"option_display_name": "Size", "label": "M"}]}
+    ]
+    assert store.put(f"{P}/{made['id']}", json={"variants": moved}).status_code == 422

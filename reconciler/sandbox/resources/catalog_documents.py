@@ -565,6 +565,28 @@ class OptionResolver:
         self.product["options"] = self.options
 
 
+def same_option_values(variant: Document, refs: Sequence[dict[str, Any]]) -> bool:
+    """Whether ``refs`` (by ids, or by option name and label) are the variant's own option
+    values: a client may echo them back in an update, but not change them."""
+    own_ids = {(v["option_id"], v["id"]) for v in variant["option_values"]}
+    own_names = {
+        (v["option_display_name"].lower(), v["label"].lower()) for v in variant["option_values"]
+    }
+    if len(refs) != len(own_ids):
+        return False
+    for ref in refs:
+        by_id = (ref.get("option_id"), ref.get("id")) in own_ids
+        name, label = ref.get("option_display_name"), ref.get("label")
+        by_name = (
+            isinstance(name, str)
+            and isinstance(label, str)
+            and (name.lower(), label.lower()) in own_names
+        )
+        if not by_id and not by_name:
+            return False
+    return True
+
+
 def combination(option_values: Iterable[dict[str, Any]]) -> frozenset[int]:
     return frozenset(int(v["id"]) for v in option_values)
 

@@ -32,6 +32,7 @@ from reconciler.sandbox.resources.catalog_documents import (
     make_bulk_rule,
     new_variant,
     rules_overlap,
+    same_option_values,
     set_variant_fields,
     sku_taken,
     variant_errors,
@@ -268,7 +269,12 @@ def _variants(
         if _unknown_id(errors, at, "variant", item, existing):
             continue
         found = variant_errors(item, at, creating="id" not in item, embedded=True)
-        if "id" in item and "option_values" in item and f"{at}option_values" not in found:
+        if (
+            "id" in item
+            and "option_values" in item
+            and f"{at}option_values" not in found
+            and not same_option_values(existing[item["id"]], item["option_values"])
+        ):
             found[f"{at}option_values"] = "option values of an existing variant cannot change"
         if found:
             errors.update(found)
@@ -307,6 +313,7 @@ def _variants(
         for variant, item in updates:
             fields = known(item, VARIANT_FIELDS)
             fields.pop("product_id", None)
+            fields.pop("option_values", None)  # checked unchanged above
             set_variant_fields(variant, fields)
             if "sku" in fields and variant["id"] == product.get("base_variant_id"):
                 product["sku"] = variant["sku"]

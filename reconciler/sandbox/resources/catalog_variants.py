@@ -54,6 +54,7 @@ from reconciler.sandbox.resources.catalog_documents import (
     new_variant,
     product_of_variant,
     products,
+    same_option_values,
     set_variant_fields,
     sku_taken,
     touch,
@@ -129,7 +130,11 @@ def _check_update(
     prefix: str = "",
 ) -> None:
     errors = variant_errors(body, prefix, creating=False)
-    if "option_values" in body and f"{prefix}option_values" not in errors:
+    if (
+        "option_values" in body
+        and f"{prefix}option_values" not in errors
+        and not same_option_values(variant, body["option_values"])
+    ):
         errors[f"{prefix}option_values"] = "option values of an existing variant cannot change"
     if body.get("product_id") not in (None, product["id"]):
         errors[f"{prefix}product_id"] = "a variant cannot move to another product"
@@ -147,6 +152,7 @@ def _check_update(
 def _update(product: Document, variant: Document, body: dict[str, Any]) -> None:
     fields = known(body, VARIANT_FIELDS)
     fields.pop("product_id", None)
+    fields.pop("option_values", None)  # checked unchanged by _check_update
     set_variant_fields(variant, fields)
     if "sku" in fields and variant["id"] == product.get("base_variant_id"):
         product["sku"] = variant["sku"]
