@@ -28,6 +28,10 @@ Library API (for ``stagingpro sandbox seed`` and tests)
 * :func:`update_product(store, product_id, payload) <update_product>`,
   :func:`delete_product(store, product_id) <delete_product>`.
 * :func:`render_product(doc, includes) <render_product>` → the API representation.
+* Brands and categories for the products to refer to:
+  ``catalog_brands.check_new_brand(store, body)`` then ``new_brand(store, body)``;
+  ``catalog_trees.ensure_default_tree(store)``, ``check_new(store, item, set(), set())``
+  (→ problems, tree id, parent id) then ``new_category(store, item, tree_id, parent_id)``.
 
 The caller commits: ``store.db.commit()`` (the app does it once per request; a seeder can
 create thousands of products and commit once).
