@@ -1,0 +1,143 @@
+"""The planner: what applying the declared state to a store would change.
+
+Public API::
+
+    plan_environment(root, environment, ...) -> PlannedEnvironment   # load, read, compute
+    compute_plan(declared, live, environment, kinds=..., selection=...) -> Plan   # pure
+    read_live(client, environment, kinds, declared_keys) -> LiveRead
+    Selection.parse(only, exclude)
+    plan_to_json(plan) / plan_from_json(data)
+
+Modules: :mod:`.canonical` (one canonical JSON for both sides), :mod:`.differ` (field
+level differences), :mod:`.build` (creates, updates, deletes, prune, protect,
+fingerprints), :mod:`.ordering`, :mod:`.safety`, :mod:`.selection`, :mod:`.read` (the
+adapters, in dependency order), :mod:`.serialize` and :mod:`.schema` (the versioned
+JSON), :mod:`.model` (the :class:`Plan` value). Renderers live in :mod:`reconciler.render`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.config import effective_environment
+from reconciler.kinds.base import Kind
+from reconciler.kinds.registry import KINDS
+from reconciler.live.connect import connect
+from reconciler.live.stats import ClientStats, ProgressCallback
+from reconciler.plan.build import StoreInfo, compute_plan
+from reconciler.plan.model import Change, FieldChange, Plan
+from reconciler.plan.read import LiveRead, ReadProgress, read_live
+from reconciler.plan.selection import EVERYTHING, Selection
+from reconciler.plan.serialize import plan_from_json, plan_to_json
+from reconciler.state import load_state
+
+__all__ = [
+    "Change",
+    "FieldChange",
+    "LiveRead",
+    "Plan",
+    "PlannedEnvironment",
+    "Selection",
+    "StoreInfo",
+    "compute_plan",
+    "plan_environment",
+    "plan_from_json",
+    "plan_to_json",
+    "read_live",
+]
+
+
+@dataclass
+class PlannedEnvironment:
+    """A plan and how it was made: the client's request statistics and timings
+    (``load``, ``read`` wall seconds; ``plan_cpu`` CPU seconds of :func:`compute_plan`)."""
+
+    plan: Plan
+    stats: ClientStats
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def git_commit(root: Path) -> str | None:
+    """The commit checked out in the repository holding ``root``, if it is one."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except OSError:
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and len(sha) == 40 else None
+
+
+def plan_environment(
+    root: Path,
+    environment: str,
+    *,
+    selection: Selection = EVERYTHING,
+    force_reason: str | None = None,
+    sandbox_db: Path | str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    kinds: tuple[Kind[Any], ...] = KINDS,
+    on_request: ProgressCallback | None = None,
+    progress: ReadProgress | None = None,
+) -> PlannedEnvironment:
+    """Plan ``environment``: load its declared state under ``root``, read its store, and
+    compute the plan (nothing is written to the store).
+
+    Raises :class:`~reconciler.errors.StateError` for bad YAML,
+    :class:`~reconciler.errors.ConfigError` for an unknown environment or selection, and
+    :class:`~reconciler.errors.LiveError` when the store cannot be read.
+    """
+    started = time.perf_counter()
+    declared = load_state(root, environment)
+    settings = effective_environment(declared.config, environment)
+    timings = {"load": time.perf_counter() - started}
+    covered = selection.kinds(kinds)
+    declared_keys = {
+        kind.name: frozenset(
+            match
+            for match, item in declared.items.get(kind.name, {}).items()
+            if selection.selects(kind, item.key)
+        )
+        for kind in covered
+    }
+    # A kind with nothing declared and pruning off cannot change: it is read only when
+    # a kind that is read depends on it.
+    needed = [
+        kind for kind in covered
+        if declared_keys[kind.name] or settings.prune.get(kind.name, "off") != "off"
+    ]
+    client = connect(
+        environment, settings, sandbox_db=sandbox_db, transport=transport, progress=on_request
+    )
+
+    async def read() -> LiveRead:
+        async with client:
+            return await read_live(client, settings, needed, declared_keys, progress=progress)
+
+    started = time.perf_counter()
+    live = asyncio.run(read())
+    timings["read"] = time.perf_counter() - started
+    cpu = time.process_time()
+    plan = compute_plan(
+        declared,
+        live.items,
+        settings,
+        kinds=kinds,
+        selection=selection,
+        force_reason=force_reason,
+        store=live.store,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        commit=git_commit(root),
+    )
+    timings["plan_cpu"] = time.process_time() - cpu
+    return PlannedEnvironment(plan=plan, stats=client.stats, timings=timings)

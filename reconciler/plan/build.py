@@ -22,8 +22,10 @@ state of the selection.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reconciler.adapters.base import LiveItem
@@ -48,6 +50,8 @@ from reconciler.state.items import DeclaredItem, DeclaredState
 LiveState = Mapping[str, Mapping[str, LiveItem]]
 """Live items by kind name, then by :meth:`Kind.match_key` of their natural key."""
 
+THEME_CONTENT_HASH = "content_hash"
+"""The digest of a theme's folder and setting overrides (``theme_bundle.theme_digest``)."""
 TITLE_FIELDS = ("name", "path", "url", "from_path")
 """Where a change's human label comes from, first found (product and page names …)."""
 
@@ -61,12 +65,20 @@ class StoreInfo:
     currency_symbol: str = ""
 
 
-def declared_json(item: DeclaredItem, digest: FileDigest) -> dict[str, Any]:
-    """The canonical JSON of one declared item (repository files resolved and hashed)."""
+def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
+    """The canonical JSON of one declared item (repository files resolved and hashed; a
+    theme gets the ``content_hash`` of its folder, compared with the one the theme adapter
+    reads back from the live theme's name)."""
     data = item.model.model_dump(mode="json", exclude_unset=True)
-    return canonical_declared(
+    desired = canonical_declared(
         item.kind, data, declared_in=lambda path: item.declared_at(path).file, digest=digest
     )
+    if item.kind.name == "theme":
+        from reconciler.adapters.theme_bundle import theme_digest
+
+        folder = root / posixpath.dirname(item.source.file) / str(desired.get("directory", "."))
+        desired[THEME_CONTENT_HASH] = theme_digest(folder, desired.get("settings"))
+    return desired
 
 
 def compute_plan(
@@ -92,7 +104,7 @@ def compute_plan(
     declared_parts: list[Any] = []
     live_parts: list[Any] = []
     for kind in covered:
-        planner = _KindPlanner(kind, environment, digest)
+        planner = _KindPlanner(kind, environment, digest, declared.root)
         wanted = _selected(declared.items.get(kind.name, {}), kind, selection)
         everything_live = live.get(kind.name, {})
         present = _selected(everything_live, kind, selection)
@@ -142,8 +154,11 @@ def _digest(parts: Any) -> str:
 class _KindPlanner:
     """Plans one kind; collects the canonical JSON it computed for the fingerprints."""
 
-    def __init__(self, kind: Kind[Any], environment: EffectiveEnvironment, digest: FileDigest):
+    def __init__(
+        self, kind: Kind[Any], environment: EffectiveEnvironment, digest: FileDigest, root: Path
+    ) -> None:
         self.kind = kind
+        self.root = root
         self.node = rules_of(kind)
         self.prune = environment.prune.get(kind.name, "off")
         self.digest = digest
@@ -161,7 +176,7 @@ class _KindPlanner:
         for match in sorted(present):
             self.live_parts.append([present[match].key, live_json[match]])
         for match, item in wanted.items():
-            desired = declared_json(item, self.digest)
+            desired = declared_json(item, self.digest, self.root)
             self.declared_parts.append([item.key, desired])
             current = present.get(match)
             if current is None:

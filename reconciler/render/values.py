@@ -7,7 +7,7 @@ the renderers add layout (terminal colours, Markdown tables).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -93,6 +93,13 @@ def format_value(value: Any, field: PathPart | None, plan: Plan, limit: int = 80
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_entry(path: Sequence[PathPart]) -> bool:
+    """Whether ``path`` ends at an entry of a list (``variants[X]``, ``images[1]``)."""
+    if not path:
+        return False
+    return isinstance(path[-1], int) or (len(path) >= 2 and path[-2] in _LIST_FIELDS)
+
+
 def leaf(change: FieldChange) -> PathPart | None:
     """The last field name of a change's path (``price`` of ``variants[X].price``)."""
     for step in reversed(change.path):
@@ -105,9 +112,9 @@ def describe_field(change: FieldChange, plan: Plan) -> str:
     """``price: $89.00 → $79.00``; ``+ variants[X]`` (added); ``- images[1]`` (removed)."""
     where = format_path(change.path)
     name = leaf(change)
-    if change.before is ABSENT and isinstance(change.after, Mapping):
+    if is_entry(change.path) and change.before is ABSENT:
         return f"+ {where}"
-    if change.after is ABSENT:
+    if is_entry(change.path) and change.after is ABSENT:
         return f"- {where}"
     before = format_value(change.before, name, plan)
     after = format_value(change.after, name, plan)
