@@ -60,19 +60,28 @@ async def send_batches(
     send: Callable[[list[T]], Awaitable[Any]],
     *,
     bisect: Callable[[LiveError], bool] | None = None,
+    concurrency: int | None = None,
 ) -> BatchOutcome[T]:
     """Send ``items`` in batches of ``size`` through ``send`` (concurrently: the client's
     semaphore and rate limiter pace them), bisecting refused batches (module docstring).
 
     ``bisect`` decides which errors are worth splitting for (default: a status in
-    :data:`BISECT_STATUSES`).
+    :data:`BISECT_STATUSES`); ``concurrency`` caps the requests in flight for endpoints
+    with their own cap (price-list record upserts: 2).
     """
     should_split = bisect or (lambda error: status_of(error) in BISECT_STATUSES)
     outcome: BatchOutcome[T] = BatchOutcome()
+    gate = asyncio.Semaphore(concurrency) if concurrency else None
+
+    async def call(batch: list[T]) -> Any:
+        if gate is None:
+            return await send(batch)
+        async with gate:
+            return await send(batch)
 
     async def attempt(batch: list[T]) -> None:
         try:
-            answer = await send(batch)
+            answer = await call(batch)
         except LiveError as error:
             if len(batch) > 1 and should_split(error):
                 middle = len(batch) // 2

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from reconciler.adapters.base import IdMaps, ItemResult, LiveContext, LiveItem
+from reconciler.adapters.brand import adapter as brands
+from reconciler.adapters.category import adapter as categories
 from reconciler.config import effective_environment, parse_config
 from reconciler.kinds.base import ItemModel
 from reconciler.plan.canonical import canonical_declared, canonical_live, file_digest, rules_of
@@ -204,3 +206,10 @@ def differences(item: DeclaredItem, live: LiveItem) -> list[FieldChange]:
         declared_json(item), canonical_live(item.kind, live.data), rules_of(item.kind)
     )
     return [c for c in changes if c.path[:1] != ("protect",)]
+
+
+async def seed_references(ctx: LiveContext, declared: DeclaredState) -> None:
+    """The example store's brands and categories, written (what products refer to)."""
+    all_applied(await brands.write(ctx, [create(i) for i in declared.items["brand"].values()]))
+    all_applied(await categories.write(
+        ctx, [create(i) for i in declared.items["category"].values()]))

@@ -27,6 +27,7 @@ from tests.adapters.conftest import (
     create,
     delete,
     differences,
+    seed_references,
     update,
 )
 
@@ -42,12 +43,6 @@ def model_view(data: Mapping[str, Any]) -> dict[str, Any]:
         out["variants"] = [{k: v for k, v in vt.items() if k != "image_sha256"}
                            for vt in data["variants"]]
     return out
-
-
-async def seed_references(ctx: LiveContext, declared: DeclaredState) -> None:
-    all_applied(await brands.write(ctx, [create(i) for i in declared.items["brand"].values()]))
-    all_applied(await categories.write(
-        ctx, [create(i) for i in declared.items["category"].values()]))
 
 
 async def test_example_products_written_and_read_back_equal(
