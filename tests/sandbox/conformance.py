@@ -16,9 +16,10 @@ sandbox's 422s.
 
 The spec files are read from ``../shared/bigcommerce-openapi`` beside the repository
 (``STAGINGPRO_OPENAPI_DIR`` overrides it). A path → spec index is built once per process
-from all files; each file's OpenAPI object is built lazily on first use and cached. Spec
-validation of the files themselves is left to ``test_conformance.py`` (once per run) so that
-each xdist worker pays only for parsing.
+from all files (their parsed YAML is cached between runs, see :func:`_parsed_specs`); each
+file's OpenAPI object is built lazily on first use and cached. Spec validation of the files
+themselves is left to ``test_conformance.py`` (once per run) so that each xdist worker pays
+only for loading.
 
 Where an official spec is wrong or contradicts itself, :data:`DEVIATIONS` patches the
 loaded spec at one JSON pointer, each entry citing ``file:line`` and why. One correction is
@@ -27,8 +28,12 @@ general: every ``oneOf`` is read as ``anyOf`` (see :func:`_one_of_as_any_of`).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import pickle
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -218,23 +223,20 @@ class ConformanceChecker:
 
     # -- index ------------------------------------------------------------------------------
     def _index(self) -> None:
-        for path in sorted(self.folder.glob("*.yml")):
-            document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        for name, document in _parsed_specs(self.folder).items():
             if not isinstance(document, dict) or "paths" not in document:
                 continue
             for deviation in self.deviations:
-                if deviation.spec == path.name:
+                if deviation.spec == name:
                     _patch(document, deviation)
             _one_of_as_any_of(document)
-            self._documents[path.name] = document
+            self._documents[name] = document
             server = str(document["servers"][0]["url"])
             version = server.rsplit("/", 1)[-1]
             for template, item in document["paths"].items():
                 methods = frozenset(m for m in item if m in _METHODS)
                 pattern, params = _compile(template)
-                self._templates.append(
-                    _Template(path.name, template, version, pattern, params, methods)
-                )
+                self._templates.append(_Template(name, template, version, pattern, params, methods))
         # Literal paths win over templated ones (``/catalog/products/category-assignments``
         # before ``/catalog/products/{product_id}``), as OpenAPI path matching requires.
         self._templates.sort(key=lambda t: (t.params, -len(t.template)))
@@ -357,6 +359,36 @@ class ConformanceChecker:
                 f"{where}: an undeclared {exchange.status} must carry BigCommerce's {shape} "
                 f"error body; got {_excerpt(exchange.body)}"
             )
+
+
+def _parsed_specs(folder: Path) -> dict[str, Any]:
+    """Every ``*.yml`` file in ``folder`` as parsed YAML, by file name.
+
+    Parsing the 2.2 MB of YAML is most of what a test process pays for the harness, so
+    the result is cached as a pickle in the system's temporary folder, keyed by the files'
+    names, sizes and modification times (any change re-parses). Corrections are applied
+    after loading, so the cache holds the files exactly as they are.
+    """
+    files = sorted(folder.glob("*.yml"))
+    stamp = "\n".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    key = hashlib.sha256(f"{folder.resolve()}\n{stamp}".encode()).hexdigest()[:24]
+    cache = Path(tempfile.gettempdir()) / "stagingpro-openapi-cache" / f"{key}.pickle"
+    try:
+        with cache.open("rb") as handle:
+            cached: dict[str, Any] = pickle.load(handle)
+        return cached
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    parsed = {
+        p.name: yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for p in files
+    }
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)  # atomic: parallel test workers never read half a file
+    return parsed
 
 
 def _patch(document: dict[str, Any], deviation: Deviation) -> None:

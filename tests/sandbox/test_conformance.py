@@ -181,3 +181,20 @@ def test_requirement_follows_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert not conformance_required()
     monkeypatch.setenv("STAGINGPRO_OPENAPI_DIR", "/elsewhere/specs")
     assert openapi_dir() == Path("/elsewhere/specs")
+
+
+@needs_specs
+def test_parsed_specs_are_cached_until_a_file_changes(tmp_path: Path) -> None:
+    from tests.sandbox.conformance import _parsed_specs
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    spec = folder / "store_information.v2.yml"
+    spec.write_text((SPECS / spec.name).read_text(encoding="utf-8"), encoding="utf-8")
+    first = _parsed_specs(folder)
+    assert _parsed_specs(folder) == first
+    changed = spec.read_text(encoding="utf-8").replace("'/time':", "'/clock':", 1)
+    spec.write_text(changed, encoding="utf-8")
+    paths = _parsed_specs(folder)[spec.name]["paths"]
+    assert "/clock" in paths and "/time" not in paths
+    assert ConformanceChecker(folder).find("GET", "/stores/s/v2/clock")[1]
