@@ -239,7 +239,10 @@ class ThemeAdapter(Adapter):
     ) -> None:
         """Delete the oldest theme StagingPro uploaded that is not live anywhere and not
         the one about to be replaced (the previously active one, for rollback)."""
-        keep = {previous.get("active_theme_uuid")}
+        live = await active_themes(ctx.client, await storefront_channels(ctx.client))
+        keep = {previous.get("active_theme_uuid")} | {
+            active.get("active_theme_uuid") for active in live.values()
+        }
         candidates = [
             t for t in custom
             if parse_marked_name(str(t.get("name", ""))) is not None

@@ -198,7 +198,7 @@ async def test_theme_limit_removes_only_the_oldest_spare_upload_of_stagingpro(
         all_applied(await adapter.write(ctx, [create(item)]))
         sent = shape(await harness.since(cursor))
         left = {t["uuid"] for t in (await ctx.client.get("/v3/themes"))["data"]}
-    assert ("DELETE", "/v3/themes/*") in sent
+    assert sent.count(("DELETE", "/v3/themes/*")) == 1
     assert uploads[0] not in left
     assert {*others, uploads[1], uploads[2]} <= left
 
