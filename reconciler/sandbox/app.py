@@ -8,8 +8,9 @@ Request pipeline for ``/stores/{store_hash}/v2|v3/...``:
    endpoint's scope or is read-only and the method writes);
 4. count the request against the store's rate-limit window (429 with ``X-Retry-After``
    once the quota is used up) and the endpoint's concurrency cap (429 while that many
-   requests to it are in flight); every answer from here on carries the
-   ``X-Rate-Limit-*`` headers (:mod:`~reconciler.sandbox.limits`);
+   requests to it are in flight); every answer of a known store carries the
+   ``X-Rate-Limit-*`` headers, 401s and 403s too, though they do not count
+   (:mod:`~reconciler.sandbox.limits`);
 5. inject the store's faults: latency, then a 5xx, a dropped connection or (after the
    handler ran) a timeout (:mod:`~reconciler.sandbox.faults`); then scripted failures
    matching the request answer instead of the handler
@@ -32,7 +33,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +156,9 @@ class _Call:
         self.extra_headers: list[tuple[bytes, bytes]] = []
         """Added to the answer: the rate-limit headers."""
 
+    def add_headers(self, headers: Mapping[str, str]) -> None:
+        self.extra_headers.extend((k.lower().encode(), v.encode()) for k, v in headers.items())
+
     async def send_recording(self, message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             self.status = int(message["status"])
@@ -253,15 +257,15 @@ class SandboxApp:
 
     async def _pipeline(self, call: _Call) -> None:
         endpoint = self._endpoint_for(call.method, call.rest)
+        runtime = call.runtime
         denied = self._authenticate(call.store, call.scope, call.rest, endpoint)
         if denied is not None:
+            # Refused before it counts against the quota, but it still reports the quota.
+            call.add_headers(runtime.window.headers(self.clock.now()))
             await call.answer(denied)
             return
-        runtime = call.runtime
         decision = runtime.window.take(self.clock.now())
-        call.extra_headers.extend(
-            (k.lower().encode(), v.encode()) for k, v in decision.headers.items()
-        )
+        call.add_headers(decision.headers)
         if not decision.allowed:
             await call.answer(problem_response(call.rest, 429, "Too many requests"))
             return

@@ -52,7 +52,7 @@ def test_every_answer_carries_the_rate_limit_headers(clocked: Clocked) -> None:
     missing = clocked.store.get("/v3/catalog/products/999999")
     assert unauthorised.status_code == 401
     assert missing.status_code == 404
-    for response in (ok, missing):
+    for response in (ok, unauthorised, missing):
         assert all(name in response.headers for name in RATE_HEADERS), response.headers
     assert ok.headers["X-Rate-Limit-Requests-Quota"] == str(DEFAULT_QUOTA)
     assert ok.headers["X-Rate-Limit-Time-Window-Ms"] == "30000"
