@@ -164,7 +164,10 @@ class PageAdapter(Adapter):
                 if not isinstance(error, WriteOutcomeUnknownError) and status_of(error) != 422:
                     results.update((c.key, failed(c, error)) for c in sendable)
                 else:
-                    results.update(await self._recover(ctx, sendable))
+                    try:
+                        results.update(await self._recover(ctx, sendable))
+                    except LiveError as lost:  # the pages cannot even be listed
+                        results.update((c.key, failed(c, lost)) for c in sendable)
             else:
                 for change, page in zip(sendable, created, strict=True):
                     ctx.ids.remember(self.kind, change.key, page["id"])

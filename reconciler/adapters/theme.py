@@ -172,6 +172,8 @@ class ThemeAdapter(Adapter):
                 results.append(failed(change, error))
             except (DeployError, ConfigError) as problem:
                 results.append(failed(change, str(problem)))
+            except OSError as unreadable:
+                results.append(failed(change, f"cannot read the theme's files: {unreadable}"))
         return results
 
     async def _deploy(self, ctx: LiveContext, change: Change) -> ItemResult:

@@ -158,3 +158,17 @@ async def test_read_only_token_reads_but_cannot_write(
     assert results[0].outcome == "failed"
     assert results[0].detail is not None and results[0].detail.status == 403
     assert "store_v2_content" in results[0].message
+
+
+async def test_a_refused_post_whose_pages_cannot_be_listed_fails_its_pages(
+    harness: Harness,
+) -> None:
+    await harness.fail({"status": 422, "method": "POST", "path": "/v3/content/pages",
+                        "count": 1})
+    await harness.fail({"status": 403, "method": "GET", "path": "/v3/content/pages",
+                        "count": 1})
+    async with harness.context() as ctx:
+        results = await adapter.write(ctx, [page_change(1), page_change(2)])
+        assert await adapter.read(ctx) == {}  # the scripted 422 applied nothing
+    assert [r.outcome for r in results] == ["failed", "failed"]
+    assert all(r.detail is not None and r.detail.status == 403 for r in results)
