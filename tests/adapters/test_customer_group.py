@@ -158,3 +158,25 @@ async def test_read_only_token_reads_but_cannot_write(
     assert results[0].outcome == "failed"
     assert results[0].detail is not None and results[0].detail.status == 403
     assert "store_v2_customers" in results[0].message
+
+
+async def test_reading_costs_one_request_per_250_groups_plus_the_empty_page(
+    harness: Harness,
+) -> None:
+    changes = [
+        Change("customer_group", f"Group {n:03d}", "create", desired={"name": f"Group {n:03d}"})
+        for n in range(251)
+    ]
+    async with harness.context() as ctx:
+        all_applied(await adapter.write(ctx, changes[:250]))
+        cursor = await harness.mark()
+        assert len(await adapter.read(ctx)) == 250
+        # A full page cannot tell it is the last: V2 answers the next one with 204.
+        assert await harness.since(cursor, query=True) == [
+            ("GET", "/v2/customer_groups?page=1&limit=250"),
+            ("GET", "/v2/customer_groups?page=2&limit=250"),
+        ]
+        all_applied(await adapter.write(ctx, changes[250:]))
+        cursor = await harness.mark()
+        assert len(await adapter.read(ctx)) == 251
+        assert len(await harness.since(cursor)) == 2
