@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from reconciler.state import (
     Source,
     load_file,
     load_state,
+    reading,
     validate_state,
 )
 
@@ -248,3 +250,21 @@ def test_problems_in_some_environments_say_which(state_root: Path) -> None:
     assert [p.message for p in only_staging.problems] == [
         "unknown brand 'Summit'; it is not declared"
     ]
+
+
+def test_large_trees_are_parsed_by_worker_processes_with_the_same_result(
+    state_root: Path,
+) -> None:
+    folder = state_root / "catalog/brands/many"
+    folder.mkdir()
+    count = reading.PARALLEL_MIN_FILES + 10
+    for index in range(count):
+        body = f"name: Brand {index:04d}\n" if index != 777 else "name: [Brand\n"
+        (folder / f"b{index:04d}.yaml").write_text(body, encoding="utf-8")
+    assert reading.workers_for(count) > 1 or len(os.sched_getaffinity(0)) == 1
+    report = validate_state(state_root, ["production"])
+    assert [p.format() for p in report.problems] == [
+        "catalog/brands/many/b0777.yaml:2:1: not valid YAML: did not find expected ',' or"
+        " ']' (while parsing a flow sequence)"
+    ]
+    assert report.environments["production"]["brand"] == count  # 1 base brand, 1 broken
