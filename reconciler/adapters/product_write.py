@@ -201,6 +201,18 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
     return added, removed, changed
 
 
+def _touches_images(change: FieldChange) -> bool:
+    """Whether a field change adds, removes or changes a product or variant image."""
+    path = change.path
+    if not path or path[0] not in ("images", "variants"):
+        return False
+    if path[0] == "images":
+        return True
+    if len(path) == 2:
+        return isinstance(change.after, Mapping) and bool(change.after.get("image"))
+    return len(path) >= 3 and path[2] in ("image", "image_sha256")
+
+
 # --- files -----------------------------------------------------------------------------------
 def image_file(ctx: LiveContext, change: Change, path: str, sha256: str | None
                ) -> tuple[tuple[str, bytes, str], str]:
@@ -420,8 +432,7 @@ class ProductWriter:
 
     async def _load_records(self, works: list[Work]) -> None:
         """StagingPro's metafields of the products whose images change (one listing)."""
-        touching = [w for w in works if any(
-            f.path and f.path[0] in ("images", "variants") for f in w.change.fields)]
+        touching = [w for w in works if any(_touches_images(f) for f in w.change.fields)]
         if not touching:
             return
         found = await own_metafields(self.client, [w.product_id for w in touching])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from reconciler.adapters.base import IdMaps, ItemResult, LiveContext, LiveItem
 from reconciler.adapters.brand import adapter as brands
 from reconciler.adapters.category import adapter as categories
 from reconciler.config import effective_environment, parse_config
-from reconciler.kinds.base import ItemModel
+from reconciler.kinds.base import ItemModel, Kind
 from reconciler.plan.canonical import canonical_declared, canonical_live, file_digest, rules_of
 from reconciler.plan.differ import diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
@@ -141,55 +140,6 @@ def all_applied(results: Sequence[ItemResult]) -> None:
 
 
 # --- comparing declared with live ----------------------------------------------------------
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-UNORDERED = {"categories": None, "custom_fields": ("name", "value"), "meta_keywords": None}
-
-
-def _sorted(values: list[Any], fields: tuple[str, ...]) -> list[Any]:
-    if fields:
-        return sorted(values, key=lambda x: tuple(str(x.get(f)) for f in fields))
-    return sorted(values, key=str)
-
-
-def missing_from(declared: Any, live: Any, where: str = "") -> list[str]:
-    """Where ``live`` lacks or differs from a value of ``declared`` (a subset comparison:
-    live may have more fields; numbers compare by value; some lists are unordered)."""
-    if isinstance(declared, Mapping):
-        if not isinstance(live, Mapping):
-            return [f"{where}: {live!r} is not a mapping"]
-        out: list[str] = []
-        for name, value in declared.items():
-            if name not in live:
-                out.append(f"{where}.{name}: missing")
-                continue
-            left, right = value, live[name]
-            order = UNORDERED.get(str(name), "keep")
-            if order != "keep" and isinstance(left, list) and isinstance(right, list):
-                fields = order if isinstance(order, tuple) else ()
-                left, right = _sorted(left, fields), _sorted(right, fields)
-            out += missing_from(left, right, f"{where}.{name}")
-        return out
-    if isinstance(declared, list):
-        if not isinstance(live, list) or len(live) != len(declared):
-            return [f"{where}: {declared!r} != {live!r}"]
-        return [p for i, (a, b) in enumerate(zip(declared, live, strict=True))
-                for p in missing_from(a, b, f"{where}[{i}]")]
-    a, b = _number(declared), _number(live)
-    if a is not None and b is not None and not isinstance(declared, str | bool):
-        return [] if a == b else [f"{where}: {declared!r} != {live!r}"]
-    if isinstance(declared, str) and isinstance(live, int | float | Decimal) and a == b:
-        return []
-    return [] if declared == live else [f"{where}: {declared!r} != {live!r}"]
-
-
 def declared_json(item: DeclaredItem) -> dict[str, Any]:
     """``Change.desired`` as the planner makes it (canonical; image files relative to the
     state root with their sha256 beside them)."""
@@ -213,3 +163,10 @@ async def seed_references(ctx: LiveContext, declared: DeclaredState) -> None:
     all_applied(await brands.write(ctx, [create(i) for i in declared.items["brand"].values()]))
     all_applied(await categories.write(
         ctx, [create(i) for i in declared.items["category"].values()]))
+
+
+def planned_update(kind: Kind[Any], desired: Mapping[str, Any], live: LiveItem) -> Change:
+    """The update the planner would make to bring ``live`` to ``desired`` (canonical)."""
+    fields = diff(dict(desired), canonical_live(kind, live.data), rules_of(kind))
+    return Change(kind.name, live.key, "update", fields=tuple(fields), desired=dict(desired),
+                  live_ids=dict(live.ids))

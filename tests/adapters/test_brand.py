@@ -15,7 +15,7 @@ from tests.adapters.conftest import (
     create,
     delete,
     desired,
-    missing_from,
+    differences,
     update,
 )
 
@@ -35,7 +35,7 @@ async def test_brands_written_read_back_equal(harness: Harness, declared: Declar
     for item in items:
         got = live[item.match_key]
         Brand.model_validate(got.data)
-        assert missing_from(desired(item.model), got.data) == []
+        assert differences(item, got) == []
         assert ctx.ids.id_of(adapter.kind, item.key) == got.ids["id"]
 
 

@@ -16,8 +16,7 @@ from tests.adapters.conftest import (
     all_applied,
     create,
     delete,
-    desired,
-    missing_from,
+    differences,
     update,
 )
 
@@ -44,7 +43,7 @@ async def test_categories_written_by_depth_and_read_back(
     for item in items:
         got = live[item.match_key]
         Category.model_validate(got.data)
-        assert missing_from(desired(item.model), got.data) == []
+        assert differences(item, got) == []
         assert ctx.ids.id_of(adapter.kind, item.key) == got.ids["id"]
 
 

@@ -17,7 +17,8 @@ from reconciler.adapters.brand import adapter as brands
 from reconciler.adapters.category import adapter as categories
 from reconciler.adapters.product import adapter
 from reconciler.kinds.product import Product
-from reconciler.plan.canonical import canonical_declared, file_digest
+from reconciler.plan.canonical import canonical_declared, canonical_live, file_digest, rules_of
+from reconciler.plan.differ import diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
 from reconciler.state import DeclaredState
 from tests.adapters.conftest import (
@@ -25,8 +26,10 @@ from tests.adapters.conftest import (
     Harness,
     all_applied,
     create,
+    declared_json,
     delete,
     differences,
+    planned_update,
     seed_references,
     update,
 )
@@ -257,3 +260,61 @@ async def test_a_read_only_token_reads_products_but_cannot_write(
                                                    [("price",)])])
     assert results[0].outcome == "failed"
     assert results[0].detail is not None and results[0].detail.status == 403
+
+
+async def test_options_and_modifiers_are_read_only_for_declared_products(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    await write_example(harness, declared)
+    async with harness.context() as ctx:
+        ctx.declared_keys = {"product": frozenset({"hike-01"})}
+        cursor = await harness.mark()
+        live = await adapter.read(ctx)
+        assert len(await harness.since(cursor)) == 3  # products, metafields, 1 detail batch
+        assert live["hike-01"].data["options"]
+        others = [item for key, item in live.items() if key != "hike-01"]
+        assert all("options" not in i.data and "modifiers" not in i.data for i in others)
+        ctx.declared_keys = {"product": frozenset()}
+        cursor = await harness.mark()
+        await adapter.read(ctx)
+        assert len(await harness.since(cursor)) == 2
+
+
+async def test_option_value_edits_as_the_planner_diffs_them(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    item = declared.get("product", "HIKE-01")
+    assert item is not None
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(item, canonical=True)]))
+    wanted = declared_json(item)
+    colour = next(o for o in wanted["options"] if o["display_name"] == "Colour")
+    colour["values"] = [
+        {"label": "Graphite", "sort_order": 0, "is_default": True,
+         "value_data": {"colors": ["#111111"]}},
+        {"label": "Moss", "sort_order": 1, "value_data": {"colors": ["#4A5D23"]}},
+    ]
+    variants = [v for v in wanted["variants"] if v["option_values"]["Colour"] != "Ochre"]
+    variants.append({"sku": "HIKE-01-9-MOS", "option_values": {"Size": "9", "Colour": "Moss"},
+                     "inventory_level": 3})
+    variants[0] = {**variants[0], "inventory_level": 40}
+    wanted["variants"] = variants
+    wanted["modifiers"] = [{"display_name": "Gift wrap", "type": "checkbox", "required": False}]
+    wanted["custom_fields"] = [{"name": "Membrane", "value": "3-layer waterproof"},
+                               {"name": "Sole", "value": "Vibram"}]
+    async with harness.context() as ctx:
+        live = (await read_all(ctx))["hike-01"]
+        change = planned_update(adapter.kind, wanted, live)
+        cursor = await harness.mark()
+        all_applied(await adapter.write(ctx, [change]))
+        requests = await harness.since(cursor)
+        again = (await adapter.read(ctx))["hike-01"]
+    after = diff(wanted, canonical_live(adapter.kind, again.data), rules_of(adapter.kind))
+    assert after == []
+    # added and changed variants of the product went in one batch; the option was updated
+    # whole with its values, the value no longer declared deleted
+    assert requests.count(("PUT", "/v3/catalog/variants")) == 1
+    assert ("PUT", "/v3/catalog/products/1/options/2") in requests
+    assert ("DELETE", "/v3/catalog/products/1/options/2/values/3") in requests
+    assert ("GET", "/v3/catalog/products/metafields") not in requests  # no image changed
