@@ -125,6 +125,23 @@ class Adapter(ABC):
         ``ctx.ids``. Items the store has but StagingPro cannot key (e.g. a product without
         a SKU) are left out."""
 
+    async def read_keys(self, ctx: LiveContext, keys: frozenset[str]) -> Mapping[str, LiveItem]:
+        """The live items of this kind whose ``kind.match_key(key)`` is in ``keys`` (those
+        the store has; a key it lacks is simply absent from the answer).
+
+        Apply calls this to re-read only the items a saved plan touches (to check their
+        fingerprints) and the items those refer to (to resolve their ids), so it must
+        return exactly what :meth:`read` would return for these keys — same ``data``,
+        ``ids`` and ``owned`` — and remember the ids of at least these items in
+        ``ctx.ids``. ``ctx.declared_keys`` is set as :meth:`read` sees it when planning.
+
+        The default reads everything with :meth:`read` and filters; an adapter whose API
+        can look items up by key (``sku:in=``, ``name:in=``) may override it to spend
+        fewer requests on large stores.
+        """
+        items = await self.read(ctx)
+        return {match: item for match, item in items.items() if match in keys}
+
     @abstractmethod
     async def write(self, ctx: LiveContext, changes: Sequence[Change]) -> list[ItemResult]:
         """Apply ``changes`` (all of this kind, one action, dependencies already applied) in

@@ -9,8 +9,8 @@ def register_all(app: typer.Typer) -> None:
     """Attach every command to ``app`` (idempotent)."""
     if getattr(app, "_stagingpro_registered", False):
         return
-    from reconciler.cli import plan, sandbox, schema, validate
+    from reconciler.cli import apply, plan, sandbox, schema, validate
 
-    for module in (validate, schema, sandbox, plan):
+    for module in (validate, schema, sandbox, plan, apply):
         module.register(app)
     app._stagingpro_registered = True  # type: ignore[attr-defined]

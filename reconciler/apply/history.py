@@ -1,0 +1,197 @@
+"""Deployment history, kept in git itself: notes under ``refs/notes/stagingpro``.
+
+Each deployment is one line of JSON appended to the git note of the commit it applied
+(``git notes --ref stagingpro append``), so the history travels with the repository, needs
+no server and survives ephemeral CI runners: the apply workflow pushes the notes ref
+(:meth:`GitNotesHistory.push`, which first merges notes other runners pushed, with git's
+``cat_sort_uniq`` strategy, since each line is a whole record). A commit applied to
+several environments, or applied again, simply carries several lines.
+
+When the declared state is not in a git repository there are no commits to annotate:
+history then falls back to a local JSON-lines file, ``.stagingpro/deployments.jsonl``
+beside ``store-state/`` (:class:`FileHistory`), and the CLI says so — that file is not
+shared with anyone, so CI should always run from a clone.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import git
+
+from reconciler.apply.deployment import Deployment
+from reconciler.apply.gitrepo import Repository
+from reconciler.errors import ConfigError, LiveError
+
+NOTES_REF = "refs/notes/stagingpro"
+LOCAL_FILE = Path(".stagingpro") / "deployments.jsonl"
+
+
+def _parse(text: str) -> list[Deployment]:
+    found: list[Deployment] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a note written by hand: not ours to judge
+        if isinstance(data, dict) and data.get("type") == "deployment":
+            found.append(Deployment.from_json(data))
+    return found
+
+
+class History(ABC):
+    """Where deployments are recorded and read back."""
+
+    description: str
+
+    @abstractmethod
+    def record(self, deployment: Deployment) -> None: ...
+
+    @abstractmethod
+    def all(self) -> list[Deployment]:
+        """Every deployment, oldest first."""
+
+    def of(self, environment: str) -> list[Deployment]:
+        """The deployments to ``environment``, oldest first."""
+        return [d for d in self.all() if d.environment == environment]
+
+    def get(self, deployment_id: str) -> Deployment:
+        """The deployment ``deployment_id`` (a unique prefix will do)."""
+        every = self.all()
+        exact = [d for d in every if d.id == deployment_id]
+        matches = exact or [d for d in every if d.id.startswith(deployment_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ConfigError(
+                f"no deployment {deployment_id!r} in {self.description}",
+                hint="list them with: stagingpro history ENV",
+            )
+        raise ConfigError(
+            f"{deployment_id!r} names {len(matches)} deployments; give more of the id",
+            hint=", ".join(d.id for d in matches[:5]),
+        )
+
+    def latest(self, environment: str, *, operations: tuple[str, ...] = ()) -> Deployment:
+        """The newest deployment to ``environment`` (of these operations, when given)."""
+        found = [
+            d for d in self.of(environment)
+            if d.status != "lock-broken" and (not operations or d.operation in operations)
+        ]
+        if not found:
+            raise ConfigError(
+                f"no deployment to {environment} is recorded in {self.description}",
+                hint=f"apply first: stagingpro apply {environment}",
+            )
+        return found[-1]
+
+    def push(self) -> None:  # noqa: B027 - only git notes have anywhere to be pushed
+        """Share the history (nothing to do where there is nowhere to share it)."""
+
+
+class GitNotesHistory(History):
+    """History in ``refs/notes/stagingpro`` of a repository (module docstring)."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.description = f"the git notes {NOTES_REF} of {repository.root}"
+
+    def record(self, deployment: Deployment) -> None:
+        target = deployment.commit or self.repository.head()
+        if target is None:
+            raise ConfigError(
+                f"the repository at {self.repository.root} has no commit to record the"
+                " deployment on",
+                hint="commit the declared state first",
+            )
+        line = json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":"))
+        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            self.repository.run(
+                "notes", "--ref", NOTES_REF, "append", "--allow-empty", "-F", handle.name,
+                target, identity=True,
+            )
+
+    def all(self) -> list[Deployment]:
+        try:
+            listing = self.repository.run("notes", "--ref", NOTES_REF, "list")
+        except git.GitCommandError:
+            return []
+        found: list[Deployment] = []
+        for line in listing.splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                found.extend(_parse(self.repository.run("cat-file", "blob", parts[0])))
+        found.sort(key=lambda d: (d.started_at, d.id))
+        return found
+
+    def fetch(self) -> None:
+        """Merge the remote's notes into the local ones (other runners' deployments)."""
+        remote = self.repository.remote
+        if remote is None:
+            return
+        tracking = "refs/notes/stagingpro-remote"
+        try:
+            self.repository.run("fetch", remote, f"+{NOTES_REF}:{tracking}")
+        except git.GitCommandError:
+            return  # the remote has no history yet
+        if self.repository.ref(NOTES_REF) is None:
+            self.repository.run("update-ref", NOTES_REF, tracking)
+            return
+        self.repository.run(
+            "notes", "--ref", NOTES_REF, "merge", "-s", "cat_sort_uniq", tracking,
+            identity=True,
+        )
+
+    def push(self, attempts: int = 5) -> None:
+        """Push the notes to the remote, merging what others pushed meanwhile."""
+        remote = self.repository.remote
+        if remote is None:
+            return
+        error: Exception | None = None
+        for _ in range(attempts):
+            self.fetch()
+            try:
+                self.repository.run("push", remote, f"{NOTES_REF}:{NOTES_REF}")
+                return
+            except git.GitCommandError as failed:  # someone pushed in between: merge again
+                error = failed
+        raise LiveError(
+            f"could not push the deployment history to {remote}: {error}",
+            hint=f"push it by hand: git push {remote} {NOTES_REF}",
+        )
+
+
+class FileHistory(History):
+    """The fallback for a declared state outside git: a local JSON-lines file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = f"{path} (the declared state is not in a git repository)"
+
+    def record(self, deployment: Deployment) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":"))
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+    def all(self) -> list[Deployment]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return sorted(_parse(text), key=lambda d: (d.started_at, d.id))
+
+
+def history_for(state: Path, repository: Repository | None) -> History:
+    """The history of the declared state at ``state`` (module docstring)."""
+    if repository is not None:
+        return GitNotesHistory(repository)
+    return FileHistory(state.resolve().parent / LOCAL_FILE)

@@ -1,0 +1,115 @@
+"""Reading the store for an apply: the id maps the writes need, and the staleness check.
+
+Unlike planning, apply keeps the :class:`LiveContext` it read with: its
+:class:`~reconciler.adapters.base.IdMaps` hold the store ids of every item the writes
+refer to (a product's brand and categories), and the adapters add the ids of the items
+they create, so a product created later in the same apply finds the brand created
+earlier.
+
+A saved plan is checked against the store before anything is written
+(:func:`check_fresh`): each item it touches is re-read (:meth:`Adapter.read_keys`, only
+those keys for the kinds the plan changes; the kinds those depend on are read whole, since
+their ids turn into keys in the touched items' data) and its fingerprint compared with
+the one the plan recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.adapters.base import LiveContext, LiveItem
+from reconciler.adapters.registry import adapter_for
+from reconciler.apply.dependencies import referenced_keys
+from reconciler.errors import PlanStaleError
+from reconciler.kinds.base import Kind
+from reconciler.kinds.registry import kind_named
+from reconciler.plan.canonical import canonical_live, fingerprint
+from reconciler.plan.model import Change, Plan
+from reconciler.plan.read import kinds_to_read, read_levels, store_label
+
+LiveItems = dict[str, Mapping[str, LiveItem]]
+
+
+async def read_all(ctx: LiveContext, kinds: Sequence[Kind[Any]]) -> LiveItems:
+    """Every live item of ``kinds`` and of the kinds they depend on, in dependency
+    levels; fills ``ctx.ids``."""
+    items: LiveItems = {}
+    for level in read_levels(kinds_to_read(kinds)):
+        for kind in level:
+            items[kind.name] = await adapter_for(kind.name).read(ctx)
+    return items
+
+
+async def read_touched(ctx: LiveContext, changes: Sequence[Change]) -> LiveItems:
+    """The live items ``changes`` touch or refer to (module docstring); fills ``ctx.ids``."""
+    touched: dict[str, set[str]] = {}
+    for change in changes:
+        kind = kind_named(change.kind)
+        touched.setdefault(kind.name, set()).add(kind.match_key(change.key))
+    for kind_name, keys in referenced_keys(changes).items():
+        touched.setdefault(kind_name, set()).update(keys)
+    changed = [kind_named(name) for name in touched]
+    items: LiveItems = {}
+    for level in read_levels(kinds_to_read(changed)):
+        for kind in level:
+            adapter = adapter_for(kind.name)
+            if kind.name in touched:
+                items[kind.name] = await adapter.read_keys(ctx, frozenset(touched[kind.name]))
+            else:
+                items[kind.name] = await adapter.read(ctx)
+    return items
+
+
+def declared_keys_of(plan: Plan) -> dict[str, frozenset[str]]:
+    """What ``declared_keys`` the planner saw for the items a plan creates or updates
+    (deletes are of undeclared items), so a re-read gives the same data."""
+    keys: dict[str, set[str]] = {}
+    for change in plan.changes:
+        if change.action != "delete":
+            kind = kind_named(change.kind)
+            keys.setdefault(kind.name, set()).add(kind.match_key(change.key))
+    return {name: frozenset(found) for name, found in keys.items()}
+
+
+def stale_items(plan: Plan, live: LiveItems) -> list[str]:
+    """Why each touched item no longer matches the plan (empty: the plan still holds)."""
+    problems: list[str] = []
+    for change in plan.changes:
+        if change.blocked:
+            continue
+        kind = kind_named(change.kind)
+        current = live.get(kind.name, {}).get(kind.match_key(change.key))
+        label = f"{change.kind} {change.key}"
+        if change.action == "create":
+            if current is not None:
+                problems.append(f"{label} was created in the store since the plan was made")
+            continue
+        if current is None:
+            problems.append(f"{label} is no longer in the store")
+        elif fingerprint(canonical_live(kind, current.data)) != change.fingerprint:
+            problems.append(f"{label} was changed in the store since the plan was made")
+    return problems
+
+
+def check_fresh(plan: Plan, ctx: LiveContext, live: LiveItems) -> None:
+    """Raise :class:`PlanStaleError` when ``plan`` is not for this store or the items it
+    touches changed since it was made."""
+    store = store_label(ctx.environment)
+    if plan.environment != ctx.environment.name or plan.store != store:
+        raise PlanStaleError(
+            f"the plan is for {plan.environment} ({plan.store}), not for"
+            f" {ctx.environment.name} ({store})",
+            hint=f"make a plan for {ctx.environment.name}: stagingpro plan"
+            f" {ctx.environment.name} --out plan.json",
+        )
+    problems = stale_items(plan, live)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise PlanStaleError(
+            f"the saved plan is stale: {len(problems)} item(s) it touches changed in"
+            f" {ctx.environment.name} since it was made:\n{shown}{more}",
+            hint=f"plan again (stagingpro plan {ctx.environment.name} --out plan.json),"
+            " review, and apply the new plan",
+        )

@@ -1,0 +1,315 @@
+"""One apply, end to end: policy, lock, read, plan or staleness check, approval, waves,
+history.
+
+::
+
+    request = ApplyRequest(state=Path("store-state"), environment="staging")
+    outcome = apply_environment(request)                      # plan and apply now
+    outcome = apply_environment(request, saved=plan)          # a reviewed, saved plan
+    outcome = apply_environment(request, checksum="9f2c…")    # only the reviewed plan
+
+The order of things is what makes it safe:
+
+1. **Policy** before anything: a protected environment needs ``confirm`` equal to its
+   name (:class:`PolicyError`, exit 4); outside the environment's deploy windows an
+   apply needs a ``force_reason``.
+2. **Lock** (:mod:`reconciler.apply.lock`) before reading, so no other apply can change
+   the store between this one's read and its writes.
+3. **Read** with the context the writes will use (ids of referenced items), then either
+   compute a fresh plan (and, with ``checksum``, refuse it unless it is the reviewed one)
+   or check a saved plan is still fresh (:class:`PlanStaleError`).
+4. **Safety**: a blocked plan is refused (:class:`SafetyError`, exit 4) unless forced
+   with a reason, which is recorded.
+5. **Approval** (the CLI shows the plan and asks, or ``--auto-approve``).
+6. **Waves** (:mod:`reconciler.apply.executor`), one result per change.
+7. **History**: the deployment is recorded (:mod:`reconciler.apply.history`) and, with a
+   remote, pushed.
+
+Killed at any moment, nothing is lost that a re-run cannot redo: every write is
+idempotent by natural key (the adapters' contract), the lock's lease expires (or is
+taken over at once on the same host when its holder's process is gone), and a re-run
+re-plans against what the store now has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.adapters.base import IdMaps, ItemResult, LiveContext
+from reconciler.apply.deployment import (
+    Deployment,
+    ItemRecord,
+    actor,
+    new_id,
+    now_iso,
+    status_of,
+    where,
+)
+from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
+from reconciler.apply.gitrepo import Repository, open_repository
+from reconciler.apply.history import History, history_for
+from reconciler.apply.live import check_fresh, declared_keys_of, read_all, read_touched
+from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
+from reconciler.config import (
+    CONFIG_FILE,
+    EffectiveEnvironment,
+    effective_environment,
+    load_config,
+)
+from reconciler.errors import PlanStaleError, PolicyError, SafetyError
+from reconciler.kinds.registry import KINDS
+from reconciler.live.client import ClientOptions
+from reconciler.live.connect import connect
+from reconciler.live.stats import ClientStats, ProgressCallback
+from reconciler.plan.build import compute_plan
+from reconciler.plan.model import Plan
+from reconciler.plan.read import read_store_info
+from reconciler.plan.selection import EVERYTHING, Selection
+from reconciler.state import load_state
+
+Approver = Callable[[Plan], bool]
+"""Shown the plan before any write; ``False`` cancels the apply."""
+
+
+@dataclass
+class ApplyRequest:
+    """What to apply where, and under which authority."""
+
+    state: Path
+    environment: str
+    selection: Selection = EVERYTHING
+    force_reason: str | None = None
+    """Apply past the safety thresholds or outside the deploy windows; recorded."""
+    confirm: str | None = None
+    """The environment's name again, required for protected environments."""
+    sandbox_db: Path | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    client_options: ClientOptions | None = None
+    remote: str | None = None
+    """The git remote locks and history are shared through (``None``: local only)."""
+    lock_ttl: timedelta = DEFAULT_TTL
+    operation: str = "apply"
+    origin: str | None = None
+    """The deployment a retry repeats or a rollback goes back to."""
+    on_request: ProgressCallback | None = None
+    record: bool = True
+    """Record the deployment in the history (tests of the executor alone turn it off)."""
+
+
+@dataclass
+class ApplyOutcome:
+    """What an apply did. ``deployment`` is ``None`` when there was nothing to change or
+    the apply was not approved."""
+
+    plan: Plan
+    results: list[ItemResult]
+    stats: ClientStats
+    deployment: Deployment | None = None
+    approved: bool = True
+    history: str = ""
+    """Where the deployment was recorded (for the summary)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[ItemResult]:
+        """Results that were not applied (failed, or skipped after a failure)."""
+        return [
+            r for r in self.results
+            if r.outcome == "failed"
+            or (r.outcome == "skipped" and not r.message.startswith("blocked:"))
+        ]
+
+
+def check_policy(
+    settings: EffectiveEnvironment, request: ApplyRequest, moment: datetime | None = None
+) -> None:
+    """Refuse an apply the environment's policy forbids (module docstring, step 1)."""
+    if settings.protected and request.confirm != settings.name:
+        raise PolicyError(
+            f"{settings.name} is a protected environment: applying to it needs explicit"
+            " confirmation",
+            hint=f"add --confirm {settings.name} (after reviewing the plan)",
+        )
+    if settings.deploy_windows and request.force_reason is None:
+        now = moment or datetime.now(UTC)
+        if not any(window.contains(now) for window in settings.deploy_windows):
+            shown = "; ".join(
+                f"{','.join(w.days)} {w.start}-{w.end} {w.timezone}"
+                for w in settings.deploy_windows
+            )
+            raise PolicyError(
+                f"{settings.name} may only be changed inside its deploy windows ({shown})",
+                hint='wait for the window, or for an emergency add --force "REASON"'
+                " (recorded with the deployment)",
+            )
+
+
+def check_safety(plan: Plan, force_reason: str | None) -> None:
+    """Refuse a plan past the safety thresholds unless forced (step 4)."""
+    if plan.safety.violations and plan.safety.forced_reason is None and force_reason is None:
+        listed = "\n".join(f"  {v}" for v in plan.safety.violations)
+        raise SafetyError(
+            f"the plan for {plan.environment} is blocked by its safety thresholds:\n{listed}",
+            hint='review it; if it is intended, apply with --force "REASON" (recorded)',
+        )
+
+
+def apply_environment(
+    request: ApplyRequest,
+    *,
+    saved: Plan | None = None,
+    checksum: str | None = None,
+    approve: Approver | None = None,
+    progress: ApplyProgress | None = None,
+) -> ApplyOutcome:
+    """Apply to ``request.environment`` (module docstring). ``saved``: apply exactly this
+    reviewed plan; ``checksum``: plan now and apply only if the plan's checksum is this."""
+    config = load_config(request.state / CONFIG_FILE)
+    settings = effective_environment(config, request.environment)
+    check_policy(settings, request)
+    repository = open_repository(request.state, request.remote)
+    history = history_for(request.state, repository)
+    commit = repository.head() if repository is not None else None
+    lock = EnvironmentLock(request.environment, repository, request.state, ttl=request.lock_ttl)
+    with lock.held(commit, request.operation):
+        return _locked(
+            request, settings, repository, history, commit, saved, checksum, approve, progress
+        )
+
+
+def _locked(
+    request: ApplyRequest,
+    settings: EffectiveEnvironment,
+    repository: Repository | None,
+    history: History,
+    commit: str | None,
+    saved: Plan | None,
+    checksum: str | None,
+    approve: Approver | None,
+    progress: ApplyProgress | None,
+) -> ApplyOutcome:
+    started_at = now_iso()
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    waves: list[WaveTiming] = []
+    client = connect(
+        request.environment,
+        settings,
+        options=request.client_options,
+        sandbox_db=request.sandbox_db,
+        transport=request.transport,
+        progress=request.on_request,
+    )
+
+    async def run() -> tuple[Plan, list[ItemResult], bool]:
+        async with client:
+            ctx = LiveContext(client, IdMaps(), settings, state_root=request.state)
+            if saved is not None:
+                plan = saved
+                ctx.declared_keys = declared_keys_of(plan)
+                live = await read_touched(ctx, [c for c in plan.changes if not c.blocked])
+                timings["read"] = time.perf_counter() - started
+                check_fresh(plan, ctx, live)
+            else:
+                plan = await _fresh_plan(ctx, request, commit)
+                timings["read"] = time.perf_counter() - started
+                if checksum is not None and plan.checksum != checksum:
+                    raise PlanStaleError(
+                        f"the plan for {request.environment} is not the reviewed one:"
+                        f" its checksum is {plan.checksum[:12]}…, the reviewed plan's"
+                        f" {checksum[:12]}… (the declared state or the store changed since"
+                        " the review)",
+                        hint="plan again, review the new plan, and apply its checksum",
+                    )
+            check_safety(plan, request.force_reason)
+            if not plan.has_changes:
+                return plan, [], True
+            if approve is not None and not await asyncio.to_thread(approve, plan):
+                return plan, [], False
+            writing = time.perf_counter()
+            results = await execute(ctx, plan.changes, progress=progress, timings=waves)
+            timings["write"] = time.perf_counter() - writing
+            return plan, results, True
+
+    plan, results, approved = asyncio.run(run())
+    timings["total"] = time.perf_counter() - started
+    outcome = ApplyOutcome(plan, results, client.stats, approved=approved, timings=timings)
+    if not results or not request.record:
+        return outcome
+    deployment = Deployment(
+        id=new_id(request.environment),
+        environment=request.environment,
+        store=plan.store,
+        commit=commit,
+        author=actor(),
+        where=where(),
+        started_at=started_at,
+        finished_at=now_iso(),
+        status=status_of(results),
+        plan_checksum=plan.checksum,
+        dirty=repository.dirty(request.state) if repository is not None else False,
+        operation=request.operation,
+        origin=request.origin,
+        forced_reason=request.force_reason or plan.safety.forced_reason,
+        items=tuple(
+            ItemRecord.of(change, result)
+            for change, result in zip(plan.changes, results, strict=True)
+        ),
+        timings={**timings, **_wave_seconds(waves)},
+        requests=client.stats.total_requests,
+    )
+    history.record(deployment)
+    history.push()
+    outcome.deployment = deployment
+    outcome.history = history.description
+    return outcome
+
+
+async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | None) -> Plan:
+    declared = load_state(request.state, request.environment)
+    covered = request.selection.kinds(KINDS)
+    ctx.declared_keys = {
+        kind.name: frozenset(
+            match
+            for match, item in declared.items.get(kind.name, {}).items()
+            if request.selection.selects(kind, item.key)
+        )
+        for kind in covered
+    }
+    live = await read_all(ctx, covered)
+    store = await read_store_info(ctx.client, ctx.environment)
+    return compute_plan(
+        declared,
+        live,
+        ctx.environment,
+        kinds=KINDS,
+        selection=request.selection,
+        force_reason=request.force_reason,
+        store=store,
+        created_at=now_iso(),
+        commit=commit,
+    )
+
+
+def _wave_seconds(waves: Sequence[WaveTiming]) -> Mapping[str, float]:
+    totals: dict[str, float] = {}
+    for wave in waves:
+        name = f"{wave.action} {wave.kind}"
+        totals[name] = round(totals.get(name, 0.0) + wave.seconds, 3)
+    return totals
+
+
+def summary_counts(results: Sequence[ItemResult]) -> dict[str, Any]:
+    """``{"applied": n, "failed": n, "skipped": n}`` of a list of results."""
+    counts = {"applied": 0, "failed": 0, "skipped": 0}
+    for result in results:
+        counts[result.outcome] += 1
+    return counts

@@ -1,0 +1,350 @@
+"""``stagingpro apply``: apply the declared state (or a reviewed plan) to one environment.
+
+Thin: the work is :func:`reconciler.apply.run.apply_environment`. This module also holds
+what apply, retry and rollback show: a progress bar with ETA while writing (stderr, only
+on a terminal), then a summary, and a table of the items that did not apply (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from reconciler.adapters.base import ItemResult
+from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, summary_counts
+from reconciler.config import CONFIG_FILE, effective_environment, load_config
+from reconciler.errors import ConfigError, PartialFailureError, PlanStaleError
+from reconciler.plan.model import Plan
+from reconciler.plan.selection import Selection
+from reconciler.plan.serialize import plan_from_json
+from reconciler.render import render_text
+from reconciler.secrets import redact
+
+
+class ProgressBar:
+    """A Rich progress bar over a plan's changes (the executor's ``ApplyProgress``)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("applying", total=total, failed=0)
+        self.failed = 0
+
+    def wave_started(self, kind: str, action: str, count: int) -> None:
+        self.progress.update(self.task, description=f"{action} {kind} ({count})")
+
+    def items_done(self, results: Sequence[ItemResult]) -> None:
+        self.failed += sum(1 for r in results if r.outcome == "failed")
+        self.progress.update(self.task, advance=len(results), failed=self.failed)
+
+
+def progress_for(err: Console, plan_size: int) -> ProgressBar | None:
+    """A progress bar on stderr when it is a terminal, else ``None``."""
+    return ProgressBar(err, plan_size) if err.is_terminal else None
+
+
+def show_plan(plan: Plan) -> None:
+    """The plan on stdout, as ``stagingpro plan`` prints it."""
+    console = Console(highlight=False, soft_wrap=True)
+    if console.is_terminal:
+        console.print(render_text(plan), end="")
+    else:
+        sys.stdout.write(render_text(plan).plain)
+
+
+def failure_table(failed: Sequence[ItemResult]) -> str:
+    """The items that did not apply, as plain text columns (for the error message)."""
+    rows = [("KIND", "KEY", "ACTION", "OUTCOME", "STATUS", "MESSAGE")]
+    for result in failed:
+        status = str(result.detail.status) if result.detail is not None else ""
+        message = result.message
+        if result.detail is not None and result.detail.errors:
+            details = "; ".join(f"{k}: {v}" for k, v in result.detail.errors.items())
+            message = f"{message} ({details})" if message else details
+        rows.append((result.kind, result.key, result.action, result.outcome, status, message))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True))
+        + "  " + row[5]
+        for row in rows
+    ]
+    return redact("\n".join(line.rstrip() for line in lines))
+
+
+def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None:
+    """The end-of-apply summary on stdout (counts per kind and action, requests, time)."""
+    console = console or Console(highlight=False, soft_wrap=True)
+    plan = outcome.plan
+    if not outcome.results:
+        if not outcome.approved:
+            console.print("Apply cancelled; nothing was changed.")
+        else:
+            console.print(
+                f"No changes. {plan.environment} ({plan.store}) matches the declared state."
+            )
+        return
+    table = Table(title=f"Applied to {plan.environment} ({plan.store})", show_edge=False)
+    for column in ("kind", "action", "applied", "failed", "skipped"):
+        table.add_column(column, justify="left" if column in ("kind", "action") else "right")
+    rows: dict[tuple[str, str], dict[str, int]] = {}
+    for result in outcome.results:
+        counts = rows.setdefault((result.kind, result.action), summary_counts([]))
+        counts[result.outcome] += 1
+    for (kind, action), counts in rows.items():
+        table.add_row(kind, action, *(str(counts[k]) for k in ("applied", "failed", "skipped")))
+    console.print(table)
+    totals = summary_counts(outcome.results)
+    seconds = outcome.timings.get("total", 0.0)
+    line = (
+        f"{totals['applied']} applied, {totals['failed']} failed, {totals['skipped']} skipped"
+        f" in {seconds:.1f}s ({outcome.stats.total_requests} requests,"
+        f" {outcome.stats.throttled} throttled, {outcome.stats.retries} retried)"
+    )
+    console.print(line)
+    if outcome.deployment is not None:
+        console.print(f"deployment {outcome.deployment.id} recorded in {outcome.history}")
+
+
+def finish(outcome: ApplyOutcome) -> int:
+    """Print the summary; raise :class:`PartialFailureError` (exit 3) listing the items
+    that did not apply, else exit 0."""
+    print_summary(outcome)
+    failed = outcome.failed
+    if failed:
+        deployment: Any = outcome.deployment
+        retry = f"stagingpro retry {outcome.plan.environment}"
+        if deployment is not None:
+            retry += f" {deployment.id}"
+        raise PartialFailureError(
+            f"{len(failed)} of {len(outcome.results)} changes did not apply:\n"
+            + failure_table(failed),
+            hint=f"fix the cause (the YAML, or the store), then: {retry}",
+        )
+    return 0
+
+
+# -- options shared by apply, retry and rollback ------------------------------------------
+StateOption = Annotated[
+    Path,
+    typer.Option("--state", help="The declared state directory (holding stagingpro.yaml).",
+                 file_okay=False),
+]
+SandboxOption = Annotated[
+    Path | None,
+    typer.Option("--sandbox-db", help="The embedded sandbox's SQLite file (sandbox"
+                 " environments; default .stagingpro/sandbox.db or $STAGINGPRO_SANDBOX_DB).",
+                 dir_okay=False),
+]
+RemoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--remote",
+        help="The git remote that locks and deployment history are shared through (a"
+        " compare-and-swap push of refs/stagingpro/locks/ENV; notes pushed to"
+        " refs/notes/stagingpro). Default: origin for real stores when it exists, none for"
+        " sandbox environments; 'none' keeps them in the local repository.",
+    ),
+]
+ConfirmOption = Annotated[
+    str | None,
+    typer.Option("--confirm", metavar="ENV",
+                 help="The environment's name again: required for protected environments."),
+]
+ForceOption = Annotated[
+    str | None,
+    typer.Option("--force", metavar="REASON",
+                 help="Apply past the safety thresholds or outside the deploy windows; the"
+                 " reason is recorded with the deployment."),
+]
+LockTtlOption = Annotated[
+    int,
+    typer.Option("--lock-ttl", help="Seconds the environment's lock lease lasts without"
+                 " renewal (it is renewed while the apply runs).", min=5),
+]
+
+
+def resolve_remote(state: Path, environment: str, remote: str | None) -> str | None:
+    """The remote to share locks and history through (see ``--remote``)."""
+    if remote is not None:
+        return None if remote == "none" else remote
+    from reconciler.apply.gitrepo import open_repository
+
+    config = load_config(state / CONFIG_FILE)
+    settings = effective_environment(config, environment)
+    if settings.is_sandbox:
+        return None
+    repository = open_repository(state)
+    return "origin" if repository is not None and repository.has_remote("origin") else None
+
+
+def check_force(force: str | None) -> None:
+    if force is not None and not force.strip():
+        raise ConfigError("--force needs a reason", hint='e.g. --force "yearly repricing"')
+
+
+def ask(plan: Plan) -> bool:
+    """Show ``plan`` and ask for ``yes`` on the terminal."""
+    show_plan(plan)
+    answer = typer.prompt(
+        f"\nApply these changes to {plan.environment}? Only 'yes' is accepted", default="",
+        show_default=False,
+    )
+    return bool(answer.strip() == "yes")
+
+
+def run_apply(
+    request: ApplyRequest,
+    *,
+    saved: Plan | None = None,
+    checksum: str | None = None,
+    auto_approve: bool = True,
+) -> int:
+    """Apply with the terminal's progress bar and summary; the exit code."""
+    err = Console(stderr=True, highlight=False)
+    bar: ProgressBar | None = None
+
+    def approve(plan: Plan) -> bool:
+        nonlocal bar
+        if not auto_approve and not ask(plan):
+            return False
+        bar = progress_for(err, len(plan.changes))
+        if bar is not None:
+            bar.progress.start()
+        return True
+
+    class _Relay:
+        def wave_started(self, kind: str, action: str, count: int) -> None:
+            if bar is not None:
+                bar.wave_started(kind, action, count)
+
+        def items_done(self, results: Sequence[ItemResult]) -> None:
+            if bar is not None:
+                bar.items_done(results)
+
+    try:
+        outcome = apply_environment(
+            request, saved=saved, checksum=checksum, approve=approve, progress=_Relay()
+        )
+    finally:
+        if bar is not None:
+            bar.progress.stop()
+    return finish(outcome)
+
+
+def apply(
+    environment: Annotated[str, typer.Argument(help="The environment to apply to.")],
+    state: StateOption = Path("store-state"),
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Apply this saved plan (stagingpro plan --out) exactly;"
+                     " refused when it was changed or the items it touches changed in the"
+                     " store since.", dir_okay=False, exists=True),
+    ] = None,
+    checksum: Annotated[
+        str | None,
+        typer.Option("--checksum", metavar="SHA",
+                     help="Plan now and apply only if the plan's checksum is SHA (the"
+                     " reviewed plan's; what the merge workflow uses)."),
+    ] = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without showing the plan and asking.")
+    ] = False,
+    confirm: ConfirmOption = None,
+    force: ForceOption = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Apply only KIND or KIND:KEY-GLOB (repeatable; not with"
+                     " --plan)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave out KIND or KIND:KEY-GLOB (repeatable)."),
+    ] = None,
+    sandbox_db: SandboxOption = None,
+    remote: RemoteOption = None,
+    lock_ttl: LockTtlOption = 900,
+) -> int:
+    """Apply the declared state to an environment's store: read it, plan, and write the
+    changes in dependency waves and the largest batches the API takes, with one result
+    per change. Takes the environment's lock and records the deployment in the git notes
+    (refs/notes/stagingpro) of the applied commit.
+
+    Without --plan or --checksum the plan is shown and confirmed on the terminal (or
+    --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
+    (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
+    1 error (including a stale or altered saved plan).
+    """
+    check_force(force)
+    if plan_file is not None and checksum is not None:
+        raise ConfigError("give --plan or --checksum, not both")
+    if plan_file is not None and (only or exclude):
+        raise ConfigError("--only/--exclude select what to plan; a saved plan is applied whole",
+                          hint="plan with --only/--exclude and --out, then apply that plan")
+    reviewed = plan_file is not None or checksum is not None
+    if not reviewed and not auto_approve and not sys.stdin.isatty():
+        raise ConfigError(
+            "apply asks for confirmation, but standard input is not a terminal",
+            hint="pass --auto-approve, or apply a reviewed plan with --plan or --checksum",
+        )
+    saved = load_saved_plan(plan_file) if plan_file is not None else None
+    request = ApplyRequest(
+        state=state,
+        environment=environment,
+        selection=Selection.parse(only or (), exclude or ()),
+        force_reason=force,
+        confirm=confirm,
+        sandbox_db=sandbox_db,
+        remote=resolve_remote(state, environment, remote),
+        lock_ttl=timedelta(seconds=lock_ttl),
+    )
+    return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
+
+
+def load_saved_plan(path: Path) -> Plan:
+    """A saved plan; :class:`PlanStaleError` when its checksum does not verify."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ConfigError(f"cannot read the plan {path}: {error}",
+                          hint="write it with: stagingpro plan ENV --out plan.json") from None
+    if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
+        raise PlanStaleError(f"{path} carries no checksum, so it cannot be verified",
+                             hint="write it with: stagingpro plan ENV --out plan.json")
+    recorded = data["checksum"]
+    plan = plan_from_json({**data, "checksum": None})
+    if plan.checksum != recorded:
+        raise PlanStaleError(
+            f"{path}: the plan's checksum does not verify: it was changed after it was made",
+            hint="plan again with stagingpro plan ENV --out plan.json and review it",
+        )
+    return plan
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``apply`` to the ``stagingpro`` application."""
+    app.command("apply")(apply)
