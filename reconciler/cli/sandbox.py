@@ -13,10 +13,12 @@ from typing import Annotated
 import typer
 
 from reconciler.errors import EXIT_OK, ConfigError, NotFoundError
+from reconciler.live.connect import DEFAULT_SANDBOX_DB, SANDBOX_DB_ENV
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
 
-DEFAULT_DB = Path(".stagingpro/sandbox.db")
+# The same file plan/apply use for sandbox environments.
+DEFAULT_DB = DEFAULT_SANDBOX_DB
 _STORE_HASH = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 DbOption = Annotated[
@@ -24,6 +26,7 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         help="The SQLite file holding the sandbox's stores (created with its folder when missing).",
+        envvar=SANDBOX_DB_ENV,
         dir_okay=False,
     ),
 ]

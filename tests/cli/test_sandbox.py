@@ -78,3 +78,16 @@ def test_bad_input_exits_1_with_a_message(
     cert.write_text("not used")
     assert main(["sandbox", "serve", "--db", db, "--certfile", str(cert)]) == 1
     assert "give both --certfile and --keyfile" in capsys.readouterr().err
+
+
+def test_db_defaults_to_the_file_plan_and_apply_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "from-env.db"
+    monkeypatch.setenv("STAGINGPRO_SANDBOX_DB", str(db))
+    assert main(["sandbox", "create", "shop"]) == 0
+    assert SandboxDB(db).store_hashes() == ["shop"]
+    monkeypatch.delenv("STAGINGPRO_SANDBOX_DB")
+    monkeypatch.chdir(tmp_path)
+    assert main(["sandbox", "create", "other"]) == 0
+    assert SandboxDB(tmp_path / ".stagingpro" / "sandbox.db").store_hashes() == ["other"]
