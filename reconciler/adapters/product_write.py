@@ -201,6 +201,32 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
     return added, removed, changed
 
 
+def _made_as_declared(
+    declared: Mapping[str, Any], made: Mapping[str, Any] | None, ctx: LiveContext
+) -> bool:
+    """Whether the option a product POST made from its variants is already as declared
+    (then it needs no PUT): same type and sort order, same values in the same order with
+    the same fields."""
+    if made is None:
+        return False
+    if made.get("type") != declared.get("type"):
+        return False
+    if "sort_order" in declared and made.get("sort_order") != declared["sort_order"]:
+        return False
+    values = list(declared.get("values") or [])
+    got = list(made.get("option_values") or [])
+    if len(values) != len(got):
+        return False
+    for value, live in zip(values, got, strict=True):
+        try:
+            wanted = option_value_payload(value, ctx.ids)
+        except Unresolved:
+            return False
+        if any(live.get(k) != v for k, v in wanted.items()):
+            return False
+    return True
+
+
 def _touches_images(change: FieldChange) -> bool:
     """Whether a field change adds, removes or changes a product or variant image."""
     path = change.path
@@ -339,9 +365,11 @@ class ProductWriter:
         work.ids["options"] = options
         work.ids["modifiers"] = {}
         steps: list[Awaitable[Any]] = []
+        made = {str(o["display_name"]).casefold(): o for o in created.get("options") or []}
         for option in desired.get("options") or []:
-            steps.append(self._put_choice(work, "options", option, options.get(
-                str(option["display_name"]).casefold())))
+            name = str(option["display_name"]).casefold()
+            if not _made_as_declared(option, made.get(name), self.ctx):
+                steps.append(self._put_choice(work, "options", option, options.get(name)))
         for modifier in desired.get("modifiers") or []:
             steps.append(self._put_choice(work, "modifiers", modifier, None))
         await asyncio.gather(*steps)

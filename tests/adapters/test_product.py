@@ -318,3 +318,23 @@ async def test_option_value_edits_as_the_planner_diffs_them(
     assert ("PUT", "/v3/catalog/products/1/options/2") in requests
     assert ("DELETE", "/v3/catalog/products/1/options/2/values/3") in requests
     assert ("GET", "/v3/catalog/products/metafields") not in requests  # no image changed
+
+
+async def test_a_create_costs_one_post_when_the_options_come_out_as_declared(
+    harness: Harness,
+) -> None:
+    desired: dict[str, Any] = {
+        "sku": "CAP-01", "name": "Cap", "type": "physical", "price": "20", "weight": "0.1",
+        "options": [{"display_name": "Size", "type": "radio_buttons", "values": [
+            {"label": "S", "sort_order": 0}, {"label": "L", "sort_order": 1}]}],
+        "variants": [{"sku": f"CAP-01-{s}", "option_values": {"Size": s}} for s in "SL"],
+        "custom_fields": [{"name": "Fabric", "value": "Cotton"}],
+    }
+    async with harness.context() as ctx:
+        cursor = await harness.mark()
+        all_applied(await adapter.write(ctx, [Change("product", "CAP-01", "create",
+                                                     desired=desired)]))
+        assert await harness.since(cursor) == [
+            ("POST", PRODUCTS), ("POST", "/v3/catalog/products/metafields")]
+        live = (await adapter.read(ctx))["cap-01"]
+    assert diff(desired, canonical_live(adapter.kind, live.data), rules_of(adapter.kind)) == []
