@@ -94,6 +94,9 @@ class History(ABC):
     def push(self) -> None:  # noqa: B027 - only git notes have anywhere to be pushed
         """Share the history (nothing to do where there is nowhere to share it)."""
 
+    def fetch(self) -> None:  # noqa: B027 - only git notes have anywhere to be fetched from
+        """Bring in what others recorded (nothing to do for a local file)."""
+
 
 class GitNotesHistory(History):
     """History in ``refs/notes/stagingpro`` of a repository (module docstring)."""

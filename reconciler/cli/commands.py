@@ -9,8 +9,18 @@ def register_all(app: typer.Typer) -> None:
     """Attach every command to ``app`` (idempotent)."""
     if getattr(app, "_stagingpro_registered", False):
         return
-    from reconciler.cli import apply, plan, sandbox, schema, validate
+    from reconciler.cli import (
+        apply,
+        history,
+        plan,
+        retry,
+        rollback,
+        sandbox,
+        schema,
+        unlock,
+        validate,
+    )
 
-    for module in (validate, schema, sandbox, plan, apply):
+    for module in (validate, schema, sandbox, plan, apply, retry, history, rollback, unlock):
         module.register(app)
     app._stagingpro_registered = True  # type: ignore[attr-defined]

@@ -1,0 +1,76 @@
+"""``stagingpro retry``: plan again and apply only what failed in a deployment."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciler.apply.retry import find_deployment, retry_request
+from reconciler.apply.run import ApplyRequest
+from reconciler.cli.apply import (
+    ConfirmOption,
+    ForceOption,
+    LockTtlOption,
+    RemoteOption,
+    SandboxOption,
+    StateOption,
+    check_force,
+    resolve_remote,
+    run_apply,
+)
+from reconciler.errors import ConfigError
+
+
+def retry(
+    environment: Annotated[str, typer.Argument(help="The environment of the deployment.")],
+    deployment: Annotated[
+        str | None,
+        typer.Argument(help="The deployment id (or a unique prefix); default: the latest."),
+    ] = None,
+    state: StateOption = Path("store-state"),
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without showing the plan and asking.")
+    ] = False,
+    confirm: ConfirmOption = None,
+    force: ForceOption = None,
+    sandbox_db: SandboxOption = None,
+    remote: RemoteOption = None,
+    lock_ttl: LockTtlOption = 900,
+) -> int:
+    """Re-plan and apply only the items that failed (or were skipped because something
+    they depend on failed) in DEPLOYMENT, from the declared state as it is now — fix the
+    YAML first. Exit codes as for apply.
+    """
+    check_force(force)
+    if not auto_approve and not sys.stdin.isatty():
+        raise ConfigError(
+            "retry asks for confirmation, but standard input is not a terminal",
+            hint="pass --auto-approve",
+        )
+    request = ApplyRequest(
+        state=state,
+        environment=environment,
+        force_reason=force,
+        confirm=confirm,
+        sandbox_db=sandbox_db,
+        remote=resolve_remote(state, environment, remote),
+        lock_ttl=timedelta(seconds=lock_ttl),
+    )
+    found = find_deployment(request, deployment)
+    retried = retry_request(request, found)
+    if retried is None:
+        typer.echo(f"Every change of deployment {found.id} applied; nothing to retry.")
+        return 0
+    typer.echo(
+        f"Retrying {len(retried.selection.only)} item(s) of deployment {found.id}", err=True
+    )
+    return run_apply(retried, auto_approve=auto_approve)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``retry`` to the ``stagingpro`` application."""
+    app.command("retry")(retry)

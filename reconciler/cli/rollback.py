@@ -1,0 +1,86 @@
+"""``stagingpro rollback``: the declared state back to an earlier deployment or commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciler.apply.rollback import rollback as roll_back
+from reconciler.apply.run import ApplyRequest
+from reconciler.cli.apply import (
+    ConfirmOption,
+    ForceOption,
+    LockTtlOption,
+    RemoteOption,
+    SandboxOption,
+    StateOption,
+    check_force,
+    finish,
+    resolve_remote,
+)
+
+
+def rollback(
+    environment: Annotated[str, typer.Argument(help="The environment to roll back.")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="DEPLOYMENT|COMMIT",
+                          help="The deployment id (or prefix) or commit to go back to.")
+    ],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Emergency: also apply the rolled-back state now"
+                           " (themes are re-activated, not uploaded).")
+    ] = False,
+    branch: Annotated[
+        str | None,
+        typer.Option("--branch", help="Branch for the rollback commit (default"
+                     " stagingpro/rollback-ENV-<commit>)."),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Commit on the current branch instead.")
+    ] = False,
+    state: StateOption = Path("store-state"),
+    confirm: ConfirmOption = None,
+    force: ForceOption = None,
+    sandbox_db: SandboxOption = None,
+    remote: RemoteOption = None,
+    lock_ttl: LockTtlOption = 900,
+) -> int:
+    """Restore the declared state of DEPLOYMENT|COMMIT in one commit that reverts every
+    commit since (on a new branch, for a pull request, unless --in-place). With --apply,
+    re-activate the themes that were live then and apply the rolled-back state at once.
+    """
+    check_force(force)
+    request = ApplyRequest(
+        state=state,
+        environment=environment,
+        force_reason=force,
+        confirm=confirm,
+        sandbox_db=sandbox_db,
+        remote=resolve_remote(state, environment, remote),
+        lock_ttl=timedelta(seconds=lock_ttl),
+    )
+    outcome = roll_back(request, to, branch=None if in_place else (branch or ""), apply=apply)
+    target = outcome.plan.target[:12]
+    if outcome.commit is None:
+        typer.echo(f"{state} already has the content of {target}; no commit made.")
+    else:
+        where = f" on branch {outcome.branch}" if outcome.branch else ""
+        typer.echo(
+            f"Committed {outcome.commit[:12]}{where}: {state} as of {target}, reverting"
+            f" {len(outcome.plan.reverted)} commit(s)."
+        )
+        if outcome.branch and not apply:
+            typer.echo(f"Open a pull request: git push -u origin {outcome.branch}")
+    for line in outcome.reactivated:
+        typer.echo(line)
+    if outcome.applied is not None:
+        return finish(outcome.applied)
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``rollback`` to the ``stagingpro`` application."""
+    app.command("rollback")(rollback)
