@@ -1,7 +1,8 @@
 """A deterministic, realistic catalogue for sandbox stores (``stagingpro sandbox seed``).
 
-:func:`generate_catalogue` is pure: for a product count, a seed and a starting index it
-returns the same brands, category tree and product payloads every time. Products are
+Generation is pure: product ``i`` of seed ``s`` (:func:`product_seed`) is the same payload
+every time, whatever else is generated; :func:`iter_products` streams a range of them and
+:func:`generate_catalogue` collects one with its brands and category tree. Products are
 outdoor gear in a three-level category tree (department → category → sub-category), each
 with a brand, 1–3 images by URL, custom fields, and mostly size × colour variants (which
 create the Size and Colour options, as BigCommerce does for ``option_values`` given by
@@ -9,10 +10,11 @@ display name); some carry bulk pricing rules.
 
 :func:`seed_store` writes it through the sandbox's own API in process (``POST
 /v3/catalog/brands``, ``POST /v3/catalog/trees/categories``, one ``POST
-/v3/catalog/products`` per product), so seeded products are exactly what the API creates
-and every request goes through the same pipeline as a client's (it waits out 429s). It
-fills a store further on each run: product numbering starts after the products already
-there, and existing brands and categories of the same name are reused.
+/v3/catalog/products`` per product, brands created on first use), so seeded products are
+exactly what the API creates and every request goes through the same pipeline as a
+client's (it waits out 429s). It fills a store further on each run: product numbering
+starts after the products already there, and existing brands and categories of the same
+name are reused.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,43 +144,62 @@ def category_nodes() -> list[CategoryNode]:
     return nodes
 
 
-def _leaves() -> list[tuple[str, ...]]:
+def _leaves() -> tuple[tuple[str, ...], ...]:
     leaves: list[tuple[str, ...]] = []
     for department, categories in _TREE.items():
         for category, subs in categories.items():
             leaves.extend([(department, category, s) for s in subs] or [(department, category)])
-    return leaves
+    return tuple(leaves)
 
 
-def brand_names(count: int) -> list[str]:
-    """``count`` distinct brand names (at most every combination of the word lists)."""
-    names = [f"{a} {b}" for b in _BRAND_SECOND for a in _BRAND_FIRST]
-    return names[: max(1, min(count, len(names)))]
+_LEAVES = _leaves()
+
+
+_BRANDS = tuple(f"{a} {b}" for b in _BRAND_SECOND for a in _BRAND_FIRST)
+
+
+def product_seed(seed: int, index: int) -> ProductSeed:
+    """Product number ``index`` of the catalogue for ``seed``: the same whatever else is made.
+
+    Its SKU is ``SP{seed}-{index:06d}``. Brands come from a pool that grows with the index
+    (8 brands for the first 2,000 products, one more every 250 after that, 160 at most), so
+    small catalogues have few brands and large ones many.
+    """
+    rng = random.Random(f"{seed}:{index}")
+    brands = _BRANDS[: min(len(_BRANDS), 8 + max(0, index - 2000) // 250)]
+    return _product(rng, seed, index, brands, _LEAVES)
 
 
 def check_count(count: int) -> None:
-    """A product count :func:`generate_catalogue` accepts, or :class:`ConfigError`."""
+    """A product count the generator accepts, or :class:`ConfigError`."""
     if not 0 <= count <= MAX_PRODUCTS:
         raise ConfigError(f"--products must be between 0 and {MAX_PRODUCTS}, got {count}")
 
 
-def generate_catalogue(count: int, seed: int = 0, start: int = 0) -> Catalogue:
-    """The catalogue of ``count`` products numbered from ``start`` (see the module docstring).
-
-    The same arguments give the same catalogue; product ``i`` has SKU ``SP{seed}-{i:06d}``.
-    """
+def iter_products(count: int, seed: int = 0, start: int = 0) -> Iterator[ProductSeed]:
+    """Products ``start`` to ``start + count - 1``, made one at a time as they are consumed
+    (so 100,000 need no more memory than one)."""
     check_count(count)
-    brands = brand_names(max(8, count // 250))
-    leaves = _leaves()
-    products = [
-        _product(random.Random(f"{seed}:{index}"), seed, index, brands, leaves)
-        for index in range(start, start + count)
-    ]
+    return (product_seed(seed, index) for index in range(start, start + count))
+
+
+def generate_catalogue(count: int, seed: int = 0, start: int = 0) -> Catalogue:
+    """The whole catalogue of ``count`` products numbered from ``start``, in memory.
+
+    The same arguments give the same catalogue; ``brands`` are those the products use, in
+    order of first use.
+    """
+    products = list(iter_products(count, seed, start))
+    brands = list(dict.fromkeys(p.brand for p in products))
     return Catalogue(brands, category_nodes(), products)
 
 
 def _product(
-    rng: random.Random, seed: int, index: int, brands: list[str], leaves: list[tuple[str, ...]]
+    rng: random.Random,
+    seed: int,
+    index: int,
+    brands: tuple[str, ...],
+    leaves: tuple[tuple[str, ...], ...],
 ) -> ProductSeed:
     # Each product draws from its own generator, so product i is the same whatever the count.
     leaf = rng.choice(leaves)
@@ -300,31 +322,23 @@ async def seed_store(
     ) as client:
         api = _Api(client, store_hash, report)
         total = (await api.call("GET", "/v3/catalog/products", limit=1))["meta"]["pagination"]
-        catalogue = generate_catalogue(products, seed, start=int(total["total"]))
-        brand_ids = await _ensure_brands(api, catalogue.brands, report)
-        category_ids = await _ensure_categories(api, catalogue.categories, report)
-        for item in catalogue.products:
+        brand_ids = {b["name"]: int(b["id"]) for b in await api.pages("/v3/catalog/brands")}
+        category_ids = await _ensure_categories(api, category_nodes(), report)
+        for item in iter_products(products, seed, start=int(total["total"])):
+            if item.brand not in brand_ids:  # brands are created on first use
+                created = await api.call("POST", "/v3/catalog/brands", {"name": item.brand})
+                brand_ids[item.brand] = int(created["data"]["id"])
+                report.brands += 1
             payload = dict(item.payload)
             payload["brand_id"] = brand_ids[item.brand]
             payload["categories"] = [category_ids[item.category]]
             await api.call("POST", "/v3/catalog/products", payload)
             report.products += 1
             report.variants += len(payload.get("variants", ()))
-        if catalogue.products:
-            report.first_sku = catalogue.products[0].payload["sku"]
-            report.last_sku = catalogue.products[-1].payload["sku"]
+            report.first_sku = report.first_sku or payload["sku"]
+            report.last_sku = payload["sku"]
     report.seconds = time.perf_counter() - started
     return report
-
-
-async def _ensure_brands(api: _Api, names: list[str], report: SeedReport) -> dict[str, int]:
-    ids = {b["name"]: int(b["id"]) for b in await api.pages("/v3/catalog/brands")}
-    for name in names:
-        if name not in ids:
-            created = await api.call("POST", "/v3/catalog/brands", {"name": name})
-            ids[name] = int(created["data"]["id"])
-            report.brands += 1
-    return ids
 
 
 async def _ensure_categories(

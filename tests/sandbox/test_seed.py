@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from reconciler.sandbox.app import SandboxApp
-from reconciler.sandbox.seed import catalogue_json, generate_catalogue, seed_store
+from reconciler.sandbox.seed import (
+    MAX_PRODUCTS,
+    catalogue_json,
+    generate_catalogue,
+    iter_products,
+    product_seed,
+    seed_store,
+)
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import create_store
 from tests.sandbox.conftest import StoreClient
@@ -28,15 +35,28 @@ def test_the_same_seed_gives_the_same_catalogue() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), start=st.integers(0, 500), count=st.integers(0, 30))
-def test_product_i_is_the_same_whatever_the_count_or_start(
-    seed: int, start: int, count: int
+@given(
+    seed=st.integers(0, 10_000),
+    start=st.integers(0, MAX_PRODUCTS - 40),
+    count=st.integers(0, 20),
+    before=st.integers(0, 10),
+    after=st.integers(0, 10),
+)
+def test_product_i_is_the_same_whatever_the_range(
+    seed: int, start: int, count: int, before: int, after: int
 ) -> None:
-    window = generate_catalogue(count, seed, start=start).products
-    whole = generate_catalogue(start + count, seed).products
-    assert [p.payload for p in window] == [p.payload for p in whole[start:]]
-    skus = [p.payload["sku"] for p in window]
-    assert skus == [f"SP{seed}-{i:06d}" for i in range(start, start + count)]
+    window = [p.payload for p in iter_products(count, seed, start)]
+    lower = max(0, start - before)
+    wider = [p.payload for p in iter_products(start - lower + count + after, seed, lower)]
+    assert window == wider[start - lower : start - lower + count]
+    assert [p["sku"] for p in window] == [f"SP{seed}-{i:06d}" for i in range(start, start + count)]
+
+
+def test_large_catalogues_use_more_brands() -> None:
+    small = generate_catalogue(200, seed=1)
+    assert len(small.brands) <= 8
+    late = {product_seed(1, i).brand for i in range(40_000, 40_400)}
+    assert len(late) > 60
 
 
 def test_products_look_like_a_real_catalogue() -> None:
