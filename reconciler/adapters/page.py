@@ -3,7 +3,8 @@
 * read: the page list with ``include=body`` at 250 a page, so N pages cost
   ``ceil(N/250)`` requests. ``parent_id`` becomes the parent's url (``"#<id>"`` when the
   parent is not in the list); ``contact_fields`` (a comma-separated string in the API)
-  becomes the model's list; ``blog`` pages are left out (the model does not manage them).
+  becomes the model's list and an empty ``email`` is left out (the model has "none", not
+  "empty"); ``blog`` pages are left out (the model does not manage them).
   Each type's own fields are reported as the API returns them. ``ids`` = ``{"id": page id}``.
 * write: creates are one bulk POST per :data:`BATCH` pages, level by level so a parent
   created in the same apply exists (and has an id) before its children are posted. The spec
@@ -49,6 +50,8 @@ def page_data(page: Mapping[str, Any], url_of: Mapping[int, str]) -> dict[str, A
     data = {name: page[name] for name in _DIRECT if name in page}
     if page.get("type") == "link":
         data.pop("body", None)
+    if data.get("email") == "":  # the API's "no contact address"; the model has none
+        del data["email"]
     parent = page.get("parent_id") or 0
     if parent:
         data["parent"] = url_of.get(parent, f"#{parent}")
