@@ -44,7 +44,6 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -160,6 +159,8 @@ class Node:
     local: bool = False
     hash_field: str | None = None
     """For a repository file field: the sibling holding the file's sha256."""
+    trivial: bool = True
+    """No rule here or below: values pass through unchanged (set by :func:`rule_tree`)."""
 
     def child(self, name: str | int) -> Node:
         """The node for field ``name`` (list entries and free keys share the wildcard)."""
@@ -225,7 +226,17 @@ def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
         root.at(pattern).local = True
     for pattern, hash_field in rules.files.items():
         root.at(pattern).hash_field = hash_field
+    _mark_trivial(root)
     return root
+
+
+def _mark_trivial(node: Node) -> bool:
+    below = [_mark_trivial(child) for child in node.children.values()]
+    node.trivial = all(below) and not (
+        node.decimal or node.keyed or node.unordered or node.html or node.case_insensitive
+        or node.zero_is_unset or node.lower_keys or node.local or node.hash_field
+    )
+    return node.trivial
 
 
 def rules_of(kind: Kind[Any]) -> Node:
@@ -234,9 +245,6 @@ def rules_of(kind: Kind[Any]) -> Node:
 
 
 # --- values ---------------------------------------------------------------------------
-
-_WHITESPACE = re.compile(r"\s+")
-
 
 @lru_cache(maxsize=65536, typed=True)
 def decimal_text(value: Any) -> Any:
@@ -263,7 +271,7 @@ def decimal_text(value: Any) -> Any:
 
 def collapse_whitespace(text: str) -> str:
     """HTML whitespace: runs collapse to one space, ends stripped."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _sort_key(value: Any) -> tuple[int, str]:
@@ -276,6 +284,9 @@ def entry_key(entry: Any, key: ListKey) -> str:
     """The key of one entry of a keyed list as written (``"TRAIL-01-9"``, ``"SKU USD"``)."""
     if not isinstance(entry, Mapping):
         return str(entry)
+    if len(key.fields) == 1:
+        part = entry.get(key.fields[0])
+        return "" if part is None else str(part)
     parts = [entry.get(name) for name in key.fields]
     return " ".join(str(part) for part in parts if part is not None and part != "")
 
@@ -286,31 +297,37 @@ def match_form(text: str, key: ListKey) -> str:
 
 
 def canonicalize(value: Any, node: Node) -> Any:
-    """The canonical form of ``value`` under the rules ``node`` (module docstring)."""
-    if value is None or isinstance(value, bool):
+    """The canonical form of ``value`` (JSON values: what ``model_dump(mode="json")`` or
+    an API gives) under the rules ``node`` (module docstring). Parts without rules are
+    shared with ``value``, not copied."""
+    if node.trivial or value is None or value.__class__ is bool:
         return value
     if node.decimal and not isinstance(value, dict | list):
         return decimal_text(value)
     if isinstance(value, str):
         return collapse_whitespace(value) if node.html else value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         if node.lower_keys:
             entry = node.child(WILDCARD)
             return {str(k).lower(): canonicalize(v, entry) for k, v in value.items()}
         children = node.children
-        return {
-            k: canonicalize(v, children.get(k) or children.get(WILDCARD, _LEAF))
-            for k, v in value.items()
-        }
+        wildcard = children.get(WILDCARD, _LEAF)
+        result = {}
+        for k, v in value.items():
+            child = children.get(k, wildcard)
+            result[k] = v if child.trivial else canonicalize(v, child)
+        return result
     if isinstance(value, list | tuple):
         entry = node.child(WILDCARD)
-        items = [canonicalize(v, entry) for v in value]
+        items = list(value) if entry.trivial else [canonicalize(v, entry) for v in value]
         if node.keyed is not None:
             key = node.keyed
             items.sort(key=lambda e: match_form(entry_key(e, key), key))
         elif node.unordered:
             items.sort(key=_sort_key)
         return items
+    if isinstance(value, Mapping):
+        return canonicalize(dict(value), node)
     if isinstance(value, Decimal):
         return decimal_text(value)
     return value
@@ -364,6 +381,12 @@ def canonical_live(kind: Kind[Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON of a live item's model-shaped ``data``."""
     result: dict[str, Any] = canonicalize(dict(data), rules_of(kind))
     return result
+
+
+def item_fingerprint(kind: Kind[Any], data: Mapping[str, Any]) -> str:
+    """The fingerprint of a live item (``Change.fingerprint``): sha256 of its canonical
+    data. Apply re-reads the item and compares this to refuse a stale plan."""
+    return fingerprint(canonical_live(kind, data))
 
 
 def _resolve_files(

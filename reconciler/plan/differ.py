@@ -182,14 +182,20 @@ def project(declared: Any, live: Any, node: Node) -> Any:
     Undeclared entries of a managed list are kept whole (they are removals), so the
     projection then differs from the declared value.
     """
-    if isinstance(declared, Mapping) and isinstance(live, Mapping):
+    if isinstance(declared, dict) and isinstance(live, dict):
         result: dict[str, Any] = {}
+        children = node.children
+        wildcard = children.get(WILDCARD, _LEAF)
         for name, value in declared.items():
-            child = node.child(name)
+            child = children.get(name, wildcard)
             if child.local or (child.hash_field is not None and child.hash_field in declared):
                 result[name] = value
             elif name in live:
-                result[name] = project(value, live[name], child)
+                current = live[name]
+                if isinstance(value, dict | list) and isinstance(current, dict | list):
+                    result[name] = project(value, current, child)
+                else:
+                    result[name] = current
         return result
     if isinstance(declared, list) and isinstance(live, list):
         entry = node.child(WILDCARD)
@@ -201,7 +207,7 @@ def project(declared: Any, live: Any, node: Node) -> Any:
                 else e
                 for e in live
             ]
-        if any(isinstance(e, Mapping) for e in declared):
+        if any(isinstance(e, dict) for e in declared):
             return [
                 project(declared[i], e, entry) if i < len(declared) else e
                 for i, e in enumerate(live)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import yaml
 
@@ -26,6 +28,7 @@ from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.kinds.registry import KINDS
 from reconciler.live.connect import connect, shared_sandbox
 from reconciler.plan import compute_plan, read_live
+from reconciler.plan.schema import plan_schema
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, sandbox_transport
 from reconciler.state import load_state
 from tests.plan.helpers import product, write_state
@@ -83,30 +86,69 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "sandbox.db"
 
 
+def test_an_empty_store_plans_every_item_as_a_create(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plans" / "plan.json"
+    code = run("plan", "--state", str(STATE), "--sandbox-db", str(db), "--format", "json",
+               "--out", str(out), "--detailed-exitcode")
+    assert code == EXIT_CHANGES
+    documents = json.loads(capsys.readouterr().out)
+    assert [d["environment"] for d in documents] == list(ENVIRONMENTS)
+    declared = load_state(STATE, "staging")
+    for document in documents:
+        jsonschema.validate(document, plan_schema())
+        assert {c["action"] for c in document["changes"]} == {"create"}
+    staging = documents[1]
+    assert len(staging["changes"]) == len(declared)
+    assert {k: v["create"] for k, v in staging["counts"].items()} == declared.counts()
+    for environment in ENVIRONMENTS:
+        saved = json.loads((out.parent / f"plan.{environment}.json").read_text())
+        assert saved["checksum"] == documents[ENVIRONMENTS.index(environment)]["checksum"]
+    assert run("plan", "staging", "--state", str(STATE), "--sandbox-db", str(db)) == EXIT_OK
+
+
+def test_a_store_written_from_the_state_plans_no_change_in_every_environment(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for environment in ENVIRONMENTS:
+        write_store(STATE, environment, db)
+    capsys.readouterr()
+    code = run("plan", "--state", str(STATE), "--sandbox-db", str(db), "--detailed-exitcode")
+    text = capsys.readouterr().out
+    assert code == EXIT_OK, text
+    assert text.count("No changes:") == len(ENVIRONMENTS)
+    code = run("plan", "uat", "--state", str(STATE), "--sandbox-db", str(db),
+               "--format", "markdown")
+    assert code == EXIT_OK
+    assert "no changes" in capsys.readouterr().out
+
+
 def test_a_read_only_token_is_enough_and_plan_only_reads(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    root = tmp_path / "state"
-    files = {"catalog/brands/b.yaml": {"name": "Summit"},
-             "catalog/products/p.yaml": product("A-1", brand="Summit")}
-    write_state(root, files, environment={"prune": {"products": "all"}})
+    root = tmp_path / "store-state"
+    shutil.copytree(STATE, root)
     config = yaml.safe_load((root / "stagingpro.yaml").read_text())
-    config["environments"]["test"]["backend"]["token_env"] = "PLAN_TEST_READ_TOKEN"
+    config["environments"]["staging"]["backend"]["token_env"] = "PLAN_TEST_READ_TOKEN"
     (root / "stagingpro.yaml").write_text(yaml.safe_dump(config))
     token = "read-only-token-8c2f"
     monkeypatch.setenv("PLAN_TEST_READ_TOKEN", token)
-    admin(db, "POST", "/stores", {"store_hash": "plan-test"})
+    store = "ridgeline-staging"
+    admin(db, "POST", "/stores", {"store_hash": store})
     scopes = dict.fromkeys(READ_SCOPES, "read")
-    assert admin(db, "POST", "/stores/plan-test/tokens",
+    assert admin(db, "POST", f"/stores/{store}/tokens",
                  {"token": token, "scopes": scopes}).status_code == 201
-    cursor = admin(db, "GET", "/stores/plan-test/requests").json()["meta"]["cursor"]
-    code = run("plan", "--state", str(root), "--sandbox-db", str(db), "--detailed-exitcode")
-    assert code == EXIT_CHANGES, capsys.readouterr()
-    assert "+ create product A-1" in capsys.readouterr().out
-    log = admin(db, "GET", f"/stores/plan-test/requests?since={cursor}").json()["data"]
+    cursor = admin(db, "GET", f"/stores/{store}/requests").json()["meta"]["cursor"]
+    code = run("plan", "staging", "--state", str(root), "--sandbox-db", str(db),
+               "--detailed-exitcode")
+    captured = capsys.readouterr()
+    assert code == EXIT_CHANGES, captured.err
+    assert "+ create product HIKE-01  Cascade Waterproof Hiking Boot" in captured.out
+    log = admin(db, "GET", f"/stores/{store}/requests?since={cursor}").json()["data"]
     assert log and {entry["method"] for entry in log} == {"GET"}
-    assert all(entry["status"] == 200 for entry in log), log
+    assert [e for e in log if not 200 <= e["status"] < 300] == []
 
 
 def test_safety_thresholds_block_with_exit_4_until_forced(
