@@ -201,6 +201,17 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
     return added, removed, changed
 
 
+def _split_images(
+    desired: Mapping[str, Any],
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The declared images a product POST can embed (the URL images before the first
+    repository file), and the rest, created after it in declared order, so the store's
+    order (sort order, then creation) follows the declaration."""
+    images = list(desired.get("images") or [])
+    first_file = next((i for i, image in enumerate(images) if not image.get("url")), len(images))
+    return images[:first_file], images[first_file:]
+
+
 def _made_as_declared(
     declared: Mapping[str, Any], made: Mapping[str, Any] | None, ctx: LiveContext
 ) -> bool:
@@ -326,10 +337,10 @@ class ProductWriter:
             variants.append(entry)
         if variants:
             body["variants"] = variants
-        images = [self._image_fields(i) | {"image_url": i["url"]}
-                  for i in desired.get("images") or [] if i.get("url")]
-        if images:
-            body["images"] = images
+        embedded, _ = _split_images(desired)
+        if embedded:
+            body["images"] = [self._image_fields(image, n) | {"image_url": image["url"]}
+                              for n, image in enumerate(embedded)]
         if desired.get("custom_fields"):
             body["custom_fields"] = [
                 {"name": f["name"], "value": f["value"]} for f in desired["custom_fields"]
@@ -340,16 +351,24 @@ class ProductWriter:
         return body
 
     @staticmethod
-    def _image_fields(image: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: image[k] for k in ("description", "sort_order", "is_thumbnail") if k in image}
+    def _image_fields(image: Mapping[str, Any], position: int | None = None) -> dict[str, Any]:
+        """An image's own fields; with ``position``, ``sort_order`` defaults to it, so the
+        store's order (sort order, then creation) stays the declared order when images
+        are added or replaced later (an undeclared sort order is not managed, so writing
+        it changes no plan)."""
+        fields = {k: image[k] for k in ("description", "sort_order", "is_thumbnail")
+                  if k in image}
+        if position is not None:
+            fields.setdefault("sort_order", position)
+        return fields
 
     def _record_url_images(self, work: Work, created: list[Mapping[str, Any]]) -> None:
         """Match the images the POST made from URLs to the declared ones (the answer is
         ordered by sort order, not as sent) and record their URLs."""
-        declared = [i for i in work.desired.get("images") or [] if i.get("url")]
+        declared = _split_images(work.desired)[0]
         remaining = list(created)
-        for image in declared:
-            wanted = self._image_fields(image)
+        for position, image in enumerate(declared):
+            wanted = self._image_fields(image, position)
             match = next((c for c in remaining
                           if all(c.get(k) == v for k, v in wanted.items()
                                  if k != "is_thumbnail")), None)
@@ -373,11 +392,9 @@ class ProductWriter:
         for modifier in desired.get("modifiers") or []:
             steps.append(self._put_choice(work, "modifiers", modifier, None))
         await asyncio.gather(*steps)
-        uploads = [
-            self._upload_image(work, image)
-            for image in desired.get("images") or [] if image.get("file")
-        ]
-        await asyncio.gather(*uploads)
+        embedded, rest = _split_images(desired)
+        for position, image in enumerate(rest, start=len(embedded)):  # in declared order
+            await self._upload_image(work, image, position)
         work.ids["images"] = self._image_order(work)
         await self._variant_images(work, [
             v for v in desired.get("variants") or []
@@ -623,19 +640,19 @@ class ProductWriter:
                 await work.attempt("replacing an image", self._delete(f"{base}/{image_id}"))
                 work.records.images.pop(str(image_id), None)
                 work.records_changed = True
-                await self._upload_image(work, declared[position])
+                await self._upload_image(work, declared[position], position)
             else:
                 await work.attempt("updating an image", self.client.put(
-                    f"{base}/{image_id}", self._image_fields(declared[position])))
+                    f"{base}/{image_id}", self._image_fields(declared[position], position)))
         for position in sorted(added):
             if position < len(declared):
-                await self._upload_image(work, declared[position])
+                await self._upload_image(work, declared[position], position)
         work.ids["images"] = self._image_order(work)
 
-    async def _upload_image(self, work: Work, image: Mapping[str, Any]) -> None:
+    async def _upload_image(self, work: Work, image: Mapping[str, Any], position: int) -> None:
         """Create one image from a URL (JSON) or a repository file (multipart)."""
         base = f"{PATH}/{work.product_id}/images"
-        fields = self._image_fields(image)
+        fields = self._image_fields(image, position)
         if image.get("url"):
             answer = await work.attempt("adding an image", self.client.post(
                 base, {**fields, "image_url": image["url"]}))

@@ -338,3 +338,31 @@ async def test_a_create_costs_one_post_when_the_options_come_out_as_declared(
             ("POST", PRODUCTS), ("POST", "/v3/catalog/products/metafields")]
         live = (await adapter.read(ctx))["cap-01"]
     assert diff(desired, canonical_live(adapter.kind, live.data), rules_of(adapter.kind)) == []
+
+
+async def test_mixed_images_keep_the_declared_order_through_a_replacement(
+    harness: Harness,
+) -> None:
+    folder = "catalog/products/images"
+    files = sorted(p.name for p in (STATE_ROOT / folder).iterdir())[:2]
+    digest = file_digest(STATE_ROOT)
+    images: list[dict[str, Any]] = [
+        {"file": f"{folder}/{files[0]}", "sha256": digest(f"{folder}/{files[0]}")},
+        {"url": "https://cdn.example.com/b.jpg", "description": "B"},
+        {"file": f"{folder}/{files[1]}", "sha256": digest(f"{folder}/{files[1]}")},
+    ]
+    desired: dict[str, Any] = {"sku": "PIC-01", "name": "Pictures", "type": "physical",
+                               "price": "1", "weight": "1", "images": images}
+    async with harness.context() as ctx:
+        all_applied(await adapter.write(ctx, [Change("product", "PIC-01", "create",
+                                                     desired=desired)]))
+        live = (await adapter.read(ctx))["pic-01"]
+        assert diff(desired, canonical_live(adapter.kind, live.data), rules_of(adapter.kind)) == []
+        replaced = {**desired, "images": [images[0], {"url": "https://cdn.example.com/d.jpg"},
+                                          images[2]]}
+        change = planned_update(adapter.kind, replaced, live)
+        all_applied(await adapter.write(ctx, [change]))
+        again = (await adapter.read(ctx))["pic-01"]
+    assert diff(replaced, canonical_live(adapter.kind, again.data), rules_of(adapter.kind)) == []
+    assert [i.get("url") for i in again.data["images"]] == [
+        None, "https://cdn.example.com/d.jpg", None]
