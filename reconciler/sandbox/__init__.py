@@ -9,4 +9,9 @@ API cannot hide on both sides at once.
 * :mod:`~reconciler.sandbox.resources` — one module per BigCommerce resource family
 * :mod:`~reconciler.sandbox.admin` — the sandbox's own ``/_sandbox/`` admin API
 * :mod:`~reconciler.sandbox.transport` — in-process use through an httpx transport
+* :mod:`~reconciler.sandbox.limits` — rate-limit windows, concurrency caps, the injectable clock
+* :mod:`~reconciler.sandbox.faults` — seeded latency, 5xx, timeouts and dropped connections
+* :mod:`~reconciler.sandbox.settings` — per-store plan quota, faults and scripted failures
+* :mod:`~reconciler.sandbox.seed` — a deterministic catalogue written through the API
+* :mod:`~reconciler.sandbox.server` — ``stagingpro sandbox serve`` on uvicorn
 """
