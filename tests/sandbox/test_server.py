@@ -21,7 +21,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, db
 
 
-def _client(url: str, timeout: float = 10.0) -> httpx.Client:
+def _client(url: str, read_timeout: float = 10.0) -> httpx.Client:
+    timeout = httpx.Timeout(10.0, read=read_timeout)
     return httpx.Client(base_url=url, headers={"X-Auth-Token": DEFAULT_TOKEN}, timeout=timeout)
 
 
@@ -35,7 +36,7 @@ def test_a_timeout_is_a_stall_and_the_write_still_happens(server: tuple[str, Pat
     with _client(url) as client:
         store = _new_store(client, "stall")
         client.put("/_sandbox/stores/stall/settings", json={"faults": {"timeout_rate": 1.0}})
-        with _client(url, timeout=0.5) as impatient, pytest.raises(httpx.ReadTimeout):
+        with _client(url, read_timeout=0.5) as impatient, pytest.raises(httpx.ReadTimeout):
             impatient.post(f"{store}/v3/catalog/brands", json={"name": "Summit"})
         client.delete("/_sandbox/stores/stall/settings")
         brands = client.get(f"{store}/v3/catalog/brands").json()["data"]
