@@ -9,14 +9,16 @@ its name (:mod:`reconciler.adapters.theme_bundle`: ``"Ridgeline [1.3.0 sp-<diges
   per channel; plus, for a declared theme that is live, its live configuration
   (``GET /v3/themes/{uuid}/configurations?uuid:in=``) so declared setting overrides compare
   with what the storefront uses (a merchant's edit in the theme editor shows as drift).
-  One item per theme *name* (the marker stripped): the theme live on a channel if one is,
-  else the newest upload. ``data``: ``name``, ``version`` (from the marker; the API does
-  not return versions), ``variation`` and ``channel_id`` (when live), ``settings`` (when
-  declared and live) and, beside the model's fields, ``content_hash``: the digest the theme
+  The live items are the themes *live on a channel*, one per theme name (the marker
+  stripped; a theme live on several channels counts on the lowest): a declared theme is
+  one that should be live, so an uploaded but inactive theme is no item and plans as a
+  create (which re-activates it without uploading). ``data``: ``name``, ``channel_id``,
+  ``variation``, ``version`` (from the marker; the API returns no versions), ``settings``
+  (when declared) and, beside the model's fields, ``content_hash``: the digest the theme
   was uploaded from (:func:`~reconciler.adapters.theme_bundle.theme_digest` of the declared
   folder and overrides gives the declared side's). ``ids``: ``uuid``, ``variations``
-  (name → uuid), ``channel_id``/``variation_uuid`` when live. ``owned``: the theme was
-  uploaded by StagingPro (it carries the marker).
+  (name → uuid), ``channel_id``, ``variation_uuid``. ``owned``: the theme was uploaded by
+  StagingPro (it carries the marker).
 * write (create or update = deploy): the folder is found beside the declaring
   ``theme.yaml`` (``Change.source``, relative to ``ctx.state_root``) or in its
   ``directory``. If a theme with the same name, version and digest is in the store it is
@@ -28,8 +30,9 @@ its name (:mod:`reconciler.adapters.theme_bundle`: ``"Ridgeline [1.3.0 sp-<diges
   other theme. Then ``POST /v3/themes/actions/activate`` with the declared variation and
   ``which: original`` (the uploaded settings). The result's ``ids`` keep the theme that was
   live before (``previous``), which is what :func:`reactivate` takes to roll back.
-* delete: removes the live item's theme unless it is live on a channel (BigCommerce
-  refuses that, and so does StagingPro, with a clear message).
+* delete: always refused with a clear message. A live item is a theme live on a channel,
+  and StagingPro never deletes a live or previously live theme (the rollback target); the
+  only themes it ever deletes are its own spare uploads at the 20-theme limit.
 """
 
 from __future__ import annotations
@@ -102,31 +105,28 @@ class ThemeAdapter(Adapter):
     kind = ThemeKind()
 
     async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
-        themes = await list_themes(ctx.client)
+        themes = {str(t["uuid"]): t for t in await list_themes(ctx.client)}
         live = await active_themes(ctx.client, await storefront_channels(ctx.client))
-        live_on: dict[str, tuple[int, dict[str, Any]]] = {}
-        for channel in sorted(live, reverse=True):  # the lowest channel wins
-            live_on[str(live[channel].get("active_theme_uuid"))] = (channel, live[channel])
-        chosen: dict[str, dict[str, Any]] = {}
-        for theme in themes:
-            name = base_name(theme)[0]
-            current = chosen.get(name)
-            if current is None or _rank(theme, live_on) > _rank(current, live_on):
-                chosen[name] = theme
         declared = ctx.declared_keys.get(self.kind.name, frozenset())
         items: dict[str, LiveItem] = {}
-        for name, theme in chosen.items():
-            items[self.kind.match_key(name)] = await self._item(
-                ctx, theme, live_on.get(str(theme["uuid"])),
-                with_settings=self.kind.match_key(name) in declared,
-            )
+        for channel in sorted(live):  # a theme live on several channels: the lowest one
+            active = live[channel]
+            theme = themes.get(str(active.get("active_theme_uuid")))
+            if theme is None:
+                continue
+            match = self.kind.match_key(base_name(theme)[0])
+            if match not in items:
+                items[match] = await self._item(
+                    ctx, theme, channel, active, with_settings=match in declared
+                )
         return items
 
     async def _item(
         self,
         ctx: LiveContext,
         theme: Mapping[str, Any],
-        live: tuple[int, dict[str, Any]] | None,
+        channel: int,
+        active: Mapping[str, Any],
         *,
         with_settings: bool,
     ) -> LiveItem:
@@ -134,27 +134,28 @@ class ThemeAdapter(Adapter):
         variations = {
             str(v.get("name")): str(v.get("uuid")) for v in theme.get("variations") or []
         }
-        data: dict[str, Any] = {"name": name}
-        ids: dict[str, Any] = {"uuid": theme["uuid"], "variations": variations}
+        variation_uuid = active.get("active_theme_version_uuid")
+        data: dict[str, Any] = {"name": name, "channel_id": channel}
         if version is not None:
             data["version"] = version
             data[CONTENT_HASH] = digest
-        if live is not None:
-            channel, active = live
-            variation_uuid = active.get("active_theme_version_uuid")
-            by_uuid = {uuid: v_name for v_name, uuid in variations.items()}
-            if variation_uuid in by_uuid:
-                data["variation"] = by_uuid[variation_uuid]
-            data["channel_id"] = channel
-            ids.update(channel_id=channel, variation_uuid=variation_uuid)
-            configuration = active.get("active_theme_configuration_uuid")
-            if with_settings and configuration:
-                found = await ctx.client.get(
-                    f"{THEMES}/{theme['uuid']}/configurations", {"uuid:in": configuration}
-                )
-                for config in found.get("data", []):
-                    if isinstance(config.get("settings"), dict):
-                        data["settings"] = config["settings"]
+        by_uuid = {uuid: v_name for v_name, uuid in variations.items()}
+        if variation_uuid in by_uuid:
+            data["variation"] = by_uuid[variation_uuid]
+        configuration = active.get("active_theme_configuration_uuid")
+        if with_settings and configuration:
+            found = await ctx.client.get(
+                f"{THEMES}/{theme['uuid']}/configurations", {"uuid:in": configuration}
+            )
+            for config in found.get("data", []):
+                if isinstance(config.get("settings"), dict):
+                    data["settings"] = config["settings"]
+        ids = {
+            "uuid": theme["uuid"],
+            "variations": variations,
+            "channel_id": channel,
+            "variation_uuid": variation_uuid,
+        }
         ctx.ids.remember(self.kind, name, theme["uuid"])
         return LiveItem(name, data, ids, owned=version is not None)
 
@@ -260,26 +261,14 @@ class ThemeAdapter(Adapter):
         await ctx.client.delete(f"{THEMES}/{oldest['uuid']}")
 
     async def _delete(self, ctx: LiveContext, change: Change) -> ItemResult:
-        theme_uuid = (change.live_ids or {}).get("uuid") or ctx.ids.id_of(self.kind, change.key)
-        if theme_uuid is None:
-            return applied(change)
-        themes = {t["uuid"]: t for t in await list_themes(ctx.client)}
-        theme = themes.get(theme_uuid)
-        if theme is None:  # already gone: the end state holds
-            return applied(change, {"uuid": theme_uuid})
-        if theme.get("is_active") or (change.live_ids or {}).get("channel_id") is not None:
-            raise DeployError(
-                f"theme {change.key!r} is live on the storefront and cannot be deleted;"
-                " declare and activate another theme first"
-            )
-        await ctx.client.delete(f"{THEMES}/{theme_uuid}")
-        ctx.ids.forget(self.kind, change.key)
-        return applied(change, {"uuid": theme_uuid})
-
-
-def _rank(theme: Mapping[str, Any], live_on: Mapping[str, Any]) -> tuple[bool, str]:
-    """Order of preference for a name's live item: live on a channel, then the newest."""
-    return str(theme.get("uuid")) in live_on, str(theme.get("updated_at", ""))
+        # A live item is a theme live on a channel; the one live before it is the rollback
+        # target. Neither may be deleted, so a theme delete is always refused here.
+        raise DeployError(
+            f"theme {change.key!r} is live on channel"
+            f" {(change.live_ids or {}).get('channel_id', DEFAULT_CHANNEL)}: StagingPro never"
+            " deletes a live or previously live theme; declare the theme to use instead,"
+            " and remove old themes in the control panel if needed"
+        )
 
 
 def _variation(

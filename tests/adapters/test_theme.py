@@ -88,6 +88,10 @@ async def test_deploy_then_read_back_equal_with_digest(
 ) -> None:
     item = ridgeline(declared)
     async with harness.context() as ctx:
+        stock = await adapter.read(ctx)
+        assert set(stock) == {"Cornerstone"} and not stock["Cornerstone"].owned
+        assert stock["Cornerstone"].data == {
+            "name": "Cornerstone", "channel_id": 1, "variation": "Light"}
         cursor = await harness.mark()
         results = await adapter.write(ctx, [create(item)])
         all_applied(results)
@@ -97,8 +101,9 @@ async def test_deploy_then_read_back_equal_with_digest(
         assert shape(await harness.since(cursor)) == [
             ("GET", "/v3/themes"), ("GET", "/v3/channels"),
             ("GET", "/v3/channels/1/active-theme"), ("GET", "/v3/themes/*")]
+    assert set(live) == {"Ridgeline"}  # only live themes are items
     theme = live["Ridgeline"]
-    assert theme.owned and not live["Cornerstone"].owned
+    assert theme.owned
     assert theme.data["version"] == "1.3.0" and theme.data["variation"] == "Alpine"
     assert theme.data["channel_id"] == 1
     declared_settings = canonical(item)["settings"]
@@ -109,8 +114,10 @@ async def test_deploy_then_read_back_equal_with_digest(
     projected = LiveItem(theme.key, {**theme.data, "settings": declared_settings}, theme.ids)
     assert_round_trip(item, projected, extra=[CONTENT_HASH])
     assert results[0].ids["uuid"] == theme.ids["uuid"]
-    assert results[0].ids["previous"]["uuid"] == live["Cornerstone"].ids["uuid"]
-    assert "channel_id" not in live["Cornerstone"].data
+    assert results[0].ids["previous"] == {
+        "uuid": stock["Cornerstone"].ids["uuid"],
+        "variation_uuid": stock["Cornerstone"].ids["variation_uuid"],
+    }
 
 
 async def test_unchanged_theme_is_reactivated_not_uploaded(
@@ -118,19 +125,20 @@ async def test_unchanged_theme_is_reactivated_not_uploaded(
 ) -> None:
     item = ridgeline(declared)
     async with harness.context() as ctx:
-        all_applied(await adapter.write(ctx, [create(item)]))
         cornerstone = (await adapter.read(ctx))["Cornerstone"]
-        await reactivate(ctx.client, cornerstone.ids["uuid"],
-                         cornerstone.ids["variations"]["Light"])
+        all_applied(await adapter.write(ctx, [create(item)]))
+        await reactivate(ctx.client, cornerstone.ids["uuid"], cornerstone.ids["variation_uuid"])
+        # Rolled back: the uploaded theme is no live item, so the plan says create…
+        assert set(await adapter.read(ctx)) == {"Cornerstone"}
         cursor = await harness.mark()
         results = await adapter.write(ctx, [create(item)])
         all_applied(results)
         sent = shape(await harness.since(cursor))
         live = await adapter.read(ctx)
+    # … and applying it only re-activates the upload.
     assert ("POST", "/v3/themes") not in sent
     assert "already uploaded" in results[0].message
-    assert live["Ridgeline"].data["channel_id"] == 1
-    assert "channel_id" not in live["Cornerstone"].data
+    assert set(live) == {"Ridgeline"} and live["Ridgeline"].data["channel_id"] == 1
 
 
 async def test_changed_folder_uploads_a_new_theme(
@@ -271,16 +279,18 @@ async def test_job_polling_backs_off_and_is_bounded(
     assert results[0].outcome == "failed" and "still WORKING" in results[0].message
 
 
-async def test_delete_refuses_the_live_theme_and_removes_a_spare_one(
+async def test_delete_is_refused_without_a_request(
     harness: Harness, declared: DeclaredState
 ) -> None:
     async with harness.context() as ctx:
         all_applied(await adapter.write(ctx, [create(ridgeline(declared))]))
         live = await adapter.read(ctx)
+        cursor = await harness.mark()
         refused = await adapter.write(ctx, [delete("theme", live["Ridgeline"])])
-        assert refused[0].outcome == "failed" and "live" in refused[0].message
-        all_applied(await adapter.write(ctx, [delete("theme", live["Cornerstone"])]))
+        assert await harness.since(cursor) == []
         assert set(await adapter.read(ctx)) == {"Ridgeline"}
+    assert refused[0].outcome == "failed"
+    assert "never deletes a live or previously live theme" in refused[0].message
 
 
 async def test_read_only_token_reads_but_cannot_deploy(
