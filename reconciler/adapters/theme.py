@@ -37,6 +37,7 @@ its name (:mod:`reconciler.adapters.theme_bundle`: ``"Ridgeline [1.3.0 sp-<diges
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -297,13 +298,14 @@ def _variation(
 
 def theme_directory(ctx: LiveContext, change: Change) -> Path:
     """The declared theme's folder: beside its ``theme.yaml`` (``change.source``, relative
-    to the state root) or its ``directory``."""
+    to the state root) or in its ``directory`` (relative to ``theme.yaml``)."""
     if ctx.state_root is None or not change.source:
         raise DeployError(
             f"theme {change.key!r}: the plan does not say where its theme.yaml is"
             " (no source or no state root); plan and apply from the repository"
         )
-    declaring = ctx.state_root / change.source.rsplit(":", 1)[0]
+    # ``source`` is ``file:line`` or ``file:line:column``; the file is relative to the root.
+    declaring = ctx.state_root / re.sub(r"(:\d+){1,2}$", "", change.source)
     folder = (declaring.parent / str(desired_of(change).get("directory") or ".")).resolve()
     if not folder.is_dir():
         raise DeployError(f"theme {change.key!r}: folder {folder} does not exist")

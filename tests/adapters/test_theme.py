@@ -305,3 +305,26 @@ async def test_read_only_token_reads_but_cannot_deploy(
     assert results[0].outcome == "failed"
     assert results[0].detail is not None and results[0].detail.status == 403
     assert "store_themes_manage" in results[0].message
+
+
+async def test_the_folder_is_found_from_the_plans_source_and_directory(
+    harness: Harness, declared: DeclaredState, tmp_path: Path
+) -> None:
+    # theme.yaml in themes/shop/, the Stencil source in themes/shop/src (``directory``).
+    root = tmp_path / "state"
+    shutil.copytree(STATE_ROOT / "themes" / "ridgeline", root / "themes" / "shop" / "src")
+    (root / "themes" / "shop" / "src" / "theme.yaml").unlink()
+    item = ridgeline(declared)
+    change = Change("theme", item.key, "create",
+                    desired={**canonical(item), "directory": "src"},
+                    source="themes/shop/theme.yaml:3:1")
+    async with harness.context() as base:
+        all_applied(await adapter.write(in_root(base, root), [change]))
+        live = await adapter.read(base)
+    assert live["Ridgeline"].data[CONTENT_HASH] == theme_digest(
+        root / "themes" / "shop" / "src", canonical(item)["settings"])
+    missing = Change("theme", item.key, "create", desired={**canonical(item), "directory": "x"},
+                     source="themes/shop/theme.yaml:3:1")
+    async with harness.context() as base:
+        results = await adapter.write(in_root(base, root), [missing])
+    assert results[0].outcome == "failed" and "does not exist" in results[0].message
