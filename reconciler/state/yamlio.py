@@ -46,14 +46,21 @@ class StrictLoader(_BaseLoader):
     """``CSafeLoader`` whose mappings reject duplicate keys (reported at the second key)."""
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and implicit[0]:
+        # Called by the C composer for every node without an explicit tag. We install
+        # no path resolvers, so PyYAML's resolve reduces to: plain scalars by pattern,
+        # quoted scalars are strings, collections are maps and sequences.
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return "tag:yaml.org,2002:str"
             tag = _RESOLVED.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(_RESOLVED) < 200_000:
                     _RESOLVED[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return,no-untyped-call]
+        if kind is yaml.MappingNode:
+            return "tag:yaml.org,2002:map"
+        return "tag:yaml.org,2002:seq"
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
