@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 import yaml
 
-from reconciler.kinds.base import FieldPath
 from reconciler.state import yamlio
 
 
@@ -81,7 +80,3 @@ def _child(node: yaml.Node, step: str | int, *, key: bool) -> yaml.Node | None:
         return node.value[step]  # type: ignore[no-any-return]
     return None
 
-
-def join(prefix: FieldPath, path: Sequence[str | int]) -> FieldPath:
-    """``prefix + path`` as a :data:`FieldPath`."""
-    return (*prefix, *path)
