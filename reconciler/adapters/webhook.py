@@ -20,31 +20,27 @@ machine), every hook StagingPro writes with headers carries one more header,
   any declaration, so the plan rewrites it with the declared variable's value;
 * the map header itself is not reported.
 
-Consequence: rotating a secret (same variable, new value) shows no change in a plan;
-re-apply it by changing the hook (e.g. toggling ``is_active``) or by deleting the hook.
+Consequence: rotating a secret (same variable, new value) shows no change in a plan; to
+send the new value, bind the header to a new variable name (the plan then updates the
+headers) or delete the hook in the store (the next apply creates it again).
 
 * read: the hook list at 250 a page (``ceil(N/250)`` requests). Server fields
   (``id``, ``client_id``, ``store_hash``, timestamps) are dropped. ``ids`` = ``{"id": hook id}``.
-* write: one request per hook (no batch endpoints), concurrently. Creates list the hooks
-  once first and update a hook with the same (scope, destination) instead of adding a
-  second (a stale plan, or a lost answer: then the list is read again). A missing
-  environment variable fails that hook, naming the variable. Deleting a hook already gone
-  counts as deleted.
+* write (:mod:`reconciler.adapters.account_scoped`): one request per hook (no batch
+  endpoints), concurrently. Creates list the hooks once first and update a hook with the
+  same (scope, destination) instead of adding a second (a stale plan, or a lost answer:
+  then the list is read again). A missing environment variable fails that hook, naming
+  the variable. Deleting a hook already gone counts as deleted.
 * ownership: ``owned`` is true for every hook read (only this account's hooks are visible).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from reconciler.adapters.base import Adapter, ItemResult, LiveContext, LiveItem
-from reconciler.adapters.common import applied, changed_fields, desired_of, each, failed
-from reconciler.errors import ConfigError, LiveError, NotFoundError, WriteOutcomeUnknownError
+from reconciler.adapters.account_scoped import AccountScopedAdapter
 from reconciler.kinds.webhook import WebhookKind
-from reconciler.live.client import LiveClient
-from reconciler.plan.model import Change
 from reconciler.secrets import read_secret
 
 PATH = "/v3/hooks"
@@ -111,90 +107,24 @@ def hook_payload(
     return body
 
 
-async def list_hooks(client: LiveClient) -> dict[str, dict[str, Any]]:
-    """This account's hooks by natural key (the first of each key)."""
-    found: dict[str, dict[str, Any]] = {}
-    for hook in await client.paginate_v3(PATH):
-        scope, destination = hook.get("scope"), hook.get("destination")
-        if isinstance(scope, str) and isinstance(destination, str):
-            found.setdefault(hook_key(scope, destination), dict(hook))
-    return found
-
-
-class WebhookAdapter(Adapter):
+class WebhookAdapter(AccountScopedAdapter):
     kind = WebhookKind()
+    path = PATH
+    id_field = "id"
 
-    async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
-        items: dict[str, LiveItem] = {}
-        for key, hook in (await list_hooks(ctx.client)).items():
-            ctx.ids.remember(self.kind, key, hook["id"])
-            items[self.kind.match_key(key)] = LiveItem(
-                key, hook_data(hook), {"id": hook["id"]}, owned=True
-            )
-        return items
+    def key_of(self, item: Mapping[str, Any]) -> str | None:
+        scope, destination = item.get("scope"), item.get("destination")
+        if isinstance(scope, str) and isinstance(destination, str):
+            return hook_key(scope, destination)
+        return None
 
-    async def write(self, ctx: LiveContext, changes: Sequence[Change]) -> list[ItemResult]:
-        existing: dict[str, dict[str, Any]] = {}
-        listing: LiveError | None = None
-        if any(change.action == "create" for change in changes):
-            try:
-                existing = await list_hooks(ctx.client)
-            except LiveError as error:
-                listing = error
+    def data_of(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        return hook_data(item)
 
-        async def one(change: Change) -> ItemResult:
-            try:
-                if change.action == "create":
-                    if listing is not None:
-                        return failed(change, listing)
-                    return await self._create(ctx, change, existing.get(change.key))
-                if change.action == "update":
-                    return await self._update(ctx, change)
-                return await self._delete(ctx, change)
-            except ConfigError as missing:
-                return failed(change, f"{missing.message} ({missing.hint})")
-
-        return await each(changes, one)
-
-    async def _create(
-        self, ctx: LiveContext, change: Change, present: Mapping[str, Any] | None
-    ) -> ItemResult:
-        body = hook_payload(desired_of(change), change.key)
-        if present is not None:
-            saved = (await ctx.client.put(f"{PATH}/{present['id']}", body))["data"]
-        else:
-            try:
-                saved = (await ctx.client.post(PATH, body))["data"]
-            except WriteOutcomeUnknownError:
-                found = (await list_hooks(ctx.client)).get(change.key)
-                if found is None:  # it was not created after all
-                    saved = (await ctx.client.post(PATH, body))["data"]
-                else:
-                    saved = (await ctx.client.put(f"{PATH}/{found['id']}", body))["data"]
-        ctx.ids.remember(self.kind, change.key, saved["id"])
-        return applied(change, {"id": saved["id"]})
-
-    async def _update(self, ctx: LiveContext, change: Change) -> ItemResult:
-        hook_id = await self._id(ctx, change)
-        body = hook_payload(desired_of(change), change.key, changed_fields(change))
-        await ctx.client.put(f"{PATH}/{hook_id}", body)
-        return applied(change, {"id": hook_id})
-
-    async def _delete(self, ctx: LiveContext, change: Change) -> ItemResult:
-        hook_id = await self._id(ctx, change)
-        with contextlib.suppress(NotFoundError):  # already gone: the end state holds
-            await ctx.client.delete(f"{PATH}/{hook_id}")
-        ctx.ids.forget(self.kind, change.key)
-        return applied(change, {"id": hook_id})
-
-    async def _id(self, ctx: LiveContext, change: Change) -> int:
-        known = (change.live_ids or {}).get("id") or ctx.ids.id_of(self.kind, change.key)
-        if known is not None:
-            return int(known)
-        found = (await list_hooks(ctx.client)).get(change.key)
-        if found is None:
-            raise NotFoundError(f"webhook {change.key!r} is not in the store")
-        return int(found["id"])
+    def payload(
+        self, values: Mapping[str, Any], key: str, only: set[str] | None = None
+    ) -> dict[str, Any]:
+        return hook_payload(values, key, only)
 
 
 adapter = WebhookAdapter()
