@@ -174,13 +174,15 @@ def summary_phrases(plan: Plan) -> list[str]:
 
 
 def count_rows(plan: Plan) -> list[tuple[str, dict[str, int], int]]:
-    """``(kind, {action: n}, unchanged)`` for every kind the plan covers."""
+    """``(kind, {action: n}, unchanged)`` for every kind the plan covers that has items."""
     counts = plan.counts()
     kinds = list(plan.kinds) + [k for k in counts if k not in plan.kinds]
     rows = []
     for kind in kinds:
         per = counts.get(kind, dict.fromkeys(ACTIONS, 0))
-        rows.append((kind, per, int(plan.unchanged.get(kind, 0))))
+        unchanged = int(plan.unchanged.get(kind, 0))
+        if unchanged or any(per.values()):  # a kind with nothing declared or live: no row
+            rows.append((kind, per, unchanged))
     return rows
 
 
