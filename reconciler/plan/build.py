@@ -160,7 +160,8 @@ def _digest(parts: Any) -> str:
 
 
 class _KindPlanner:
-    """Plans one kind; collects the canonical JSON it computed for the fingerprints."""
+    """Plans one kind; collects what the plan-level fingerprints cover (the canonical
+    declared items, the live items as read)."""
 
     def __init__(
         self, kind: Kind[Any], environment: EffectiveEnvironment, digest: FileDigest, root: Path
