@@ -201,6 +201,21 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
     return added, removed, changed
 
 
+def sort_orders(desired: Mapping[str, Any]) -> list[int]:
+    """The sort order each declared image is written with: its own, else the larger of
+    its position and the previous image's, so the store's order (sort order, then
+    creation) is the declared order even after images are added or replaced (a sort
+    order the YAML does not declare is not managed, so writing it changes no plan)."""
+    orders: list[int] = []
+    for position, image in enumerate(desired.get("images") or []):
+        given = image.get("sort_order")
+        if isinstance(given, int):
+            orders.append(given)
+        else:
+            orders.append(max(position, orders[-1] if orders else 0))
+    return orders
+
+
 def _split_images(
     desired: Mapping[str, Any],
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
@@ -339,7 +354,8 @@ class ProductWriter:
             body["variants"] = variants
         embedded, _ = _split_images(desired)
         if embedded:
-            body["images"] = [self._image_fields(image, n) | {"image_url": image["url"]}
+            orders = sort_orders(desired)
+            body["images"] = [self._image_fields(image, orders[n]) | {"image_url": image["url"]}
                               for n, image in enumerate(embedded)]
         if desired.get("custom_fields"):
             body["custom_fields"] = [
@@ -351,15 +367,13 @@ class ProductWriter:
         return body
 
     @staticmethod
-    def _image_fields(image: Mapping[str, Any], position: int | None = None) -> dict[str, Any]:
-        """An image's own fields; with ``position``, ``sort_order`` defaults to it, so the
-        store's order (sort order, then creation) stays the declared order when images
-        are added or replaced later (an undeclared sort order is not managed, so writing
-        it changes no plan)."""
+    def _image_fields(image: Mapping[str, Any], sort_order: int | None = None) -> dict[str, Any]:
+        """An image's own fields; ``sort_order`` is sent when the image declares none
+        (see :func:`sort_orders`)."""
         fields = {k: image[k] for k in ("description", "sort_order", "is_thumbnail")
                   if k in image}
-        if position is not None:
-            fields.setdefault("sort_order", position)
+        if sort_order is not None:
+            fields.setdefault("sort_order", sort_order)
         return fields
 
     def _record_url_images(self, work: Work, created: list[Mapping[str, Any]]) -> None:
@@ -367,8 +381,9 @@ class ProductWriter:
         ordered by sort order, not as sent) and record their URLs."""
         declared = _split_images(work.desired)[0]
         remaining = list(created)
+        orders = sort_orders(work.desired)
         for position, image in enumerate(declared):
-            wanted = self._image_fields(image, position)
+            wanted = self._image_fields(image, orders[position])
             match = next((c for c in remaining
                           if all(c.get(k) == v for k, v in wanted.items()
                                  if k != "is_thumbnail")), None)
@@ -393,8 +408,9 @@ class ProductWriter:
             steps.append(self._put_choice(work, "modifiers", modifier, None))
         await asyncio.gather(*steps)
         embedded, rest = _split_images(desired)
+        orders = sort_orders(desired)
         for position, image in enumerate(rest, start=len(embedded)):  # in declared order
-            await self._upload_image(work, image, position)
+            await self._upload_image(work, image, orders[position])
         work.ids["images"] = self._image_order(work)
         await self._variant_images(work, [
             v for v in desired.get("variants") or []
@@ -625,6 +641,7 @@ class ProductWriter:
             return
         ids: list[Any] = list(work.ids.get("images") or [])
         declared = list(work.desired.get("images") or [])
+        orders = sort_orders(work.desired)
         base = f"{PATH}/{work.product_id}/images"
         for position in sorted(removed, reverse=True):
             if position < len(ids):
@@ -640,19 +657,20 @@ class ProductWriter:
                 await work.attempt("replacing an image", self._delete(f"{base}/{image_id}"))
                 work.records.images.pop(str(image_id), None)
                 work.records_changed = True
-                await self._upload_image(work, declared[position], position)
+                await self._upload_image(work, declared[position], orders[position])
             else:
                 await work.attempt("updating an image", self.client.put(
-                    f"{base}/{image_id}", self._image_fields(declared[position], position)))
+                    f"{base}/{image_id}", self._image_fields(declared[position],
+                                                             orders[position])))
         for position in sorted(added):
             if position < len(declared):
-                await self._upload_image(work, declared[position], position)
+                await self._upload_image(work, declared[position], orders[position])
         work.ids["images"] = self._image_order(work)
 
-    async def _upload_image(self, work: Work, image: Mapping[str, Any], position: int) -> None:
+    async def _upload_image(self, work: Work, image: Mapping[str, Any], sort_order: int) -> None:
         """Create one image from a URL (JSON) or a repository file (multipart)."""
         base = f"{PATH}/{work.product_id}/images"
-        fields = self._image_fields(image, position)
+        fields = self._image_fields(image, sort_order)
         if image.get("url"):
             answer = await work.attempt("adding an image", self.client.post(
                 base, {**fields, "image_url": image["url"]}))
