@@ -31,7 +31,7 @@ from reconciler.adapters.base import Adapter, IdMaps, ItemResult, LiveContext, L
 from reconciler.adapters.batching import chunked, send_batches
 from reconciler.adapters.common import applied, desired_of, failed
 from reconciler.errors import LiveError
-from reconciler.kinds.redirect import DEFAULT_SITE, TARGET_KINDS, RedirectKind
+from reconciler.kinds.redirect import TARGET_KINDS, RedirectKind
 from reconciler.kinds.registry import kind_named
 from reconciler.live.client import LiveClient
 from reconciler.plan.model import Change
@@ -82,7 +82,7 @@ def redirect_payload(values: Mapping[str, Any], ids: IdMaps, home_site: int) -> 
         target = {"type": to["type"], "entity_id": entity}
     return {
         "from_path": values["from_path"],
-        "site_id": home_site if site is None or site == DEFAULT_SITE else int(site),
+        "site_id": home_site if site is None else int(site),
         "to": target,
     }
 

@@ -1,9 +1,16 @@
 """301 redirects: ``content/redirects`` (usually lists), matched by source path and site.
 
-The key is ``from_path`` on the default site (``site_id`` absent or 1) and
-``site:<id><from_path>`` on any other site (``"site:2/old-boots/"``). Keeping the default
-site out of the key keeps the common case readable; a ``from_path`` always starts with
-``/``, so the prefixed form cannot be mistaken for a path.
+``site_id`` absent means the store's default site, whatever its id in each store (the
+adapter asks the store: ``default_site_id`` in ``GET /v2/store``, typically 1000). A given
+``site_id`` is that exact site: no id is special, since site ids are the store's own.
+The key is ``from_path`` when ``site_id`` is absent and ``site:<id><from_path>`` when it
+is given (``"site:1001/old-boots/"``). Keeping the default site out of the key keeps the
+common case readable; a ``from_path`` always starts with ``/``, so the prefixed form
+cannot be mistaken for a path.
+
+Leave ``site_id`` out for the default site: a live redirect there reads back without a
+site (its key is ``from_path``), so declaring the default site's id explicitly would not
+match it.
 """
 
 from __future__ import annotations
@@ -17,7 +24,6 @@ from reconciler.kinds.base import ItemModel, Kind, Reference
 from reconciler.kinds.category import check_category_key
 from reconciler.kinds.fields import Link, Part, StorePath
 
-DEFAULT_SITE = 1
 TARGET_KINDS = ("product", "category", "brand", "page")
 
 
@@ -54,6 +60,7 @@ class Redirect(ItemModel):
 
     from_path: StorePath
     site_id: Annotated[int, Field(ge=1)] | None = None
+    """The site (storefront) it belongs to; absent means the store's default site."""
     to: RedirectTarget
 
     @model_validator(mode="after")
@@ -75,7 +82,7 @@ class RedirectKind(Kind[Redirect]):
     depends_on = ("product", "category", "brand", "page")
 
     def key(self, item: Redirect) -> str:
-        if item.site_id is None or item.site_id == DEFAULT_SITE:
+        if item.site_id is None:
             return item.from_path
         return f"site:{item.site_id}{item.from_path}"
 

@@ -107,9 +107,9 @@ async def test_redirects_of_another_site_keep_their_site(harness: Harness) -> No
             {"from_path": "/x/", "site_id": 1000, "to": {"type": "url", "url": "/y/"}}])
         live = await adapter.read(ctx)
         assert live["/x/"].data == {"from_path": "/x/", "to": {"type": "url", "url": "/y/"}}
-        # site_id 1 (the model's "default site") is written to the store's default site.
+        # An absent site_id is written to the store's default site.
         change = Change("redirect", "/x/", "update", desired={
-            "from_path": "/x/", "site_id": 1, "to": {"type": "url", "url": "/z/"}},
+            "from_path": "/x/", "to": {"type": "url", "url": "/z/"}},
             live_ids=dict(live["/x/"].ids))
         all_applied(await adapter.write(ctx, [change]))
         assert (await adapter.read(ctx))["/x/"].data["to"]["url"] == "/z/"

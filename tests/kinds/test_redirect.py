@@ -29,16 +29,16 @@ def test_targets_and_their_references(to: dict[str, Any], reference: Reference |
     assert list(KIND.references(redirect)) == ([reference] if reference else [])
 
 
-def test_key_includes_the_site_only_when_not_the_default() -> None:
+def test_key_includes_the_site_only_when_given() -> None:
     to = {"type": "url", "url": "/new/"}
-    assert KIND.key(Redirect.model_validate({"from_path": "/old/", "to": to})) == "/old/"
-    assert (
-        KIND.key(Redirect.model_validate({"from_path": "/old/", "site_id": 1, "to": to})) == "/old/"
-    )
-    assert (
-        KIND.key(Redirect.model_validate({"from_path": "/old/", "site_id": 2, "to": to}))
-        == "site:2/old/"
-    )
+    # Absent: the store's default site, whatever its id there (typically 1000).
+    default = Redirect.model_validate({"from_path": "/old/", "to": to})
+    assert default.site_id is None and KIND.key(default) == "/old/"
+    # Given: that exact site. No id is special: 1 is not "the default site".
+    for site_id in (1, 1000, 1001):
+        redirect = Redirect.model_validate({"from_path": "/old/", "site_id": site_id, "to": to})
+        assert KIND.key(redirect) == f"site:{site_id}/old/"
+    assert KIND.match_key("site:1/old/") != KIND.match_key("/old/")
 
 
 @pytest.mark.parametrize(
