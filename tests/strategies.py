@@ -198,7 +198,7 @@ def product(draw: st.DrawFn) -> Raw:
                 "custom_fields": st.lists(
                     st.fixed_dictionaries({"name": name(20), "value": name(20)}),
                     max_size=4,
-                    unique_by=lambda f: (f["name"], f["value"]),
+                    unique_by=lambda f: f["name"].casefold(),
                 ),
                 "bulk_pricing_rules": _bulk_rules(),
                 "modifiers": st.lists(
@@ -235,18 +235,27 @@ def price_list() -> SearchStrategy[Raw]:
 def page(draw: st.DrawFn) -> Raw:
     kind = draw(st.sampled_from(["page", "raw", "contact_form", "link"]))
     required: Raw = {"url": draw(url_path()), "name": draw(name(40)), "type": kind}
-    if kind in ("page", "raw"):
+    if kind == "page":
         required["body"] = draw(text())
+    if kind == "raw":  # BigCommerce refuses a raw page with an empty body
+        required["body"] = draw(text(min_size=1).filter(str.strip))
     if kind == "link":
         required["link"] = draw(https_url())
     optional: dict[str, SearchStrategy[Any]] = {
         "is_visible": st.booleans(),
         "sort_order": st.integers(0, 50),
-        "meta_title": text(max_size=40),
-        "meta_description": text(),
         "is_customers_only": st.booleans(),
         "channel_id": st.integers(1, 3),
     }
+    # Each type takes only the SEO fields the store keeps for it (pages.v3.yml).
+    if kind in ("page", "contact_form"):
+        optional |= {
+            "meta_title": text(max_size=40),
+            "meta_description": text(),
+            "meta_keywords": text(max_size=40),
+        }
+    if kind != "link":
+        optional["search_keywords"] = text(max_size=40)
     if kind == "contact_form":
         optional["email"] = st.from_regex(r"[a-z]{1,8}@[a-z]{2,8}\.com", fullmatch=True)
         optional["contact_fields"] = st.lists(
@@ -299,7 +308,8 @@ def script() -> SearchStrategy[Raw]:
                 lambda body: f"<script>{body.replace('<', ' ')}</script>"
             ),
         },
-        common,
+        # scripts.v3.yml: a script_tag's load_method must be default.
+        common | {"load_method": st.just("default")},
     )
     return src | tag
 

@@ -215,7 +215,7 @@ def test_theme_matches_its_config_json() -> None:
                 assert (folder / part).is_file()
 
 
-def merge(base: Any, patch: Any, merge_keys: Mapping[str, str], field: str = "") -> Any:
+def merge(base: Any, patch: Any, merge_keys: Mapping[str, tuple[str, ...]], field: str = "") -> Any:
     """The overlay semantics, in small: see the module docstring."""
     if isinstance(base, dict) and isinstance(patch, dict):
         merged = dict(base)
@@ -229,7 +229,9 @@ def merge(base: Any, patch: Any, merge_keys: Mapping[str, str], field: str = "")
         by = merge_keys[field]
         merged_list = list(base)
         for entry in patch:
-            index = next((i for i, e in enumerate(merged_list) if e[by] == entry[by]), None)
+            index = next(
+                (i for i, e in enumerate(merged_list) if all(e[f] == entry[f] for f in by)), None
+            )
             if index is None:
                 merged_list.append(entry)
             else:

@@ -110,9 +110,11 @@ class Kind(Generic[ItemT]):
     """Whether keys match regardless of case (SKUs, brand names, e-mail addresses)."""
     depends_on: ClassVar[tuple[str, ...]] = ()
     """Kinds that must exist in a store before this one (apply order)."""
-    merge_keys: ClassVar[Mapping[str, str]] = {}
-    """List fields whose entries an overlay patch merges by a key (``{"variants": "sku"}``);
-    other lists in a patch replace the declared list whole."""
+    merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """List fields whose entries an overlay patch merges by a key: the fields that together
+    name an entry (``{"variants": ("sku",)}``, ``{"records": ("sku", "currency")}``); their
+    values must be unique within the list. Other lists in a patch replace the declared list
+    whole."""
 
     def key(self, item: ItemT) -> str:
         """The natural key as the user writes it (``"Footwear/Trail"``, ``"TRAIL-01"``)."""

@@ -1,9 +1,15 @@
-"""Price lists: ``catalog/price-lists``, matched by name, with records keyed by SKU + currency."""
+"""Price lists: ``catalog/price-lists``, matched by name, with records keyed by SKU + currency.
+
+An overlay patches ``records`` entry by entry: a patched record names its ``sku`` and
+``currency`` (together its key, SKU ignoring case), changes only the fields it gives, and a
+record with a new key is added. Records the patch does not name stay as declared: a patch
+cannot drop a record (``records: null`` stops managing the records in that environment).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Iterable, Mapping
+from typing import Annotated, ClassVar
 
 from pydantic import StringConstraints, field_validator
 
@@ -53,6 +59,7 @@ class PriceListKind(Kind[PriceList]):
     model = PriceList
     key_fields = ("name",)
     depends_on = ("product",)
+    merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {"records": ("sku", "currency")}
 
     def references(self, item: PriceList) -> Iterable[Reference]:
         for index, record in enumerate(item.records or []):

@@ -261,6 +261,9 @@ class Image(Part):
 
 
 class CustomField(Part):
+    """A name and value shown on the product page; names are unique within a product
+    (ignoring case) because overlays merge custom fields by name."""
+
     name: Annotated[str, StringConstraints(min_length=1, max_length=250)]
     value: Annotated[str, StringConstraints(min_length=1, max_length=250)]
 
@@ -417,11 +420,14 @@ class Product(ItemModel):
     @field_validator("custom_fields")
     @classmethod
     def _custom_fields_unique(cls, fields: list[CustomField] | None) -> list[CustomField] | None:
-        repeated = duplicates(fields or [], lambda f: (f.name, f.value))
+        # BigCommerce only needs name + value unique, but overlays (and the plan) match
+        # custom fields by name: two fields of one name would make a patch ambiguous.
+        repeated = duplicates(fields or [], lambda f: f.name.casefold())
         if repeated:
-            field = repeated[0]
             raise ValueError(
-                f"custom field {field.name!r} = {field.value!r} is declared more than once"
+                f"custom field name {repeated[0].name!r} is used more than once (ignoring case):"
+                " overlays merge custom fields by name, so each name may appear once per"
+                " product; join the values into one field or give each its own name"
             )
         return fields
 
@@ -482,11 +488,11 @@ class ProductKind(Kind[Product]):
     key_fields = ("sku",)
     case_insensitive_key = True
     depends_on = ("brand", "category")
-    merge_keys: ClassVar[Mapping[str, str]] = {
-        "variants": "sku",
-        "options": "display_name",
-        "modifiers": "display_name",
-        "custom_fields": "name",
+    merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "variants": ("sku",),
+        "options": ("display_name",),
+        "modifiers": ("display_name",),
+        "custom_fields": ("name",),
     }
 
     def references(self, item: Product) -> Iterable[Reference]:

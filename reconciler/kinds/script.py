@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind
 from reconciler.kinds.fields import ChannelId, HttpsUrl, Name255
@@ -22,7 +22,8 @@ IntegrityHash = Annotated[
 
 class Script(ItemModel):
     """A script. ``kind`` is required, with exactly the one of ``src`` (``kind: src``)
-    or ``html`` (``kind: script_tag``) it names."""
+    or ``html`` (``kind: script_tag``) it names. ``load_method`` async or defer applies to
+    src scripts only: scripts.v3.yml says a script_tag's "load_method must be default"."""
 
     name: Name255
     description: str | None = None
@@ -37,6 +38,17 @@ class Script(ItemModel):
     auto_uninstall: bool | None = None
     channel_id: ChannelId | None = None
     integrity_hashes: Annotated[list[IntegrityHash], Field(min_length=1)] | None = None
+
+    @field_validator("load_method")
+    @classmethod
+    def _load_method_fits_kind(cls, method: str | None, info: ValidationInfo) -> str | None:
+        if method not in (None, "default") and info.data.get("kind") == "script_tag":
+            raise ValueError(
+                f"load_method {method} applies to src scripts only: BigCommerce adds a"
+                " script_tag's html to the page as written and refuses any load_method but"
+                " default; remove it, or use kind src with the script's URL"
+            )
+        return method
 
     @model_validator(mode="after")
     def _content_matches_kind(self) -> Script:

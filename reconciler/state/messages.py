@@ -89,13 +89,13 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
     return FieldError(path, f"{prefix}expected {expected}, got {got}")
 
 
-def entry_named(error: FieldError, data: Any, keys: Mapping[str, str]) -> FieldPath:
+def entry_named(error: FieldError, data: Any, keys: Mapping[str, tuple[str, ...]]) -> FieldPath:
     """Where to point an error a list-level check raised about one entry.
 
     Checks across a list's entries (variants against options) fail on the whole list,
     but their messages name the entry (``variant TRAIL-01-GRN: ...``). When the list
-    has a key field (``keys``, the kind's ``merge_keys``) and the message names exactly
-    one entry's key, the error belongs at that entry.
+    has key fields (``keys``, the kind's ``merge_keys``) and the message names exactly
+    one entry's key (every one of its fields), the error belongs at that entry.
     """
     path = error.path
     if len(path) != 1 or not isinstance(data, Mapping) or path[0] not in keys:
@@ -108,8 +108,11 @@ def entry_named(error: FieldError, data: Any, keys: Mapping[str, str]) -> FieldP
         index
         for index, entry in enumerate(entries)
         if isinstance(entry, Mapping)
-        and isinstance(entry.get(by), str)
-        and re.search(rf"(?<![\w-]){re.escape(entry[by])}(?![\w-])", error.message)
+        and all(
+            isinstance(entry.get(f), str)
+            and re.search(rf"(?<![\w-]){re.escape(entry[f])}(?![\w-])", error.message)
+            for f in by
+        )
     ]
     return (*path, named[0]) if len(named) == 1 else path
 

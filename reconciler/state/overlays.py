@@ -10,7 +10,8 @@ An overlay changes base items by natural key for one environment::
       pages: [/holiday-sale/]
 
 Patch semantics (:func:`merge`): mappings deep-merge; a list named in the kind's
-``merge_keys`` merges its entries by that key (entries with a new key are appended);
+``merge_keys`` merges its entries by that key, one field or several together (price-list
+records by ``sku`` + ``currency``; entries with a new key are appended);
 any other list replaces the declared one; ``null`` unsets a field, which is then no
 longer managed in that environment. Every value a patch writes keeps its origin, so an
 error in a patched value is reported at the overlay's line, not the base file's.
@@ -178,7 +179,7 @@ def merge(
     base: Mapping[str, Any],
     patch: Mapping[str, Any],
     *,
-    merge_keys: Mapping[str, str],
+    merge_keys: Mapping[str, tuple[str, ...]],
     file: str,
     document_path: FieldPath,
     origins: Origins,
@@ -195,7 +196,7 @@ def _merge_mapping(
     path: FieldPath,
     source: FieldPath,
     file: str,
-    merge_keys: Mapping[str, str],
+    merge_keys: Mapping[str, tuple[str, ...]],
     origins: Origins,
     problems: list[MergeProblem],
 ) -> dict[str, Any]:
@@ -229,7 +230,7 @@ def _merge_mapping(
 def _merge_list(
     base: list[Any],
     patch: list[Any],
-    by: str,
+    by: tuple[str, ...],
     path: FieldPath,
     source: FieldPath,
     file: str,
@@ -242,11 +243,12 @@ def _merge_list(
     }
     for offset, entry in enumerate(patch):
         there = (*source, offset)
-        if not isinstance(entry, Mapping) or entry.get(by) is None:
+        if not isinstance(entry, Mapping) or any(entry.get(f) is None for f in by):
+            needs = " and ".join(f"'{f}:'" for f in by)
             problems.append(
                 MergeProblem(
                     there,
-                    f"each entry patching '{path[-1]}' needs '{by}:' to name the entry it changes",
+                    f"each entry patching '{path[-1]}' needs {needs} to name the entry it changes",
                 )
             )
             continue
@@ -258,16 +260,16 @@ def _merge_list(
         else:
             # The key only names the entry (matched ignoring case): the base keeps its
             # spelling, so a patch never renames what it merely changes.
-            changes = {name: value for name, value in entry.items() if name != by}
+            changes = {name: value for name, value in entry.items() if name not in by}
             result[target] = _merge_mapping(
                 result[target], changes, (*path, target), there, file, {}, origins, problems
             )
     return result
 
 
-def _entry_key(entry: Mapping[str, Any], by: str) -> str:
+def _entry_key(entry: Mapping[str, Any], by: tuple[str, ...]) -> tuple[str, ...]:
     # Merge keys are SKUs and similar identifiers, which BigCommerce compares ignoring case.
-    return str(entry.get(by)).casefold()
+    return tuple(str(entry.get(f)).casefold() for f in by)
 
 
 def _forget(origins: Origins, path: FieldPath) -> None:

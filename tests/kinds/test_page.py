@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.kinds.base import Reference, UniqueValue
 from reconciler.kinds.page import Page, PageKind
-from tests.kinds.helpers import assert_rejected
+from tests.kinds.helpers import assert_rejected, rejected
 
 KIND = PageKind()
 
@@ -77,6 +77,60 @@ def test_pages_of_every_type_validate() -> None:
 )
 def test_rules(data: dict[str, Any], loc: tuple[Any, ...], fragment: str) -> None:
     assert_rejected(Page, data, loc, fragment)
+
+
+LINK = {"url": "/journal/", "name": "Journal", "type": "link", "link": "https://blog.example.com"}
+CONTACT = {"url": "/contact/", "name": "Contact", "type": "contact_form"}
+SEO = {
+    "meta_title": "Title",
+    "meta_description": "Description",
+    "meta_keywords": "a,b",
+    "search_keywords": "c,d",
+}
+
+
+def test_a_raw_page_needs_a_body_with_content() -> None:
+    # pages.v3.yml requires a body for raw pages; BigCommerce refuses an empty one.
+    for body in ("", "  \n"):
+        assert rejected(Page, page(type="raw", body=body)) == [
+            (
+                ("body",),
+                "Value error, a raw page needs a non-empty body (its HTML): BigCommerce"
+                " refuses a raw page whose body is empty",
+            )
+        ]
+    # The spec requires a body for raw pages only: a plain page's may be empty.
+    assert Page.model_validate(page(body="")).body == ""
+
+
+def test_each_type_takes_only_the_seo_fields_it_keeps() -> None:
+    assert Page.model_validate(page(**SEO)).meta_keywords == "a,b"
+    assert Page.model_validate(CONTACT | SEO).search_keywords == "c,d"
+    # A raw page keeps search_keywords (typeRaw has searchKeywords) but no meta fields.
+    assert Page.model_validate(page(type="raw", search_keywords="c,d")).search_keywords == "c,d"
+    for name in ("meta_title", "meta_description", "meta_keywords"):
+        assert rejected(Page, page(type="raw", **{name: SEO[name]})) == [
+            (
+                (name,),
+                f"Value error, {name} does not apply to raw pages: BigCommerce does not store"
+                " it for a raw page (only for page or contact_form pages), so a value here"
+                " would show as a change on every plan; remove it",
+            )
+        ]
+    # A link page keeps none of them.
+    assert rejected(Page, LINK | {"search_keywords": "c,d"}) == [
+        (
+            ("search_keywords",),
+            "Value error, search_keywords does not apply to link pages: BigCommerce does not"
+            " store it for a link page (only for page, contact_form or raw pages), so a value"
+            " here would show as a change on every plan; remove it",
+        )
+    ]
+    # Every misplaced field is reported, each at its own line; an empty value too.
+    errors = rejected(Page, LINK | SEO | {"meta_title": ""})
+    assert [where for where, _ in errors] == [(name,) for name in SEO]
+    # null (an overlay unsetting a field) is not a value.
+    assert Page.model_validate(LINK | {"meta_title": None}).meta_title is None
 
 
 def test_key_references_and_unique_values() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from reconciler.kinds.base import FileRef, Reference, UniqueValue
 from reconciler.kinds.product import Product, ProductKind
-from tests.kinds.helpers import assert_rejected
+from tests.kinds.helpers import assert_rejected, rejected
 
 KIND = ProductKind()
 
@@ -73,7 +73,7 @@ def test_a_full_product_validates() -> None:
                 {"file": "images/trail-01.png", "is_thumbnail": True, "description": "Side"},
                 {"url": "https://cdn.example.com/trail-01-top.png"},
             ],
-            custom_fields=[{"name": "Drop", "value": "6 mm"}, {"name": "Drop", "value": "8 mm"}],
+            custom_fields=[{"name": "Drop", "value": "6 mm"}, {"name": "Stack", "value": "8 mm"}],
             bulk_pricing_rules=[
                 {"quantity_min": 2, "quantity_max": 4, "type": "percent", "amount": 5},
                 {"quantity_min": 5, "quantity_max": 0, "type": "percent", "amount": 10},
@@ -332,12 +332,20 @@ def test_image_rules() -> None:
 
 def test_custom_field_rules() -> None:
     field = {"name": "Drop", "value": "6 mm"}
-    assert_rejected(
-        Product,
-        base(custom_fields=[field, field]),
-        ("custom_fields",),
-        "custom field 'Drop' = '6 mm' is declared more than once",
-    )
+    # BigCommerce only needs name + value unique, but overlays merge custom fields by name,
+    # so a name may appear once per product (compared ignoring case, like the merge).
+    for other in (field, {"name": "Drop", "value": "8 mm"}, {"name": "DROP", "value": "8 mm"}):
+        assert rejected(Product, base(custom_fields=[field, other])) == [
+            (
+                ("custom_fields",),
+                f"Value error, custom field name {other['name']!r} is used more than once"
+                " (ignoring case): overlays merge custom fields by name, so each name may"
+                " appear once per product; join the values into one field or give each its"
+                " own name",
+            )
+        ]
+    fields = [field, {"name": "Stack", "value": "6 mm"}]
+    assert Product.model_validate(base(custom_fields=fields)).custom_fields is not None
     assert_rejected(
         Product,
         base(custom_fields=[{"name": "x" * 251, "value": "v"}]),
@@ -404,10 +412,10 @@ def test_key_is_the_sku_case_insensitively_and_merge_keys() -> None:
     assert KIND.key(product) == "TRAIL-01"
     assert KIND.match_key("trail-01") == KIND.match_key("TRAIL-01")
     assert dict(KIND.merge_keys) == {
-        "variants": "sku",
-        "options": "display_name",
-        "modifiers": "display_name",
-        "custom_fields": "name",
+        "variants": ("sku",),
+        "options": ("display_name",),
+        "modifiers": ("display_name",),
+        "custom_fields": ("name",),
     }
     assert KIND.depends_on == ("brand", "category")
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from reconciler.kinds.script import Script, ScriptKind
-from tests.kinds.helpers import assert_rejected
+from tests.kinds.helpers import assert_rejected, rejected
 
 KIND = ScriptKind()
 SRC = {"name": "Analytics", "kind": "src", "src": "https://cdn.example.com/a.js"}
@@ -67,3 +67,18 @@ def test_both_kinds_validate() -> None:
 )
 def test_rules(data: dict[str, Any], loc: tuple[Any, ...], fragment: str) -> None:
     assert_rejected(Script, data, loc, fragment)
+
+
+def test_a_script_tag_loads_the_default_way_only() -> None:
+    # scripts.v3.yml: for script_tag "the load_method must be default".
+    assert Script.model_validate(TAG | {"load_method": "default"}).load_method == "default"
+    for method in ("async", "defer"):
+        assert Script.model_validate(SRC | {"load_method": method}).load_method == method
+        assert rejected(Script, TAG | {"load_method": method}) == [
+            (
+                ("load_method",),
+                f"Value error, load_method {method} applies to src scripts only: BigCommerce"
+                " adds a script_tag's html to the page as written and refuses any load_method"
+                " but default; remove it, or use kind src with the script's URL",
+            )
+        ]
