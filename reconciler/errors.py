@@ -103,7 +103,12 @@ class LiveError(StagingProError):
     """A request to a store failed; ``environment`` names the store when known."""
 
     def __init__(
-        self, message: str, *, hint: str = "", environment: str = "", detail: ApiDetail | None = None
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        environment: str = "",
+        detail: ApiDetail | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.environment = environment
