@@ -34,6 +34,8 @@ re-plans against what the store now has.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import glob
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +67,7 @@ from reconciler.config import (
     load_config,
 )
 from reconciler.errors import PlanStaleError, PolicyError, SafetyError
-from reconciler.kinds.registry import KINDS
+from reconciler.kinds.registry import KINDS, kind_named
 from reconciler.live.client import ClientOptions
 from reconciler.live.connect import connect
 from reconciler.live.stats import ClientStats, ProgressCallback
@@ -100,6 +102,13 @@ class ApplyRequest:
     origin: str | None = None
     """The deployment a retry repeats or a rollback goes back to."""
     on_request: ProgressCallback | None = None
+    recovery_passes: int = 2
+    """When some writes failed *transiently* (no answer, 429, 5xx), re-plan and apply every
+    item that did not apply, up to this many times: the writes are idempotent by natural
+    key, so a write whose answer was lost is found, not repeated, and a refusal that was a
+    consequence of a lost answer (a duplicate the store now reports) goes away on re-read.
+    A genuinely refused item is refused again, at the cost of its one request. Not for
+    saved plans, which are applied exactly as reviewed (re-run them, or ``retry``)."""
     record: bool = True
     """Record the deployment in the history (tests of the executor alone turn it off)."""
 
@@ -237,6 +246,10 @@ def _locked(
             writing = time.perf_counter()
             results = await execute(ctx, plan.changes, progress=progress, timings=waves)
             timings["write"] = time.perf_counter() - writing
+            if saved is None:
+                recovering = time.perf_counter()
+                results = await _recover(ctx, request, commit, plan, results, waves)
+                timings["recovery"] = time.perf_counter() - recovering
             return plan, results, True
 
     plan, results, approved = asyncio.run(run())
@@ -297,6 +310,59 @@ async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | Non
         created_at=now_iso(),
         commit=commit,
     )
+
+
+def is_transient(result: ItemResult) -> bool:
+    """A failure the store may not repeat: no answer, 429 or 5xx."""
+    if result.outcome != "failed" or result.detail is None:
+        return False
+    status = result.detail.status
+    return status == 0 or status == 429 or status >= 500
+
+
+async def _recover(
+    ctx: LiveContext,
+    request: ApplyRequest,
+    commit: str | None,
+    plan: Plan,
+    results: list[ItemResult],
+    waves: list[WaveTiming],
+) -> list[ItemResult]:
+    """Re-plan and apply the items that did not apply while the store was failing
+    transiently (see :attr:`ApplyRequest.recovery_passes`); the final result of each."""
+    from reconciler.plan.selection import Rule
+
+    results = list(results)
+    for _ in range(request.recovery_passes):
+        if not any(is_transient(r) for r in results):
+            break
+        redo = [
+            index for index, r in enumerate(results)
+            if r.outcome == "failed"
+            or (r.outcome == "skipped" and not r.message.startswith("blocked:"))
+        ]
+        rules = tuple(dict.fromkeys(
+            Rule(plan.changes[i].kind, glob.escape(plan.changes[i].key)) for i in redo
+        ))
+        again = dataclasses.replace(request, selection=Selection(only=rules), force_reason=None)
+        fresh = await _fresh_plan(ctx, again, commit)
+        written = await execute(ctx, fresh.changes, timings=waves)
+        by_item = {
+            (change.kind, kind_named(change.kind).match_key(change.key)): result
+            for change, result in zip(fresh.changes, written, strict=True)
+        }
+        for index in redo:
+            change = plan.changes[index]
+            found = by_item.get((change.kind, kind_named(change.kind).match_key(change.key)))
+            if found is None:  # nothing left to do: the lost write had been applied
+                results[index] = ItemResult(
+                    change.kind, change.key, change.action, "applied",
+                    message="applied (confirmed by re-reading after a lost answer)",
+                    ids=results[index].ids,
+                )
+            else:
+                results[index] = dataclasses.replace(found, action=change.action)
+    return results
 
 
 def _wave_seconds(waves: Sequence[WaveTiming]) -> Mapping[str, float]:

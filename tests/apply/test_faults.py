@@ -1,0 +1,112 @@
+"""Apply under injected faults: 5xx answers and timeouts (writes applied, answers lost),
+and SIGKILLs at random moments of an apply."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.apply.conftest import Project
+
+
+def duplicates(project: Project, env: str = "staging") -> dict[str, Any]:
+    """Everything that exists twice in the store where it should exist once."""
+    products = project.all_pages("/v3/catalog/products", env, include="variants,images")
+    found: dict[str, Any] = {}
+    skus = Counter(p["sku"].casefold() for p in products)
+    found["products"] = {sku for sku, n in skus.items() if n > 1}
+    variant_skus = Counter(
+        v["sku"].casefold() for p in products for v in p.get("variants") or []
+    )
+    found["variants"] = {sku for sku, n in variant_skus.items() if n > 1}
+    images = {
+        p["sku"]: len(p.get("images") or []) for p in products
+    }
+    found["images"] = images
+    categories = project.all_pages("/v3/catalog/trees/categories", env)
+    names = Counter((c["parent_id"], c["name"].casefold()) for c in categories)
+    found["categories"] = {name for name, n in names.items() if n > 1}
+    brands = Counter(b["name"].casefold() for b in project.all_pages("/v3/catalog/brands", env))
+    found["brands"] = {name for name, n in brands.items() if n > 1}
+    return found
+
+
+def declared_images(project: Project) -> dict[str, int]:
+    import yaml
+
+    counts: dict[str, int] = {}
+    for path in (project.state / "catalog/products").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        counts[data["sku"]] = len(data.get("images") or [])
+    return counts
+
+
+def assert_converged_without_duplicates(project: Project, env: str = "staging") -> None:
+    code, out, err = project.cli("plan", env, "--detailed-exitcode")
+    assert code == 0, out + err
+    found = duplicates(project, env)
+    assert found["products"] == set() and found["variants"] == set(), found
+    assert found["categories"] == set() and found["brands"] == set(), found
+    assert found["images"] == declared_images(project)
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_apply_converges_under_5xx_and_timeouts(project: Project, seed: int) -> None:
+    project.configure(
+        {"seed": seed, "faults": {"error_rate": 0.05, "timeout_rate": 0.05}}
+    )
+    code, out, err = project.apply()
+    print(out, err)
+    code, out, err = project.apply()
+    print(out, err)
+    code, out, err = project.cli("plan", "staging")
+    print(out, err)
+    assert code == 0, out + err
+    project.configure({"faults": {"error_rate": 0, "timeout_rate": 0}})
+    assert_converged_without_duplicates(project)
+
+
+CHILD = "import sys\nfrom reconciler.cli.app import main\nsys.exit(main(sys.argv[1:]))\n"
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_rerun_converges_without_duplicates(
+    project: Project,
+) -> None:
+    """At least 20 SIGKILLs of `stagingpro apply` subprocesses writing to a shared sandbox
+    database, each followed by a re-run; every round ends converged with no duplicate
+    products, variants, images, categories or brands."""
+    rng = random.Random(20261126)
+    command = [
+        # uat: its safety thresholds let a re-run finish what a killed run left half done.
+        sys.executable, "-c", CHILD, "apply", "uat", "--auto-approve",
+        "--state", str(project.state), "--sandbox-db", str(project.db),
+    ]
+    kills = 0
+    rounds = 0
+    while kills < 20:
+        rounds += 1
+        # A fresh store each round (deleted and created again, with its default channel
+        # and category tree), so every kill lands in a full apply.
+        project.admin("DELETE", "/stores/ridgeline-uat")
+        project.ensure_store("uat")
+        for _ in range(10):
+            child = subprocess.Popen(command, cwd=project.root, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(1.0, 2.6))  # the child spends ~1 s importing
+            if child.poll() is None:
+                child.send_signal(signal.SIGKILL)
+                kills += 1
+            child.wait(timeout=60)
+        rerun = subprocess.run(command, cwd=project.root, capture_output=True, text=True,
+                               timeout=300, check=False)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert_converged_without_duplicates(project, "uat")
+    assert rounds <= 4
