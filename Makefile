@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/stagingpro validate --state store-state
+	STAGINGPRO=$(BIN)/stagingpro sh scripts/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
