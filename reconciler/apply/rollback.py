@@ -7,10 +7,11 @@ optionally apply it at once.
    directory). By default the commit goes on a new branch
    ``stagingpro/rollback-<env>-<target>`` for a pull request — the normal review path —
    or, with ``in_place``, on the current branch.
-3. With ``apply`` (an emergency), themes first go back by **re-activating** the theme that
-   was live before the first theme deploy since the target (the ``previous`` ids that
-   deploy recorded; :func:`reconciler.adapters.theme.reactivate`, no upload, the
-   variation's last customisations kept); then the reverted state is planned and applied
+3. With ``apply`` (an emergency), under the environment's lock, themes first go back by
+   **re-activating** the theme that was live before the first theme deploy since the
+   target (the ``previous`` ids that deploy recorded;
+   :func:`reconciler.adapters.theme.reactivate`: no upload, the variation's last
+   customisations kept); then the reverted state is planned and applied
    like any apply (lock, waves, history), recorded as operation ``rollback``.
 
 Restoring the directory (rather than ``git revert`` commit by commit) cannot conflict and
@@ -19,13 +20,13 @@ gives exactly the target's declared state even when later commits touched other 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 from dataclasses import dataclass
 
 import git
 
+from reconciler.adapters.base import LiveContext
 from reconciler.adapters.theme import reactivate
 from reconciler.apply.deployment import Deployment
 from reconciler.apply.gitrepo import Repository, open_repository
@@ -33,12 +34,11 @@ from reconciler.apply.history import History, history_for
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, check_policy
 from reconciler.config import (
     CONFIG_FILE,
-    EffectiveEnvironment,
     effective_environment,
     load_config,
 )
 from reconciler.errors import ConfigError, LiveError
-from reconciler.live.connect import connect
+from reconciler.live.client import LiveClient
 
 
 @dataclass
@@ -169,30 +169,24 @@ def rollback(
     outcome = RollbackOutcome(plan, commit, name, [])
     if not apply:
         return outcome
-    for theme in themes_to_reactivate(history, plan, request.environment):
-        outcome.reactivated.append(_reactivate(request, settings, theme))
+    themes = themes_to_reactivate(history, plan, request.environment)
+
+    async def reactivate_themes(ctx: LiveContext) -> list[str]:
+        return [await _reactivate(ctx.client, theme) for theme in themes]
+
     rolled = dataclasses.replace(request, operation="rollback", origin=target)
-    outcome.applied = apply_environment(rolled)
+    outcome.applied = apply_environment(rolled, prelude=reactivate_themes)
+    outcome.reactivated = outcome.applied.notes
     return outcome
 
 
-def _reactivate(
-    request: ApplyRequest, settings: EffectiveEnvironment, theme: dict[str, object]
-) -> str:
-    client = connect(
-        request.environment, settings,
-        sandbox_db=request.sandbox_db, transport=request.transport,
-    )
-
-    async def run() -> None:
-        async with client:
-            await reactivate(
-                client, str(theme["uuid"]), str(theme["variation_uuid"]),
-                channel_id=int(str(theme["channel_id"])),
-            )
-
+async def _reactivate(client: LiveClient, theme: dict[str, object]) -> str:
+    """Make ``theme`` (a deploy's recorded ``previous``) live again; what happened."""
     try:
-        asyncio.run(run())
+        await reactivate(
+            client, str(theme["uuid"]), str(theme["variation_uuid"]),
+            channel_id=int(str(theme["channel_id"])),
+        )
     except LiveError as error:
         return f"theme {theme['uuid']} could not be re-activated: {error.message}"
     return f"theme {theme['uuid']} re-activated on channel {theme['channel_id']}"

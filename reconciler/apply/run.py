@@ -37,7 +37,7 @@ import asyncio
 import dataclasses
 import glob
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +66,7 @@ from reconciler.config import (
     effective_environment,
     load_config,
 )
-from reconciler.errors import PlanStaleError, PolicyError, SafetyError
+from reconciler.errors import LiveError, PlanStaleError, PolicyError, SafetyError
 from reconciler.kinds.registry import KINDS, kind_named
 from reconciler.live.client import ClientOptions
 from reconciler.live.connect import connect
@@ -79,6 +79,9 @@ from reconciler.state import load_state
 
 Approver = Callable[[Plan], bool]
 """Shown the plan before any write; ``False`` cancels the apply."""
+Prelude = Callable[[LiveContext], Awaitable[list[str]]]
+"""Work done under the lock before the store is read (rollback re-activates themes);
+returns lines for the summary."""
 
 
 @dataclass
@@ -126,6 +129,8 @@ class ApplyOutcome:
     history: str = ""
     """Where the deployment was recorded (for the summary)."""
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What the summary should also say (a prelude's work, a history push that failed)."""
 
     @property
     def failed(self) -> list[ItemResult]:
@@ -178,6 +183,7 @@ def apply_environment(
     checksum: str | None = None,
     approve: Approver | None = None,
     progress: ApplyProgress | None = None,
+    prelude: Prelude | None = None,
 ) -> ApplyOutcome:
     """Apply to ``request.environment`` (module docstring). ``saved``: apply exactly this
     reviewed plan; ``checksum``: plan now and apply only if the plan's checksum is this."""
@@ -190,7 +196,8 @@ def apply_environment(
     lock = EnvironmentLock(request.environment, repository, request.state, ttl=request.lock_ttl)
     with lock.held(commit, request.operation):
         return _locked(
-            request, settings, repository, history, commit, saved, checksum, approve, progress
+            request, settings, repository, history, commit, saved, checksum, approve, progress,
+            prelude,
         )
 
 
@@ -204,11 +211,13 @@ def _locked(
     checksum: str | None,
     approve: Approver | None,
     progress: ApplyProgress | None,
+    prelude: Prelude | None,
 ) -> ApplyOutcome:
     started_at = now_iso()
     started = time.perf_counter()
     timings: dict[str, float] = {}
     waves: list[WaveTiming] = []
+    notes: list[str] = []
     client = connect(
         request.environment,
         settings,
@@ -221,6 +230,8 @@ def _locked(
     async def run() -> tuple[Plan, list[ItemResult], bool]:
         async with client:
             ctx = LiveContext(client, IdMaps(), settings, state_root=request.state)
+            if prelude is not None:
+                notes.extend(await prelude(ctx))
             if saved is not None:
                 plan = saved
                 ctx.declared_keys = declared_keys_of(plan)
@@ -254,7 +265,9 @@ def _locked(
 
     plan, results, approved = asyncio.run(run())
     timings["total"] = time.perf_counter() - started
-    outcome = ApplyOutcome(plan, results, client.stats, approved=approved, timings=timings)
+    outcome = ApplyOutcome(
+        plan, results, client.stats, approved=approved, timings=timings, notes=notes
+    )
     if not results or not request.record:
         return outcome
     deployment = Deployment(
@@ -280,7 +293,10 @@ def _locked(
         requests=client.stats.total_requests,
     )
     history.record(deployment)
-    history.push()
+    try:
+        history.push()
+    except LiveError as error:  # the apply happened: say so, and how to share the record
+        outcome.notes.append(f"warning: {error}")
     outcome.deployment = deployment
     outcome.history = history.description
     return outcome

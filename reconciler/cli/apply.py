@@ -100,6 +100,8 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
     """The end-of-apply summary on stdout (counts per kind and action, requests, time)."""
     console = console or Console(highlight=False, soft_wrap=True)
     plan = outcome.plan
+    for note in outcome.notes:
+        console.print(note)
     if not outcome.results:
         if not outcome.approved:
             console.print("Apply cancelled; nothing was changed.")
@@ -128,6 +130,7 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
     console.print(line)
     if outcome.deployment is not None:
         console.print(f"deployment {outcome.deployment.id} recorded in {outcome.history}")
+
 
 
 def finish(outcome: ApplyOutcome) -> int:

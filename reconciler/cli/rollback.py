@@ -74,8 +74,6 @@ def rollback(
         )
         if outcome.branch and not apply:
             typer.echo(f"Open a pull request: git push -u origin {outcome.branch}")
-    for line in outcome.reactivated:
-        typer.echo(line)
     if outcome.applied is not None:
         return finish(outcome.applied)
     return 0
