@@ -16,7 +16,7 @@ Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thre
 checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
 updated or deleted live item (sha256 of its canonical data,
 :func:`~reconciler.plan.canonical.item_fingerprint`), ``live_fingerprint`` over the data
-of every live item of the selection as read (keys sorted), ``declared_fingerprint`` over
+of every live item of the selection as read, ``declared_fingerprint`` over
 the canonical declared state of the selection.
 
 Items are compared cheaply first: only the live values a declaration manages are
@@ -27,7 +27,9 @@ canonicalised only for the fingerprint of an update or delete.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +43,6 @@ from reconciler.plan.canonical import (
     FileDigest,
     canonical_declared,
     canonical_live,
-    canonical_text,
     canonicalize,
     file_digest,
     fingerprint,
@@ -104,23 +105,46 @@ def compute_plan(
     """What applying ``declared`` to the store read as ``live`` would change (module
     docstring). ``kinds`` are the kinds to plan, in apply order; ``selection`` narrows
     both sides further."""
+    # Planning allocates many small containers and frees none of them in cycles: the
+    # cyclic collector would only rescan the live state again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(
+            declared, live, environment, kinds=kinds, selection=selection,
+            force_reason=force_reason, store=store, created_at=created_at, commit=commit,
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compute(
+    declared: DeclaredState,
+    live: LiveState,
+    environment: EffectiveEnvironment,
+    *,
+    kinds: Sequence[Kind[Any]],
+    selection: Selection,
+    force_reason: str | None,
+    store: StoreInfo | None,
+    created_at: str,
+    commit: str | None,
+) -> Plan:
     covered = selection.kinds(kinds)
     digest = file_digest(declared.root)
     changes: list[Change] = []
     unchanged: dict[str, int] = {}
     safeties: dict[str, KindSafety] = {}
-    declared_parts: list[Any] = []
-    live_parts: list[Any] = []
+    declared_hash, live_hash = hashlib.sha256(), hashlib.sha256()
     for kind in covered:
-        planner = _KindPlanner(kind, environment, digest, declared.root)
+        planner = _KindPlanner(kind, environment, digest, declared.root, declared_hash, live_hash)
         wanted = _selected(declared.items.get(kind.name, {}), kind, selection)
         everything_live = live.get(kind.name, {})
         present = _selected(everything_live, kind, selection)
         kind_changes, same = planner.plan(wanted, present)
         changes.extend(kind_changes)
         unchanged[kind.name] = same
-        declared_parts.append([kind.name, planner.declared_parts])
-        live_parts.append([kind.name, planner.live_parts])
         safeties[kind.name] = kind_safety(
             kind.name,
             len(everything_live),
@@ -135,8 +159,8 @@ def compute_plan(
         store=info.store,
         changes=ordered(changes, covered),
         unchanged=unchanged,
-        declared_fingerprint=_digest(declared_parts),
-        live_fingerprint=_digest(live_parts),
+        declared_fingerprint=declared_hash.hexdigest(),
+        live_fingerprint=live_hash.hexdigest(),
         safety=verdict(safeties, force_reason),
         kinds=tuple(kind.name for kind in covered),
         selection=selection.arguments(),
@@ -155,35 +179,50 @@ def _selected(
     return {match: item for match, item in items.items() if selection.selects(kind, item.key)}
 
 
-def _digest(parts: Any) -> str:
-    return hashlib.sha256(canonical_text(parts).encode()).hexdigest()
+def _feed(digest: Any, key: str, data: Any) -> None:
+    """Add one item to a plan-level fingerprint. Items are fed one by one (one JSON text
+    of a 50,000-product store would be hundreds of megabytes at once) in a deterministic
+    order, with their keys as built: all a fingerprint needs."""
+    digest.update(f"\x01{key}\x01".encode())
+    digest.update(_dumps(data).encode())
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class _KindPlanner:
-    """Plans one kind; collects what the plan-level fingerprints cover (the canonical
-    declared items, the live items as read)."""
+    """Plans one kind, feeding the plan-level fingerprints as it goes (the canonical
+    declared items in declaration order, the live items as read in key order)."""
 
     def __init__(
-        self, kind: Kind[Any], environment: EffectiveEnvironment, digest: FileDigest, root: Path
+        self,
+        kind: Kind[Any],
+        environment: EffectiveEnvironment,
+        digest: FileDigest,
+        root: Path,
+        declared_hash: Any,
+        live_hash: Any,
     ) -> None:
         self.kind = kind
         self.root = root
         self.node = rules_of(kind)
         self.prune = environment.prune.get(kind.name, "off")
         self.digest = digest
-        self.declared_parts: list[Any] = []
-        self.live_parts: list[Any] = []
+        self.declared_hash = declared_hash
+        self.live_hash = live_hash
 
     def plan(
         self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
     ) -> tuple[list[Change], int]:
         changes: list[Change] = []
         unchanged = 0
+        self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
+        self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
         for match in sorted(present):
-            self.live_parts.append([present[match].key, present[match].data])
+            _feed(self.live_hash, present[match].key, present[match].data)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
-            self.declared_parts.append([item.key, desired])
+            _feed(self.declared_hash, item.key, desired)
             current = present.get(match)
             if current is None:
                 changes.append(self._create(item, desired))
@@ -199,7 +238,6 @@ class _KindPlanner:
                 changes.append(self._update(item, desired, current, fields))
             else:
                 unchanged += 1
-        self.declared_parts.sort(key=lambda part: str(part[0]))
         for match, current in present.items():
             if match not in wanted:
                 change = self._delete(current)

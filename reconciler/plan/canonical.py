@@ -161,6 +161,8 @@ class Node:
     """For a repository file field: the sibling holding the file's sha256."""
     trivial: bool = True
     """No rule here or below: values pass through unchanged (set by :func:`rule_tree`)."""
+    files_below: bool = False
+    """A repository file field is here or below (set by :func:`rule_tree`)."""
 
     def child(self, name: str | int) -> Node:
         """The node for field ``name`` (list entries and free keys share the wildcard)."""
@@ -232,6 +234,9 @@ def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
 
 def _mark_trivial(node: Node) -> bool:
     below = [_mark_trivial(child) for child in node.children.values()]
+    node.files_below = node.hash_field is not None or any(
+        child.files_below for child in node.children.values()
+    )
     node.trivial = all(below) and not (
         node.decimal or node.keyed or node.unordered or node.html or node.case_insensitive
         or node.zero_is_unset or node.lower_keys or node.local or node.hash_field
@@ -296,6 +301,9 @@ def match_form(text: str, key: ListKey) -> str:
     return text.casefold() if key.casefold else text
 
 
+_SCALARS = frozenset({str, int, float})
+
+
 def canonicalize(value: Any, node: Node) -> Any:
     """The canonical form of ``value`` (JSON values: what ``model_dump(mode="json")`` or
     an API gives) under the rules ``node`` (module docstring). Parts without rules are
@@ -315,7 +323,12 @@ def canonicalize(value: Any, node: Node) -> Any:
         result = {}
         for k, v in value.items():
             child = children.get(k, wildcard)
-            result[k] = v if child.trivial else canonicalize(v, child)
+            if child.trivial or v is None:
+                result[k] = v
+            elif child.decimal and v.__class__ in _SCALARS:
+                result[k] = decimal_text(v)  # inlined: the most common rule by far
+            else:
+                result[k] = canonicalize(v, child)
         return result
     if isinstance(value, list | tuple):
         entry = node.child(WILDCARD)
@@ -397,10 +410,14 @@ def _resolve_files(
     digest: FileDigest,
 ) -> Any:
     """``value`` with repository file references resolved (copies only what changes)."""
+    if not node.files_below:
+        return value
     if isinstance(value, Mapping):
         result = dict(value)
-        for name, inner in value.items():
-            child = node.child(name)
+        for name, child in node.children.items():
+            if not child.files_below or name not in value:
+                continue
+            inner = value[name]
             if child.hash_field is not None and isinstance(inner, str) and not is_url(inner):
                 base = posixpath.dirname(declared_in((*path, name)))
                 relative = posixpath.normpath(posixpath.join(base, inner))
@@ -408,7 +425,7 @@ def _resolve_files(
                 sha = digest(relative)
                 if sha is not None:
                     result[child.hash_field] = sha
-            elif child.children and isinstance(inner, Mapping | list):
+            elif isinstance(inner, Mapping | list):
                 result[name] = _resolve_files(inner, child, (*path, name), declared_in, digest)
         return result
     if isinstance(value, list):
