@@ -106,7 +106,10 @@ class GitNotesHistory(History):
         self.description = f"the git notes {NOTES_REF} of {repository.root}"
 
     def record(self, deployment: Deployment) -> None:
-        target = deployment.commit or self.repository.head()
+        target = deployment.commit
+        if target is None or self.repository.ref(target) is None:
+            # A plan made in another clone may name a commit this one lacks.
+            target = self.repository.head()
         if target is None:
             raise ConfigError(
                 f"the repository at {self.repository.root} has no commit to record the"

@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import git
 import httpx
 
 from reconciler.adapters.base import IdMaps, ItemResult, LiveContext
@@ -57,7 +58,7 @@ from reconciler.apply.deployment import (
 )
 from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
-from reconciler.apply.history import History, history_for
+from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
 from reconciler.apply.live import check_fresh, declared_keys_of, read_all, read_touched
 from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
 from reconciler.config import (
@@ -66,7 +67,7 @@ from reconciler.config import (
     effective_environment,
     load_config,
 )
-from reconciler.errors import LiveError, PlanStaleError, PolicyError, SafetyError
+from reconciler.errors import ConfigError, LiveError, PlanStaleError, PolicyError, SafetyError
 from reconciler.kinds.registry import KINDS, kind_named
 from reconciler.live.client import ClientOptions
 from reconciler.live.connect import connect
@@ -274,7 +275,8 @@ def _locked(
         id=new_id(request.environment),
         environment=request.environment,
         store=plan.store,
-        commit=commit,
+        # A saved plan records the commit it was made from: that is what was applied.
+        commit=(saved.commit or commit) if saved is not None else commit,
         author=actor(),
         where=where(),
         started_at=started_at,
@@ -292,13 +294,8 @@ def _locked(
         timings={**timings, **_wave_seconds(waves)},
         requests=client.stats.total_requests,
     )
-    history.record(deployment)
-    try:
-        history.push()
-    except LiveError as error:  # the apply happened: say so, and how to share the record
-        outcome.notes.append(f"warning: {error}")
+    outcome.history = _record(history, deployment, request.state, outcome.notes)
     outcome.deployment = deployment
-    outcome.history = history.description
     return outcome
 
 
@@ -326,6 +323,25 @@ async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | Non
         created_at=now_iso(),
         commit=commit,
     )
+
+
+def _record(history: History, deployment: Deployment, state: Path, notes: list[str]) -> str:
+    """Record ``deployment`` (and share it); where it went. The apply has happened by now,
+    so a failure to record or push becomes a warning and a local copy, never a lost
+    record or an error exit."""
+    try:
+        history.record(deployment)
+    except (git.GitCommandError, OSError, ConfigError) as error:
+        fallback = FileHistory(state.resolve().parent / LOCAL_FILE)
+        fallback.record(deployment)
+        notes.append(f"warning: could not record the deployment in {history.description}"
+                     f" ({error}); kept in {fallback.path}")
+        return fallback.description
+    try:
+        history.push()
+    except LiveError as error:
+        notes.append(f"warning: {error}")
+    return history.description
 
 
 def is_transient(result: ItemResult) -> bool:
