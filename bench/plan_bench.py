@@ -183,6 +183,7 @@ def child(db: Path, state: Path) -> None:
         "updates": counts.get("update", 0),
         "unchanged": planned.plan.unchanged.get("product", 0),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **{f"rss_after_{step}_mb": mb for step, mb in planned.peak_rss_mb.items()},
     }))
 
 
@@ -272,7 +273,9 @@ def main() -> None:
         print(f"  plan CPU (compute_plan only): median {median('plan_cpu'):.2f} s")
         print(f"  load YAML: median {median('load'):.1f} s; read the store: median"
               f" {median('read'):.1f} s")
-        print(f"  peak RSS of the planning process: median {median('maxrss_mb'):.0f} MB")
+        print(f"  peak RSS of the planning process: median {median('maxrss_mb'):.0f} MB"
+              f" (after loading the YAML {median('rss_after_load_mb'):.0f} MB, after reading"
+              f" the store {median('rss_after_read_mb'):.0f} MB)")
         print(f"  differ alone, every one of {figures['items']} products differing:"
               f" {figures['ours_s']:.2f} s CPU ({figures['ours_per_item_us']:.0f} µs per item);"
               f" DeepDiff: {figures['deepdiff_per_item_ms']:.1f} ms per item"

@@ -18,6 +18,7 @@ JSON), :mod:`.model` (the :class:`Plan` value). Renderers live in :mod:`reconcil
 from __future__ import annotations
 
 import asyncio
+import resource
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -57,12 +58,14 @@ __all__ = [
 
 @dataclass
 class PlannedEnvironment:
-    """A plan and how it was made: the client's request statistics and timings
-    (``load``, ``read`` wall seconds; ``plan_cpu`` CPU seconds of :func:`compute_plan`)."""
+    """A plan and how it was made: the client's request statistics, timings (``load``,
+    ``read`` wall seconds; ``plan_cpu`` CPU seconds of :func:`compute_plan`) and the
+    process's peak resident memory in MB after each step (``load``, ``read``, ``plan``)."""
 
     plan: Plan
     stats: ClientStats
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
 
 def git_commit(root: Path) -> str | None:
@@ -101,6 +104,7 @@ def plan_environment(
     declared = load_state(root, environment)
     settings = effective_environment(declared.config, environment)
     timings = {"load": time.perf_counter() - started}
+    peaks = {"load": _peak_rss_mb()}
     covered = selection.kinds(kinds)
     declared_keys = {
         kind.name: frozenset(
@@ -127,6 +131,7 @@ def plan_environment(
     started = time.perf_counter()
     live = asyncio.run(read())
     timings["read"] = time.perf_counter() - started
+    peaks["read"] = _peak_rss_mb()
     cpu = time.process_time()
     plan = compute_plan(
         declared,
@@ -140,4 +145,10 @@ def plan_environment(
         commit=git_commit(root),
     )
     timings["plan_cpu"] = time.process_time() - cpu
-    return PlannedEnvironment(plan=plan, stats=client.stats, timings=timings)
+    peaks["plan"] = _peak_rss_mb()
+    return PlannedEnvironment(plan=plan, stats=client.stats, timings=timings, peak_rss_mb=peaks)
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS, where this reads high).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
