@@ -97,10 +97,12 @@ def test_sigkill_at_random_moments_then_rerun_converges_without_duplicates(
         # and category tree), so every kill lands in a full apply.
         project.admin("DELETE", "/stores/ridgeline-uat")
         project.ensure_store("uat")
-        for _ in range(10):
+        for attempt in range(10):
             child = subprocess.Popen(command, cwd=project.root, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(1.0, 2.6))  # the child spends ~1 s importing
+            # A child spends ~1 s starting; the first of a round then applies the whole
+            # store (~2 s), later ones only what their killed predecessors left.
+            time.sleep(rng.uniform(0.9, 2.6) if attempt == 0 else rng.uniform(0.7, 1.6))
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
                 kills += 1
@@ -109,4 +111,4 @@ def test_sigkill_at_random_moments_then_rerun_converges_without_duplicates(
                                timeout=300, check=False)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert_converged_without_duplicates(project, "uat")
-    assert rounds <= 4
+    assert rounds <= 6
