@@ -21,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown mode joins the hard-wrapped lines of our docstrings into paragraphs.
+    rich_markup_mode="markdown",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -101,7 +101,7 @@ def plan(
         typer.Option(
             "--out",
             help="Also write the plan as JSON to this file (what apply takes). With several"
-            " environments, one file each: plan.json becomes plan.<env>.json.",
+            " environments, one file each: plan.json becomes plan.ENV.json.",
             dir_okay=False,
         ),
     ] = None,

@@ -36,7 +36,7 @@ def rollback(
     branch: Annotated[
         str | None,
         typer.Option("--branch", help="Branch for the rollback commit (default"
-                     " stagingpro/rollback-ENV-<commit>)."),
+                     " stagingpro/rollback-ENV-COMMIT)."),
     ] = None,
     in_place: Annotated[
         bool, typer.Option("--in-place", help="Commit on the current branch instead.")
