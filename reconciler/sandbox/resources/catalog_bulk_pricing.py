@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
 from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
-from reconciler.sandbox.resources.catalog_common import INVALID, SCOPE, conflict, not_found
+from reconciler.sandbox.resources.catalog_common import INVALID, SCOPE, conflict, find_item
 from reconciler.sandbox.resources.catalog_documents import (
     bulk_rule_errors,
     get_product,
@@ -30,11 +30,7 @@ BASE = "/v3/catalog/products/{product_id:int}/bulk-pricing-rules"
 
 
 def _rule(product: Document, rule_id: int) -> Document:
-    rule: Document
-    for rule in product["bulk_pricing_rules"]:
-        if rule["id"] == rule_id:
-            return rule
-    raise not_found("bulk pricing rule", rule_id)
+    return find_item(product["bulk_pricing_rules"], rule_id, "bulk pricing rule")
 
 
 def _check(product: Document, rule: dict[str, Any], exclude: int | None) -> None:

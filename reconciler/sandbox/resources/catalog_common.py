@@ -8,6 +8,7 @@ This module registers no endpoints. It holds:
   trees, metafields, image files);
 * the store-wide ``custom_url`` registry: a URL is unique across products, categories
   and brands (compared case-insensitively);
+* :func:`not_found` and :func:`find_item`: the 404 of a missing entity or sub-resource item;
 * small query helpers (``include_fields``/``exclude_fields``, ``date:min`` filters).
 """
 
@@ -205,6 +206,14 @@ def conflict(field: str, message: str) -> ApiProblem:
 
 def not_found(what: str, ident: object) -> ApiProblem:
     return ApiProblem(404, "The requested resource was not found.", {"id": f"no {what} {ident}"})
+
+
+def find_item(items: Iterable[Document], item_id: object, what: str) -> Document:
+    """The item of a product's sub-resource array with ``item_id``, or a 404 naming ``what``."""
+    for item in items:
+        if item["id"] == item_id:
+            return item
+    raise not_found(what, item_id)
 
 
 # -- custom URLs ----------------------------------------------------------------------------------

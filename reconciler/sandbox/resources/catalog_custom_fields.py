@@ -16,7 +16,7 @@ from reconciler.sandbox.resources.catalog_common import (
     SCOPE,
     check_fields,
     conflict,
-    not_found,
+    find_item,
 )
 from reconciler.sandbox.resources.catalog_documents import (
     CUSTOM_FIELD_FIELDS,
@@ -33,11 +33,7 @@ BASE = "/v3/catalog/products/{product_id:int}/custom-fields"
 
 
 def _field(product: Document, field_id: int) -> Document:
-    field: Document
-    for field in product["custom_fields"]:
-        if field["id"] == field_id:
-            return field
-    raise not_found("custom field", field_id)
+    return find_item(product["custom_fields"], field_id, "custom field")
 
 
 def _strip(errors: dict[str, str]) -> dict[str, str]:

@@ -25,7 +25,7 @@ from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     check_fields,
-    not_found,
+    find_item,
 )
 from reconciler.sandbox.resources.catalog_documents import (
     IMAGE_FIELDS,
@@ -92,11 +92,7 @@ async def read_upload(request: Request) -> tuple[dict[str, Any], bytes, str]:
 
 
 def _get_image(product: Document, image_id: int) -> Document:
-    image: Document
-    for image in product["images"]:
-        if image["id"] == image_id:
-            return image
-    raise not_found("image", image_id)
+    return find_item(product["images"], image_id, "image")
 
 
 async def _form_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:

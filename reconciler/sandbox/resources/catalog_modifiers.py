@@ -15,20 +15,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     Field,
     check_fields,
-    conflict,
-    not_found,
 )
 from reconciler.sandbox.resources.catalog_documents import get_product, touch
 from reconciler.sandbox.resources.catalog_images import keep_file, read_upload
-from reconciler.sandbox.resources.catalog_options import (
+from reconciler.sandbox.resources.catalog_option_like import (
+    CHOICE_TYPES,
+    OPTION_COUNTER,
     VALUE_FIELDS,
-    display_name_taken,
+    OptionLike,
     new_value,
     update_value,
     value_errors,
@@ -37,14 +37,6 @@ from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
 
-CHOICE_TYPES = (
-    "radio_buttons",
-    "rectangles",
-    "dropdown",
-    "product_list",
-    "product_list_with_images",
-    "swatch",
-)
 MODIFIER_TYPES = (
     "date",
     "checkbox",
@@ -65,7 +57,13 @@ MODIFIER_FIELDS: dict[str, Field] = {
 }
 MODIFIER_VALUE_FIELDS: dict[str, Field] = {**VALUE_FIELDS, "adjusters": Field("obj")}
 ADJUSTER_KINDS = ("relative", "percentage")
-BASE = "/v3/catalog/products/{product_id:int}/modifiers"
+MODIFIERS = OptionLike(
+    key="modifiers",
+    noun="modifier",
+    named="a modifier or option",
+    base="/v3/catalog/products/{product_id:int}/modifiers",
+)
+MODIFIERS.serve_reads(api)
 
 
 def _adjusters(given: dict[str, Any] | None) -> dict[str, Any]:
@@ -103,26 +101,16 @@ def _adjuster_errors(values: list[dict[str, Any]], prefix: str) -> dict[str, str
 
 
 def _modifier_value(store: Store, modifier_id: int, value: dict[str, Any]) -> Document:
-    doc = new_value(store, value, "catalog_option_values")
+    doc = new_value(store, value)
     doc["option_id"] = modifier_id
     doc["adjusters"] = _adjusters(value.get("adjusters"))
     return doc
 
 
-def _modifier(product: Document, modifier_id: int) -> Document:
-    modifier: Document
-    for modifier in product["modifiers"]:
-        if modifier["id"] == modifier_id:
-            return modifier
-    raise not_found("modifier", modifier_id)
-
-
-def _value(modifier: Document, value_id: int) -> Document:
-    value: Document
-    for value in modifier["option_values"]:
-        if value["id"] == value_id:
-            return value
-    raise not_found("modifier value", value_id)
+def _update_modifier_value(value: Document, body: dict[str, Any]) -> None:
+    update_value(value, body)
+    if "adjusters" in body:
+        value["adjusters"] = _adjusters(body["adjusters"])
 
 
 def _check_values(
@@ -136,13 +124,7 @@ def _check_values(
         raise ApiProblem(422, INVALID, errors)
 
 
-@api.route("GET", BASE)
-async def list_modifiers(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(product["modifiers"], request)
-
-
-@api.route("POST", BASE)
+@api.route("POST", MODIFIERS.base)
 async def post_modifier(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
@@ -151,11 +133,8 @@ async def post_modifier(request: Request, store: Store) -> Response:
     )
     values = body.get("option_values") or []
     _check_values(body["type"], values, [], creating=True)
-    if display_name_taken(product, body["display_name"], None):
-        raise conflict(
-            "display_name", f"a modifier or option named {body['display_name']!r} exists"
-        )
-    modifier_id = store.next_counter("catalog_options")
+    MODIFIERS.check_display_name(product, body["display_name"], None)
+    modifier_id = store.next_counter(OPTION_COUNTER)
     if body["type"] == "checkbox" and not values:
         values = [
             {"label": "Yes", "sort_order": 0},
@@ -177,41 +156,29 @@ async def post_modifier(request: Request, store: Store) -> Response:
     return data_response(modifier)
 
 
-@api.route("GET", BASE + "/{modifier_id:int}")
-async def get_modifier(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return data_response(_modifier(product, request.path_params["modifier_id"]))
-
-
-@api.route("PUT", BASE + "/{modifier_id:int}")
+@api.route("PUT", MODIFIERS.item_path)
 async def put_modifier(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
+    product, modifier = MODIFIERS.parent(request, store)
     body = await read_object(request)
     check_fields(body, MODIFIER_FIELDS, ignored=("id", "name"))
     if body.get("type", modifier["type"]) != modifier["type"]:
         raise ApiProblem(422, INVALID, {"type": "the type of a modifier cannot change"})
     values = body.get("option_values") or []
     _check_values(modifier["type"], values, modifier["option_values"], creating=False)
-    name = body.get("display_name")
-    if name and display_name_taken(product, name, modifier["id"]):
-        raise conflict("display_name", f"a modifier or option named {name!r} exists")
+    MODIFIERS.check_display_name(product, body.get("display_name"), modifier["id"])
     for key in ("display_name", "required", "sort_order", "config"):
         if key in body:
             modifier[key] = body[key]
     for value in values:
         if "id" in value:
-            target = _value(modifier, value["id"])
-            update_value(target, value)
-            if "adjusters" in value:
-                target["adjusters"] = _adjusters(value["adjusters"])
+            _update_modifier_value(MODIFIERS.value_by_id(modifier, value["id"]), value)
         else:
             modifier["option_values"].append(_modifier_value(store, modifier["id"], value))
     touch(store, product)
     return data_response(modifier)
 
 
-@api.route("DELETE", BASE + "/{modifier_id:int}")
+@api.route("DELETE", MODIFIERS.item_path)
 async def delete_modifier(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     modifier_id = request.path_params["modifier_id"]
@@ -221,18 +188,9 @@ async def delete_modifier(request: Request, store: Store) -> Response:
     return empty(204)
 
 
-@api.route("GET", BASE + "/{modifier_id:int}/values")
-async def list_values(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(
-        _modifier(product, request.path_params["modifier_id"])["option_values"], request
-    )
-
-
-@api.route("POST", BASE + "/{modifier_id:int}/values")
+@api.route("POST", MODIFIERS.values_path)
 async def post_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
+    product, modifier = MODIFIERS.parent(request, store)
     body = await read_object(request)
     check_fields(
         body, MODIFIER_VALUE_FIELDS, required=("label", "sort_order"), ignored=("id", "option_id")
@@ -248,51 +206,34 @@ async def post_value(request: Request, store: Store) -> Response:
     return data_response(value)
 
 
-@api.route("GET", BASE + "/{modifier_id:int}/values/{value_id:int}")
-async def get_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
-    return data_response(_value(modifier, request.path_params["value_id"]))
-
-
-@api.route("PUT", BASE + "/{modifier_id:int}/values/{value_id:int}")
+@api.route("PUT", MODIFIERS.value_path)
 async def put_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
-    value = _value(modifier, request.path_params["value_id"])
+    product, modifier = MODIFIERS.parent(request, store)
+    value = MODIFIERS.value(request, modifier)
     body = await read_object(request)
     check_fields(body, MODIFIER_VALUE_FIELDS, ignored=("id", "option_id"))
     errors = _adjuster_errors([body], "")
-    label = body.get("label")
-    if label and any(
-        v["label"].lower() == label.lower() and v["id"] != value["id"]
-        for v in modifier["option_values"]
-    ):
-        errors["label"] = f"the label {label!r} is already used in this modifier"
+    errors.update(MODIFIERS.label_clash(modifier, body.get("label"), value["id"]))
     if errors:
         raise ApiProblem(422, INVALID, errors)
-    update_value(value, body)
-    if "adjusters" in body:
-        value["adjusters"] = _adjusters(body["adjusters"])
+    _update_modifier_value(value, body)
     touch(store, product)
     return data_response(value)
 
 
-@api.route("DELETE", BASE + "/{modifier_id:int}/values/{value_id:int}")
+@api.route("DELETE", MODIFIERS.value_path)
 async def delete_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
+    product, modifier = MODIFIERS.parent(request, store)
     value_id = request.path_params["value_id"]
     modifier["option_values"] = [v for v in modifier["option_values"] if v["id"] != value_id]
     touch(store, product)
     return empty(204)
 
 
-@api.route("POST", BASE + "/{modifier_id:int}/values/{value_id:int}/image")
+@api.route("POST", MODIFIERS.value_path + "/image")
 async def post_value_image(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    modifier = _modifier(product, request.path_params["modifier_id"])
-    value = _value(modifier, request.path_params["value_id"])
+    product, modifier = MODIFIERS.parent(request, store)
+    value = MODIFIERS.value(request, modifier)
     _, data, _ = await read_upload(request)
     url = keep_file(store, request, f"modifier-{value['id']}", data) + "/standard"
     value["adjusters"]["image_url"] = url

@@ -15,30 +15,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     Field,
     check_fields,
-    conflict,
-    field_errors,
-    not_found,
 )
 from reconciler.sandbox.resources.catalog_documents import drop_variants, get_product, touch
+from reconciler.sandbox.resources.catalog_option_like import (
+    CHOICE_TYPES,
+    OPTION_COUNTER,
+    VALUE_FIELDS,
+    OptionLike,
+    new_value,
+    update_value,
+    value_errors,
+)
 from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
 
-MAX_VALUES = 250
-OPTION_TYPES = (
-    "radio_buttons",
-    "rectangles",
-    "dropdown",
-    "product_list",
-    "product_list_with_images",
-    "swatch",
-)
+OPTION_TYPES = CHOICE_TYPES
 OPTION_FIELDS: dict[str, Field] = {
     "product_id": Field("int"),
     "display_name": Field("str", min_len=1, max_len=255),
@@ -48,86 +46,13 @@ OPTION_FIELDS: dict[str, Field] = {
     "option_values": Field("list"),
     "image_url": Field("str"),
 }
-VALUE_FIELDS: dict[str, Field] = {
-    "label": Field("str", min_len=1, max_len=255),
-    "sort_order": Field("int", minimum=-2147483648, maximum=2147483647),
-    "value_data": Field("obj", nullable=True),
-    "is_default": Field("bool"),
-}
-BASE = "/v3/catalog/products/{product_id:int}/options"
-
-
-def display_name_taken(product: Document, name: str, exclude: int | None) -> bool:
-    """Whether another option or modifier of ``product`` has ``name`` (case-insensitive)."""
-    lowered = name.lower()
-    return any(
-        o["display_name"].lower() == lowered and o["id"] != exclude
-        for o in (*product["options"], *product["modifiers"])
-    )
-
-
-def value_errors(
-    values: list[dict[str, Any]], prefix: str, existing: list[Document], *, creating: bool
-) -> dict[str, str]:
-    """Problems of option values (labels distinct within the option, at most 250)."""
-    errors: dict[str, str] = {}
-    labels = {v["label"].lower() for v in existing}
-    for i, value in enumerate(values):
-        where = f"{prefix}[{i}]."
-        required = ("label", "sort_order") if creating or "id" not in value else ()
-        found = field_errors(
-            value,
-            VALUE_FIELDS,
-            required=required,
-            ignored=("id", "option_id", "adjusters"),
-            prefix=where,
-        )
-        errors.update(found)
-        label = value.get("label")
-        if isinstance(label, str) and not found and "id" not in value:
-            if label.lower() in labels:
-                errors[f"{where}label"] = f"the label {label!r} is already used in this option"
-            labels.add(label.lower())
-    if len(existing) + sum(1 for v in values if "id" not in v) > MAX_VALUES:
-        errors[prefix] = f"an option has at most {MAX_VALUES} values"
-    return errors
-
-
-def new_value(store: Store, value: dict[str, Any], counter: str) -> Document:
-    """An option or modifier value; ``value_data`` only when given (the values endpoints'
-    schema does not allow the ``null`` BigCommerce sends for plain values)."""
-    doc: Document = {
-        "id": store.next_counter(counter),
-        "label": value["label"],
-        "sort_order": value.get("sort_order", 0),
-        "is_default": bool(value.get("is_default", False)),
-    }
-    if value.get("value_data") is not None:
-        doc["value_data"] = value["value_data"]
-    return doc
-
-
-def update_value(value: Document, body: dict[str, Any]) -> None:
-    """Apply ``body``'s value fields; a null ``value_data`` removes it."""
-    value.update({k: v for k, v in body.items() if k in VALUE_FIELDS})
-    if value.get("value_data", 0) is None:
-        del value["value_data"]
-
-
-def _option(product: Document, option_id: int) -> Document:
-    option: Document
-    for option in product["options"]:
-        if option["id"] == option_id:
-            return option
-    raise not_found("option", option_id)
-
-
-def _value(option: Document, value_id: int) -> Document:
-    value: Document
-    for value in option["option_values"]:
-        if value["id"] == value_id:
-            return value
-    raise not_found("option value", value_id)
+OPTIONS = OptionLike(
+    key="options",
+    noun="option",
+    named="an option",
+    base="/v3/catalog/products/{product_id:int}/options",
+)
+OPTIONS.serve_reads(api)
 
 
 def _rename_in_variants(product: Document, option: Document) -> None:
@@ -149,13 +74,7 @@ def _uses(option_id: int, value_ids: set[int] | None = None) -> Any:
     return keep
 
 
-@api.route("GET", BASE)
-async def list_options(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(product["options"], request)
-
-
-@api.route("POST", BASE)
+@api.route("POST", OPTIONS.base)
 async def post_option(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
@@ -170,18 +89,15 @@ async def post_option(request: Request, store: Store) -> Response:
     errors = value_errors(body["option_values"], "option_values", [], creating=True)
     if errors:
         raise ApiProblem(422, INVALID, errors)
-    if display_name_taken(product, body["display_name"], None):
-        raise conflict("display_name", f"an option named {body['display_name']!r} exists")
+    OPTIONS.check_display_name(product, body["display_name"], None)
     option: Document = {
-        "id": store.next_counter("catalog_options"),
+        "id": store.next_counter(OPTION_COUNTER),
         "product_id": product["id"],
         "display_name": body["display_name"],
         "type": body["type"],
         "config": body.get("config", {}),
         "sort_order": body.get("sort_order", len(product["options"])),
-        "option_values": [
-            new_value(store, v, "catalog_option_values") for v in body["option_values"]
-        ],
+        "option_values": [new_value(store, v) for v in body["option_values"]],
         "name": f"{body['display_name']}{product['id']}",
     }
     product["options"].append(option)
@@ -189,16 +105,9 @@ async def post_option(request: Request, store: Store) -> Response:
     return data_response(option)
 
 
-@api.route("GET", BASE + "/{option_id:int}")
-async def get_option(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return data_response(_option(product, request.path_params["option_id"]))
-
-
-@api.route("PUT", BASE + "/{option_id:int}")
+@api.route("PUT", OPTIONS.item_path)
 async def put_option(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
+    product, option = OPTIONS.parent(request, store)
     body = await read_object(request)
     check_fields(body, OPTION_FIELDS, ignored=("id", "name"))
     values = body.get("option_values") or []
@@ -208,23 +117,21 @@ async def put_option(request: Request, store: Store) -> Response:
             errors[f"option_values[{i}].id"] = f"no value {value['id']} in this option"
     if errors:
         raise ApiProblem(422, INVALID, errors)
-    name = body.get("display_name")
-    if name and display_name_taken(product, name, option["id"]):
-        raise conflict("display_name", f"an option named {name!r} exists")
+    OPTIONS.check_display_name(product, body.get("display_name"), option["id"])
     for key in ("display_name", "type", "config", "sort_order"):
         if key in body:
             option[key] = body[key]
     for value in values:
         if "id" in value:
-            update_value(_value(option, value["id"]), value)
+            update_value(OPTIONS.value_by_id(option, value["id"]), value)
         else:
-            option["option_values"].append(new_value(store, value, "catalog_option_values"))
+            option["option_values"].append(new_value(store, value))
     _rename_in_variants(product, option)
     touch(store, product)
     return data_response(option)
 
 
-@api.route("DELETE", BASE + "/{option_id:int}")
+@api.route("DELETE", OPTIONS.item_path)
 async def delete_option(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     option_id = request.path_params["option_id"]
@@ -235,59 +142,37 @@ async def delete_option(request: Request, store: Store) -> Response:
     return empty(204)
 
 
-@api.route("GET", BASE + "/{option_id:int}/values")
-async def list_values(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
-    return list_response(option["option_values"], request)
-
-
-@api.route("POST", BASE + "/{option_id:int}/values")
+@api.route("POST", OPTIONS.values_path)
 async def post_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
+    product, option = OPTIONS.parent(request, store)
     body = await read_object(request)
     errors = value_errors([body], "", option["option_values"], creating=True)
     if errors:
         raise ApiProblem(422, INVALID, {k.removeprefix("[0]."): v for k, v in errors.items()})
-    value = new_value(store, body, "catalog_option_values")
+    value = new_value(store, body)
     option["option_values"].append(value)
     touch(store, product)
     return data_response(value)
 
 
-@api.route("GET", BASE + "/{option_id:int}/values/{value_id:int}")
-async def get_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
-    return data_response(_value(option, request.path_params["value_id"]))
-
-
-@api.route("PUT", BASE + "/{option_id:int}/values/{value_id:int}")
+@api.route("PUT", OPTIONS.value_path)
 async def put_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
-    value = _value(option, request.path_params["value_id"])
+    product, option = OPTIONS.parent(request, store)
+    value = OPTIONS.value(request, option)
     body = await read_object(request)
     check_fields(body, VALUE_FIELDS, ignored=("id", "option_id"))
-    label = body.get("label")
-    if label and any(
-        v["label"].lower() == label.lower() and v["id"] != value["id"]
-        for v in option["option_values"]
-    ):
-        raise ApiProblem(
-            422, INVALID, {"label": f"the label {label!r} is already used in this option"}
-        )
+    clash = OPTIONS.label_clash(option, body.get("label"), value["id"])
+    if clash:
+        raise ApiProblem(422, INVALID, clash)
     update_value(value, body)
     _rename_in_variants(product, option)
     touch(store, product)
     return data_response(value)
 
 
-@api.route("DELETE", BASE + "/{option_id:int}/values/{value_id:int}")
+@api.route("DELETE", OPTIONS.value_path)
 async def delete_value(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    option = _option(product, request.path_params["option_id"])
+    product, option = OPTIONS.parent(request, store)
     value_id = request.path_params["value_id"]
     if any(v["id"] == value_id for v in option["option_values"]):
         option["option_values"] = [v for v in option["option_values"] if v["id"] != value_id]
