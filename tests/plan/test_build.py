@@ -212,3 +212,13 @@ def test_image_files_are_resolved_from_the_state_root_and_hashed(tmp_path: Path)
         "description": "front",
         "sha256": hashlib.sha256(b"png bytes").hexdigest(),
     }]
+
+
+def test_sources_point_at_the_first_line_of_the_declaration(tmp_path: Path) -> None:
+    root = _state(tmp_path, [product("A-1")])
+    path = root / "catalog/products/a-1.yaml"
+    path.write_text("# yaml-language-server: $schema=x\n\n" + path.read_text())
+    plan = _plan(root, {})
+    sources = {c.key: c.source for c in plan.changes}
+    assert sources["A-1"] == "catalog/products/a-1.yaml:3:1"
+    assert sources["Footwear/Trail"] == "catalog/categories/c.yaml:3:3"
