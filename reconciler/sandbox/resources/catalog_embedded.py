@@ -9,11 +9,18 @@ so a rejected update leaves no trace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.http import ApiProblem, now_iso
-from reconciler.sandbox.resources.catalog_common import INVALID, conflict, field_errors, known
+from reconciler.sandbox.resources.catalog_common import (
+    INVALID,
+    Field,
+    conflict,
+    field_errors,
+    known,
+)
 from reconciler.sandbox.resources.catalog_documents import (
     CUSTOM_FIELD_FIELDS,
     IMAGE_FIELDS,
@@ -58,6 +65,51 @@ def _unknown_id(
         errors[f"{where}id"] = f"the product has no {what} {item['id']}"
         return True
     return False
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A sub-resource array whose items are checked field by field against ``fields``."""
+
+    what: str
+    """How messages name one item."""
+    fields: Mapping[str, Field]
+    required: tuple[str, ...]
+    """Fields an item without an ``id`` (one to create) must have."""
+    ignored: tuple[str, ...]
+    """Read-only fields a client may echo back."""
+
+    def sort(
+        self,
+        existing: dict[int, Document],
+        items: list[dict[str, Any]],
+        where: str,
+        errors: dict[str, str],
+    ) -> tuple[list[tuple[Document, dict[str, Any]]], list[dict[str, Any]]]:
+        """Record the problems of ``items`` in ``errors``; the valid ones as updates
+        ``(existing document, item)`` and creations, in request order."""
+        updates: list[tuple[Document, dict[str, Any]]] = []
+        created: list[dict[str, Any]] = []
+        for i, item in enumerate(items):
+            at = f"{where}[{i}]."
+            if _unknown_id(errors, at, self.what, item, existing):
+                continue
+            required = () if "id" in item else self.required
+            found = field_errors(
+                item, self.fields, required=required, ignored=self.ignored, prefix=at
+            )
+            if found:
+                errors.update(found)
+            elif "id" in item:
+                updates.append((existing[item["id"]], item))
+            else:
+                created.append(item)
+        return updates, created
+
+
+_CUSTOM_FIELDS = _Checked("custom field", CUSTOM_FIELD_FIELDS, ("name", "value"), ("id",))
+_IMAGES = _Checked("image", IMAGE_FIELDS, ("image_url",), IMAGE_READ_ONLY)
+_VIDEOS = _Checked("video", VIDEO_FIELDS, ("video_id",), ("id", "product_id", "length"))
 
 
 def plan_embedded(
@@ -105,22 +157,11 @@ def _custom_fields(
 ) -> list[Change]:
     existing = _by_id(product["custom_fields"])
     final = {fid: (f["name"], f["value"]) for fid, f in existing.items()}
-    created: list[tuple[str, str]] = []
-    for i, item in enumerate(items):
-        at = f"{where}[{i}]."
-        if _unknown_id(errors, at, "custom field", item, existing):
-            continue
-        required = () if "id" in item else ("name", "value")
-        found = field_errors(
-            item, CUSTOM_FIELD_FIELDS, required=required, ignored=("id",), prefix=at
-        )
-        if found:
-            errors.update(found)
-        elif "id" in item:
-            old = final[item["id"]]
-            final[item["id"]] = (item.get("name", old[0]), item.get("value", old[1]))
-        else:
-            created.append((item["name"], item["value"]))
+    updates, new_items = _CUSTOM_FIELDS.sort(existing, items, where, errors)
+    for field, item in updates:
+        old = final[field["id"]]
+        final[field["id"]] = (item.get("name", old[0]), item.get("value", old[1]))
+    created = [(item["name"], item["value"]) for item in new_items]
     pairs = [*final.values(), *created]
     if len(set(pairs)) != len(pairs):
         conflicts.append(conflict(where, "a custom field with this name and value already exists"))
@@ -182,23 +223,7 @@ def _bulk_rules(
 def _images(
     store: Store, product: Document, items: list[dict[str, Any]], where: str, errors: dict[str, str]
 ) -> list[Change]:
-    existing = _by_id(product["images"])
-    updates: list[tuple[Document, dict[str, Any]]] = []
-    created: list[dict[str, Any]] = []
-    for i, item in enumerate(items):
-        at = f"{where}[{i}]."
-        if _unknown_id(errors, at, "image", item, existing):
-            continue
-        required = () if "id" in item else ("image_url",)
-        found = field_errors(
-            item, IMAGE_FIELDS, required=required, ignored=IMAGE_READ_ONLY, prefix=at
-        )
-        if found:
-            errors.update(found)
-        elif "id" in item:
-            updates.append((existing[item["id"]], item))
-        else:
-            created.append(item)
+    updates, created = _IMAGES.sort(_by_id(product["images"]), items, where, errors)
     if sum(1 for item in items if item.get("is_thumbnail")) > 1:
         errors[where] = "at most one image may be the thumbnail"
     if len(product["images"]) + len(created) > MAX_IMAGES:
@@ -226,23 +251,7 @@ def _images(
 def _videos(
     store: Store, product: Document, items: list[dict[str, Any]], where: str, errors: dict[str, str]
 ) -> list[Change]:
-    existing = _by_id(product["videos"])
-    updates: list[tuple[Document, dict[str, Any]]] = []
-    created: list[dict[str, Any]] = []
-    for i, item in enumerate(items):
-        at = f"{where}[{i}]."
-        if _unknown_id(errors, at, "video", item, existing):
-            continue
-        required = () if "id" in item else ("video_id",)
-        found = field_errors(
-            item, VIDEO_FIELDS, required=required, ignored=("id", "product_id", "length"), prefix=at
-        )
-        if found:
-            errors.update(found)
-        elif "id" in item:
-            updates.append((existing[item["id"]], item))
-        else:
-            created.append(item)
+    updates, created = _VIDEOS.sort(_by_id(product["videos"]), items, where, errors)
 
     def apply() -> None:
         for video, item in updates:

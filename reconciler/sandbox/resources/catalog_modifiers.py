@@ -169,11 +169,12 @@ async def put_modifier(request: Request, store: Store) -> Response:
     for key in ("display_name", "required", "sort_order", "config"):
         if key in body:
             modifier[key] = body[key]
-    for value in values:
-        if "id" in value:
-            _update_modifier_value(MODIFIERS.value_by_id(modifier, value["id"]), value)
-        else:
-            modifier["option_values"].append(_modifier_value(store, modifier["id"], value))
+    MODIFIERS.merge_values(
+        modifier,
+        values,
+        lambda v: _modifier_value(store, modifier["id"], v),
+        _update_modifier_value,
+    )
     touch(store, product)
     return data_response(modifier)
 
@@ -182,8 +183,7 @@ async def put_modifier(request: Request, store: Store) -> Response:
 async def delete_modifier(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     modifier_id = request.path_params["modifier_id"]
-    if any(m["id"] == modifier_id for m in product["modifiers"]):
-        product["modifiers"] = [m for m in product["modifiers"] if m["id"] != modifier_id]
+    if MODIFIERS.remove(product, modifier_id):
         touch(store, product)
     return empty(204)
 
@@ -225,7 +225,7 @@ async def put_value(request: Request, store: Store) -> Response:
 async def delete_value(request: Request, store: Store) -> Response:
     product, modifier = MODIFIERS.parent(request, store)
     value_id = request.path_params["value_id"]
-    modifier["option_values"] = [v for v in modifier["option_values"] if v["id"] != value_id]
+    MODIFIERS.remove_value(modifier, value_id)  # touched even when it was not there
     touch(store, product)
     return empty(204)
 

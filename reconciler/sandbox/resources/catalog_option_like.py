@@ -15,6 +15,7 @@ no endpoints of its own; it holds:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,36 @@ class OptionLike:
     def value_by_id(self, parent: Document, value_id: int) -> Document:
         """The value ``value_id`` of ``parent``, or a 404."""
         return find_item(parent["option_values"], value_id, f"{self.noun} value")
+
+    def remove(self, product: Document, item_id: int) -> bool:
+        """Drop option (or modifier) ``item_id`` from ``product``; whether it was there."""
+        if not any(o["id"] == item_id for o in product[self.key]):
+            return False
+        product[self.key] = [o for o in product[self.key] if o["id"] != item_id]
+        return True
+
+    @staticmethod
+    def remove_value(parent: Document, value_id: int) -> bool:
+        """Drop value ``value_id`` from ``parent``; whether it was there."""
+        if not any(v["id"] == value_id for v in parent["option_values"]):
+            return False
+        parent["option_values"] = [v for v in parent["option_values"] if v["id"] != value_id]
+        return True
+
+    def merge_values(
+        self,
+        parent: Document,
+        values: list[dict[str, Any]],
+        create: Callable[[dict[str, Any]], Document],
+        update: Callable[[Document, dict[str, Any]], None],
+    ) -> None:
+        """Apply checked ``option_values`` of a PUT: items with an ``id`` ``update`` that
+        value, the others are added as ``create`` makes them."""
+        for value in values:
+            if "id" in value:
+                update(self.value_by_id(parent, value["id"]), value)
+            else:
+                parent["option_values"].append(create(value))
 
     def check_display_name(self, product: Document, name: Any, exclude: int | None) -> None:
         """409 when another option or modifier of ``product`` is already called ``name``."""

@@ -121,11 +121,7 @@ async def put_option(request: Request, store: Store) -> Response:
     for key in ("display_name", "type", "config", "sort_order"):
         if key in body:
             option[key] = body[key]
-    for value in values:
-        if "id" in value:
-            update_value(OPTIONS.value_by_id(option, value["id"]), value)
-        else:
-            option["option_values"].append(new_value(store, value))
+    OPTIONS.merge_values(option, values, lambda v: new_value(store, v), update_value)
     _rename_in_variants(product, option)
     touch(store, product)
     return data_response(option)
@@ -135,8 +131,7 @@ async def put_option(request: Request, store: Store) -> Response:
 async def delete_option(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     option_id = request.path_params["option_id"]
-    if any(o["id"] == option_id for o in product["options"]):
-        product["options"] = [o for o in product["options"] if o["id"] != option_id]
+    if OPTIONS.remove(product, option_id):
         drop_variants(store, product, _uses(option_id))
         touch(store, product)
     return empty(204)
@@ -174,8 +169,7 @@ async def put_value(request: Request, store: Store) -> Response:
 async def delete_value(request: Request, store: Store) -> Response:
     product, option = OPTIONS.parent(request, store)
     value_id = request.path_params["value_id"]
-    if any(v["id"] == value_id for v in option["option_values"]):
-        option["option_values"] = [v for v in option["option_values"] if v["id"] != value_id]
+    if OPTIONS.remove_value(option, value_id):
         drop_variants(store, product, _uses(option["id"], {value_id}))
         touch(store, product)
     return empty(204)
