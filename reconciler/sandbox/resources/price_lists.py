@@ -457,42 +457,37 @@ def _compare(suffix: str, value: float, bound: float) -> bool:
     return value == bound
 
 
-@api.route("POST", "/v3/pricelists/{price_list_id:int}/records", concurrency=10)
-async def create_records(request: Request, store: Store) -> Response:
-    price_list_id = _list(store, request.path_params["price_list_id"])["id"]
-    items = await _items(request, MAX_CREATE)
-    batch = _Batch(store, upsert=False)
+async def _write_records(
+    request: Request, store: Store, max_items: int | None, *, upsert: bool, in_list: bool
+) -> Response:
+    """Create or upsert a batch of records: of the price list the path names (``in_list``)
+    or, on the store-wide endpoints, of the list each record names."""
+    price_list_id = _list(store, request.path_params["price_list_id"])["id"] if in_list else None
+    items = await _items(request, max_items)
+    batch = _Batch(store, upsert=upsert)
     for item in items:
         batch.add(item, price_list_id)
     return batch.response()
+
+
+@api.route("POST", "/v3/pricelists/{price_list_id:int}/records", concurrency=10)
+async def create_records(request: Request, store: Store) -> Response:
+    return await _write_records(request, store, MAX_CREATE, upsert=False, in_list=True)
 
 
 @api.route("PUT", "/v3/pricelists/{price_list_id:int}/records", concurrency=2)
 async def upsert_records(request: Request, store: Store) -> Response:
-    price_list_id = _list(store, request.path_params["price_list_id"])["id"]
-    items = await _items(request, MAX_UPSERT)
-    batch = _Batch(store, upsert=True)
-    for item in items:
-        batch.add(item, price_list_id)
-    return batch.response()
+    return await _write_records(request, store, MAX_UPSERT, upsert=True, in_list=True)
 
 
 @api.route("POST", "/v3/pricelists/records", concurrency=10)
 async def create_records_any_list(request: Request, store: Store) -> Response:
-    items = await _items(request, MAX_CREATE)
-    batch = _Batch(store, upsert=False)
-    for item in items:
-        batch.add(item, None)
-    return batch.response()
+    return await _write_records(request, store, MAX_CREATE, upsert=False, in_list=False)
 
 
 @api.route("PUT", "/v3/pricelists/records", concurrency=1)
 async def upsert_records_any_list(request: Request, store: Store) -> Response:
-    items = await _items(request, None)
-    batch = _Batch(store, upsert=True)
-    for item in items:
-        batch.add(item, None)
-    return batch.response()
+    return await _write_records(request, store, None, upsert=True, in_list=False)
 
 
 @api.route("DELETE", "/v3/pricelists/{price_list_id:int}/records")
