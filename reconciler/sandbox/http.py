@@ -119,6 +119,14 @@ async def read_object(request: Request) -> dict[str, Any]:
     return body
 
 
+async def read_v2_object(request: Request) -> dict[str, Any]:
+    """A V2 endpoint's JSON object body; anything else is V2's 400."""
+    body = await read_json(request, v2=True)
+    if not isinstance(body, dict):
+        raise V2Problem(400, "The request body must be a JSON object.")
+    return body
+
+
 async def read_array(request: Request, *, max_items: int | None = None) -> list[dict[str, Any]]:
     """A JSON array of objects; more than ``max_items`` is BigCommerce's 413."""
     body = await read_json(request)

@@ -22,7 +22,7 @@ from reconciler.sandbox.http import (
     empty,
     json_response,
     now_iso,
-    read_json,
+    read_v2_object,
     v2_list_response,
 )
 from reconciler.sandbox.resources._support import bool_param, like
@@ -114,13 +114,6 @@ def _save(store: Store, doc: dict[str, Any]) -> Document:
     return coll.save(doc)
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, v2=True)
-    if not isinstance(body, dict):
-        raise _bad("The request body must be a JSON object.")
-    return body
-
-
 def _group(request: Request, store: Store) -> Document:
     doc = store.collection(COLLECTION).get(request.path_params["customer_group_id"])
     if doc is None:
@@ -164,7 +157,7 @@ async def count_groups(request: Request, store: Store) -> Response:
 
 @api.route("POST", "/v2/customer_groups")
 async def create_group(request: Request, store: Store) -> Response:
-    body = await _body(request)
+    body = await read_v2_object(request)
     _check(store, body, None, creating=True)
     now = now_iso()
     doc = {
@@ -188,7 +181,7 @@ async def get_group(request: Request, store: Store) -> Response:
 @api.route("PUT", "/v2/customer_groups/{customer_group_id:int}")
 async def update_group(request: Request, store: Store) -> Response:
     current = _group(request, store)
-    body = await _body(request)
+    body = await read_v2_object(request)
     _check(store, body, current["id"], creating=False)
     doc = {**current, **{k: v for k, v in body.items() if k in _FIELDS}, "date_modified": now_iso()}
     return json_response(_save(store, doc))

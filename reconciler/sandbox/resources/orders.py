@@ -26,7 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import V2Problem, empty, json_response, page_and_limit, read_json
+from reconciler.sandbox.http import (
+    V2Problem,
+    empty,
+    json_response,
+    page_and_limit,
+    read_v2_object,
+)
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_orders")
@@ -577,13 +583,6 @@ def _new_order_defaults(store: Store, order_id: int) -> dict[str, Any]:
     }
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, v2=True)
-    if not isinstance(body, dict):
-        raise _bad("The request body must be a JSON object.")
-    return body
-
-
 def _order(request: Request, store: Store) -> Document:
     doc = store.collection(ORDERS).get(request.path_params["order_id"])
     if doc is None:
@@ -698,7 +697,7 @@ async def count_orders(request: Request, store: Store) -> Response:
 
 @api.route("POST", "/v2/orders")
 async def create_order(request: Request, store: Store) -> Response:
-    body = await _body(request)
+    body = await read_v2_object(request)
     if "billing_address" not in body:
         raise _bad("The field 'billing_address' is required.")
     if "products" not in body and "consignments" not in body:
@@ -720,7 +719,7 @@ async def get_order(request: Request, store: Store) -> Response:
 @api.route("PUT", "/v2/orders/{order_id:int}")
 async def update_order(request: Request, store: Store) -> Response:
     current = _order(request, store)
-    body = await _body(request)
+    body = await read_v2_object(request)
     order = _build(store, body, current)
     if "_lines" not in order:
         # keep the stored lines; recompute totals from them
