@@ -23,7 +23,7 @@ from reconciler.sandbox.http import (
     list_response,
     read_object,
 )
-from reconciler.sandbox.resources._support import like
+from reconciler.sandbox.resources._support import like, named_exactly
 from reconciler.sandbox.resources.catalog_common import (
     BRANDS,
     INVALID,
@@ -37,6 +37,7 @@ from reconciler.sandbox.resources.catalog_common import (
     free_url,
     known,
     not_found,
+    require_filter,
     select_fields,
     slug,
 )
@@ -120,12 +121,7 @@ def _delete(store: Store, brand_id: int) -> None:
 def _filtered(request: Request, store: Store) -> list[Document]:
     coll = store.collection(BRANDS)
     params = request.query_params
-    if "name" in params:
-        docs = [
-            d for d in coll.lookup("name", params["name"].lower()) if d["name"] == params["name"]
-        ]
-    else:
-        docs = list(coll)
+    docs = named_exactly(coll, params["name"]) if "name" in params else list(coll)
     ids = int_list_param(request, "id:in")
     if ids is not None:
         wanted = set(ids)
@@ -160,8 +156,7 @@ async def post_brand(request: Request, store: Store) -> Response:
 
 @api.route("DELETE", "/v3/catalog/brands")
 async def delete_brands(request: Request, store: Store) -> Response:
-    if "name" not in request.query_params:
-        raise ApiProblem(422, "A filter is required", {"name": "the name filter is required"})
+    require_filter(request, ("name",), "name", "the name filter is required")
     for doc in _filtered(request, store):
         _delete(store, doc["id"])
     return empty(204)

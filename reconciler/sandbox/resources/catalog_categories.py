@@ -34,6 +34,7 @@ from reconciler.sandbox.resources.catalog_common import (
     field_selector,
     int_query,
     not_found,
+    require_filter,
     select_fields,
 )
 from reconciler.sandbox.resources.catalog_trees import (
@@ -227,10 +228,7 @@ _FILTERS = (
 
 @api.route("DELETE", "/v3/catalog/categories")
 async def delete_filtered(request: Request, store: Store) -> Response:
-    if not any(name in request.query_params for name in _FILTERS):
-        raise ApiProblem(
-            422, "A filter is required", {"id:in": "give a filter (e.g. id:in=1,2) to delete"}
-        )
+    require_filter(request, _FILTERS, "id:in", "give a filter (e.g. id:in=1,2) to delete")
     docs = _filtered(request, store)
     busy = _has_products(store, docs)
     if busy is not None:

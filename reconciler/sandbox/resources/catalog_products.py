@@ -32,13 +32,14 @@ from reconciler.sandbox.http import (
     read_array,
     read_object,
 )
-from reconciler.sandbox.resources._support import bool_param
+from reconciler.sandbox.resources._support import bool_param, named_exactly
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     field_selector,
     int_query,
     parse_when,
+    require_filter,
     select_fields,
     stamp,
 )
@@ -102,9 +103,7 @@ def _candidates(request: Request, store: Store) -> list[Document]:
         }
         pools.append([found[k] for k in sorted(found)])
     if "name" in params:
-        pools.append(
-            [d for d in coll.lookup("name", params["name"].lower()) if d["name"] == params["name"]]
-        )
+        pools.append(named_exactly(coll, params["name"]))
     brand = int_query(request, "brand_id")
     if brand is not None:
         pools.append(coll.lookup("brand", brand))
@@ -255,12 +254,12 @@ _DELETE_FILTERS = (
 
 @api.route("DELETE", "/v3/catalog/products")
 async def delete_products(request: Request, store: Store) -> Response:
-    if not any(name in request.query_params for name in _DELETE_FILTERS):
-        raise ApiProblem(
-            422,
-            "A filter is required",
-            {"id:in": "give a filter (e.g. id:in=1,2,3) to choose the products to delete"},
-        )
+    require_filter(
+        request,
+        _DELETE_FILTERS,
+        "id:in",
+        "give a filter (e.g. id:in=1,2,3) to choose the products to delete",
+    )
     ids = int_list_param(request, "id:in")
     if ids is not None and len(ids) > MAX_DELETE:
         raise ApiProblem(
