@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.http import ERROR_TYPE, ApiProblem, V2Problem
-from reconciler.sandbox.storage import Document, Store
+from reconciler.sandbox.storage import Collection, Document, Store
 
 
 def new_uuid() -> str:
@@ -61,6 +61,12 @@ def like(pattern: str, value: str) -> bool:
     if "%" in needle:
         return fnmatch.fnmatchcase(value.lower(), needle.replace("%", "*"))
     return needle in value.lower()
+
+
+def named_exactly(coll: Collection, name: str) -> list[Document]:
+    """The ``?name=`` filter: documents named exactly ``name``, found through the
+    collection's case-insensitive ``name`` index."""
+    return [d for d in coll.lookup("name", name.lower()) if d["name"] == name]
 
 
 def problem_json(status: int, title: str, detail: str | None = None) -> Response:

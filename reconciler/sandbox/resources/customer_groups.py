@@ -25,7 +25,7 @@ from reconciler.sandbox.http import (
     read_v2_object,
     v2_list_response,
 )
-from reconciler.sandbox.resources._support import bool_param, like
+from reconciler.sandbox.resources._support import bool_param, like, named_exactly
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_customers")
@@ -125,12 +125,7 @@ def _group(request: Request, store: Store) -> Document:
 async def list_groups(request: Request, store: Store) -> Response:
     coll = store.collection(COLLECTION)
     params = request.query_params
-    if "name" in params:
-        docs = [
-            d for d in coll.lookup("name", params["name"].lower()) if d["name"] == params["name"]
-        ]
-    else:
-        docs = list(coll)
+    docs = named_exactly(coll, params["name"]) if "name" in params else list(coll)
     if "name:like" in params:
         docs = [d for d in docs if like(params["name:like"], d["name"])]
     for flag in ("is_default", "is_group_for_guests"):

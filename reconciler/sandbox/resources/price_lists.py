@@ -39,7 +39,7 @@ from reconciler.sandbox.http import (
     read_json,
     read_object,
 )
-from reconciler.sandbox.resources._support import NUMBER, check_type, like
+from reconciler.sandbox.resources._support import NUMBER, check_type, like, named_exactly
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_products")
@@ -105,9 +105,7 @@ async def list_price_lists(request: Request, store: Store) -> Response:
     ids = int_list_param(request, "id:in")
     params = request.query_params
     if "name" in params:
-        docs = [
-            d for d in coll.lookup("name", params["name"].lower()) if d["name"] == params["name"]
-        ]
+        docs = named_exactly(coll, params["name"])
     elif ids is not None:
         docs = [d for d in (coll.get(i) for i in sorted(set(ids))) if d is not None]
     else:
