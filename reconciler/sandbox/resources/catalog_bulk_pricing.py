@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
-from reconciler.sandbox.resources.catalog_common import INVALID, SCOPE, conflict, find_item
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
+from reconciler.sandbox.resources.catalog_common import INVALID, SCOPE, conflict
 from reconciler.sandbox.resources.catalog_documents import (
     bulk_rule_errors,
     get_product,
@@ -22,15 +22,18 @@ from reconciler.sandbox.resources.catalog_documents import (
     rules_overlap,
     touch,
 )
+from reconciler.sandbox.resources.catalog_product_arrays import ProductArray
 from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
 
-BASE = "/v3/catalog/products/{product_id:int}/bulk-pricing-rules"
-
-
-def _rule(product: Document, rule_id: int) -> Document:
-    return find_item(product["bulk_pricing_rules"], rule_id, "bulk pricing rule")
+RULES = ProductArray(
+    key="bulk_pricing_rules",
+    noun="bulk pricing rule",
+    base="/v3/catalog/products/{product_id:int}/bulk-pricing-rules",
+    id_param="rule_id",
+)
+RULES.serve_reads(api)
 
 
 def _check(product: Document, rule: dict[str, Any], exclude: int | None) -> None:
@@ -46,13 +49,7 @@ def _check(product: Document, rule: dict[str, Any], exclude: int | None) -> None
             )
 
 
-@api.route("GET", BASE)
-async def list_rules(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(product["bulk_pricing_rules"], request)
-
-
-@api.route("POST", BASE)
+@api.route("POST", RULES.base)
 async def post_rule(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
@@ -64,16 +61,9 @@ async def post_rule(request: Request, store: Store) -> Response:
     return data_response(rule)
 
 
-@api.route("GET", BASE + "/{rule_id:int}")
-async def get_rule(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return data_response(_rule(product, request.path_params["rule_id"]))
-
-
-@api.route("PUT", BASE + "/{rule_id:int}")
+@api.route("PUT", RULES.item_path)
 async def put_rule(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    rule = _rule(product, request.path_params["rule_id"])
+    product, rule = RULES.item(request, store)
     body = await read_object(request)
     merged = {k: v for k, v in rule.items() if k != "id"}
     merged.update({k: v for k, v in body.items() if k != "id"})
@@ -92,11 +82,9 @@ async def put_rule(request: Request, store: Store) -> Response:
     return data_response(rule)
 
 
-@api.route("DELETE", BASE + "/{rule_id:int}")
+@api.route("DELETE", RULES.item_path)
 async def delete_rule(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    rule_id = request.path_params["rule_id"]
-    _rule(product, rule_id)
-    product["bulk_pricing_rules"] = [r for r in product["bulk_pricing_rules"] if r["id"] != rule_id]
+    product, rule = RULES.item(request, store)
+    RULES.remove(product, rule["id"])
     touch(store, product)
     return empty(204)

@@ -10,13 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     check_fields,
     conflict,
-    find_item,
 )
 from reconciler.sandbox.resources.catalog_documents import (
     CUSTOM_FIELD_FIELDS,
@@ -25,28 +24,25 @@ from reconciler.sandbox.resources.catalog_documents import (
     get_product,
     touch,
 )
-from reconciler.sandbox.storage import Document, Store
+from reconciler.sandbox.resources.catalog_product_arrays import ProductArray
+from reconciler.sandbox.storage import Store
 
 api = Api(scope=SCOPE)
 
-BASE = "/v3/catalog/products/{product_id:int}/custom-fields"
-
-
-def _field(product: Document, field_id: int) -> Document:
-    return find_item(product["custom_fields"], field_id, "custom field")
+CUSTOM_FIELDS = ProductArray(
+    key="custom_fields",
+    noun="custom field",
+    base="/v3/catalog/products/{product_id:int}/custom-fields",
+    id_param="field_id",
+)
+CUSTOM_FIELDS.serve_reads(api)
 
 
 def _strip(errors: dict[str, str]) -> dict[str, str]:
     return {(k.split("].", 1)[1] if "]." in k else "custom_fields"): v for k, v in errors.items()}
 
 
-@api.route("GET", BASE)
-async def list_custom_fields(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(product["custom_fields"], request)
-
-
-@api.route("POST", BASE)
+@api.route("POST", CUSTOM_FIELDS.base)
 async def post_custom_field(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     body = await read_object(request)
@@ -68,16 +64,9 @@ async def post_custom_field(request: Request, store: Store) -> Response:
     return data_response(field)
 
 
-@api.route("GET", BASE + "/{field_id:int}")
-async def get_custom_field(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return data_response(_field(product, request.path_params["field_id"]))
-
-
-@api.route("PUT", BASE + "/{field_id:int}")
+@api.route("PUT", CUSTOM_FIELDS.item_path)
 async def put_custom_field(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    field = _field(product, request.path_params["field_id"])
+    product, field = CUSTOM_FIELDS.item(request, store)
     body = await read_object(request)
     check_fields(body, CUSTOM_FIELD_FIELDS, ignored=("id",))
     merged = {"name": body.get("name", field["name"]), "value": body.get("value", field["value"])}
@@ -89,11 +78,9 @@ async def put_custom_field(request: Request, store: Store) -> Response:
     return data_response(field)
 
 
-@api.route("DELETE", BASE + "/{field_id:int}")
+@api.route("DELETE", CUSTOM_FIELDS.item_path)
 async def delete_custom_field(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    field_id = request.path_params["field_id"]
-    _field(product, field_id)
-    product["custom_fields"] = [f for f in product["custom_fields"] if f["id"] != field_id]
+    product, field = CUSTOM_FIELDS.item(request, store)
+    CUSTOM_FIELDS.remove(product, field["id"])
     touch(store, product)
     return empty(204)

@@ -19,13 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, list_response, read_object
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
 from reconciler.sandbox.resources.catalog_common import (
     IMAGE_FILES,
     INVALID,
     SCOPE,
     check_fields,
-    find_item,
 )
 from reconciler.sandbox.resources.catalog_documents import (
     IMAGE_FIELDS,
@@ -36,6 +35,7 @@ from reconciler.sandbox.resources.catalog_documents import (
     image_document,
     touch,
 )
+from reconciler.sandbox.resources.catalog_product_arrays import ProductArray
 from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
@@ -91,8 +91,13 @@ async def read_upload(request: Request) -> tuple[dict[str, Any], bytes, str]:
     return await _form_fields(request)
 
 
-def _get_image(product: Document, image_id: int) -> Document:
-    return find_item(product["images"], image_id, "image")
+IMAGES = ProductArray(
+    key="images",
+    noun="image",
+    base="/v3/catalog/products/{product_id:int}/images",
+    id_param="image_id",
+)
+IMAGES.serve_reads(api)
 
 
 async def _form_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:
@@ -126,13 +131,7 @@ async def _form_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:
     return fields, data, upload.filename or "image"
 
 
-@api.route("GET", "/v3/catalog/products/{product_id:int}/images")
-async def list_images(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return list_response(product["images"], request)
-
-
-@api.route("POST", "/v3/catalog/products/{product_id:int}/images")
+@api.route("POST", IMAGES.base)
 async def post_image(request: Request, store: Store) -> Response:
     product = get_product(store, request.path_params["product_id"])
     if len(product["images"]) >= MAX_IMAGES:
@@ -157,16 +156,9 @@ async def post_image(request: Request, store: Store) -> Response:
     return data_response(image)
 
 
-@api.route("GET", "/v3/catalog/products/{product_id:int}/images/{image_id:int}")
-async def get_image(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    return data_response(_get_image(product, request.path_params["image_id"]))
-
-
-@api.route("PUT", "/v3/catalog/products/{product_id:int}/images/{image_id:int}")
+@api.route("PUT", IMAGES.item_path)
 async def put_image(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    image = _get_image(product, request.path_params["image_id"])
+    product, image = IMAGES.item(request, store)
     body = await read_object(request)
     check_fields(body, IMAGE_FIELDS, ignored=IMAGE_READ_ONLY)
     if body.get("is_thumbnail") is True:
@@ -187,11 +179,10 @@ async def put_image(request: Request, store: Store) -> Response:
     return data_response(image)
 
 
-@api.route("DELETE", "/v3/catalog/products/{product_id:int}/images/{image_id:int}")
+@api.route("DELETE", IMAGES.item_path)
 async def delete_image(request: Request, store: Store) -> Response:
-    product = get_product(store, request.path_params["product_id"])
-    image = _get_image(product, request.path_params["image_id"])
-    product["images"] = [i for i in product["images"] if i["id"] != image["id"]]
+    product, image = IMAGES.item(request, store)
+    IMAGES.remove(product, image["id"])
     if image["is_thumbnail"] and product["images"]:
         product["images"][0]["is_thumbnail"] = True
     forget_files(store, [image])

@@ -60,6 +60,7 @@ ADJUSTER_KINDS = ("relative", "percentage")
 MODIFIERS = OptionLike(
     key="modifiers",
     noun="modifier",
+    id_param="modifier_id",
     named="a modifier or option",
     base="/v3/catalog/products/{product_id:int}/modifiers",
 )
@@ -158,7 +159,7 @@ async def post_modifier(request: Request, store: Store) -> Response:
 
 @api.route("PUT", MODIFIERS.item_path)
 async def put_modifier(request: Request, store: Store) -> Response:
-    product, modifier = MODIFIERS.parent(request, store)
+    product, modifier = MODIFIERS.item(request, store)
     body = await read_object(request)
     check_fields(body, MODIFIER_FIELDS, ignored=("id", "name"))
     if body.get("type", modifier["type"]) != modifier["type"]:
@@ -190,7 +191,7 @@ async def delete_modifier(request: Request, store: Store) -> Response:
 
 @api.route("POST", MODIFIERS.values_path)
 async def post_value(request: Request, store: Store) -> Response:
-    product, modifier = MODIFIERS.parent(request, store)
+    product, modifier = MODIFIERS.item(request, store)
     body = await read_object(request)
     check_fields(
         body, MODIFIER_VALUE_FIELDS, required=("label", "sort_order"), ignored=("id", "option_id")
@@ -208,7 +209,7 @@ async def post_value(request: Request, store: Store) -> Response:
 
 @api.route("PUT", MODIFIERS.value_path)
 async def put_value(request: Request, store: Store) -> Response:
-    product, modifier = MODIFIERS.parent(request, store)
+    product, modifier = MODIFIERS.item(request, store)
     value = MODIFIERS.value(request, modifier)
     body = await read_object(request)
     check_fields(body, MODIFIER_VALUE_FIELDS, ignored=("id", "option_id"))
@@ -223,7 +224,7 @@ async def put_value(request: Request, store: Store) -> Response:
 
 @api.route("DELETE", MODIFIERS.value_path)
 async def delete_value(request: Request, store: Store) -> Response:
-    product, modifier = MODIFIERS.parent(request, store)
+    product, modifier = MODIFIERS.item(request, store)
     value_id = request.path_params["value_id"]
     MODIFIERS.remove_value(modifier, value_id)  # touched even when it was not there
     touch(store, product)
@@ -232,7 +233,7 @@ async def delete_value(request: Request, store: Store) -> Response:
 
 @api.route("POST", MODIFIERS.value_path + "/image")
 async def post_value_image(request: Request, store: Store) -> Response:
-    product, modifier = MODIFIERS.parent(request, store)
+    product, modifier = MODIFIERS.item(request, store)
     value = MODIFIERS.value(request, modifier)
     _, data, _ = await read_upload(request)
     url = keep_file(store, request, f"modifier-{value['id']}", data) + "/standard"

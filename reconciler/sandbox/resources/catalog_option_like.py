@@ -4,10 +4,10 @@ Both live inside the product document (``product["options"]``, ``product["modifi
 take their ids from the same counters and hold ``option_values``. This module registers
 no endpoints of its own; it holds:
 
-* :class:`OptionLike`: where one of the two kinds lives and how its paths name it. It
-  finds the option or modifier and the value a path names (404 otherwise), checks the
-  display-name rule and the label rule in that kind's words, and serves the four reads
-  (list and get of options/modifiers and of their values), which behave alike for both;
+* :class:`OptionLike`: a :class:`~.catalog_product_arrays.ProductArray` whose items hold
+  values. It finds the value a path names (404 otherwise), removes and merges values,
+  checks the display-name rule and the label rule in that kind's words, and serves the
+  four reads (list and get of options/modifiers and of their values), alike for both;
 * the display-name rule: unique per product among options *and* modifiers (409);
 * the value rules: ``label`` and ``sort_order`` required on creation, labels distinct
   within their option or modifier, at most 250 values (422); new and updated values.
@@ -25,7 +25,7 @@ from starlette.responses import Response
 from reconciler.sandbox.api import Api
 from reconciler.sandbox.http import data_response, list_response
 from reconciler.sandbox.resources.catalog_common import Field, conflict, field_errors, find_item
-from reconciler.sandbox.resources.catalog_documents import get_product
+from reconciler.sandbox.resources.catalog_product_arrays import ProductArray
 from reconciler.sandbox.storage import Document, Store
 
 OPTION_COUNTER = "catalog_options"
@@ -50,25 +50,11 @@ VALUE_FIELDS: dict[str, Field] = {
 
 
 @dataclass(frozen=True)
-class OptionLike:
-    """One kind of option-like sub-resource: variant options or modifiers."""
+class OptionLike(ProductArray):
+    """Variant options or modifiers: a product array whose items hold values."""
 
-    key: str
-    """The product's array holding them: ``options`` or ``modifiers``."""
-    noun: str
-    """How messages name one: ``option`` or ``modifier``."""
     named: str
     """How a display-name conflict names the other holder: ``an option``..."""
-    base: str
-    """The collection path, e.g. ``/v3/catalog/products/{product_id:int}/options``."""
-
-    @property
-    def id_param(self) -> str:
-        return f"{self.noun}_id"
-
-    @property
-    def item_path(self) -> str:
-        return f"{self.base}/{{{self.id_param}:int}}"
 
     @property
     def values_path(self) -> str:
@@ -78,12 +64,6 @@ class OptionLike:
     def value_path(self) -> str:
         return f"{self.values_path}/{{value_id:int}}"
 
-    def parent(self, request: Request, store: Store) -> tuple[Document, Document]:
-        """The product and the option (or modifier) the path names, or a 404."""
-        product = get_product(store, request.path_params["product_id"])
-        found = find_item(product[self.key], request.path_params[self.id_param], self.noun)
-        return product, found
-
     def value(self, request: Request, parent: Document) -> Document:
         """The value of ``parent`` the path names, or a 404."""
         return self.value_by_id(parent, request.path_params["value_id"])
@@ -91,13 +71,6 @@ class OptionLike:
     def value_by_id(self, parent: Document, value_id: int) -> Document:
         """The value ``value_id`` of ``parent``, or a 404."""
         return find_item(parent["option_values"], value_id, f"{self.noun} value")
-
-    def remove(self, product: Document, item_id: int) -> bool:
-        """Drop option (or modifier) ``item_id`` from ``product``; whether it was there."""
-        if not any(o["id"] == item_id for o in product[self.key]):
-            return False
-        product[self.key] = [o for o in product[self.key] if o["id"] != item_id]
-        return True
 
     @staticmethod
     def remove_value(parent: Document, value_id: int) -> bool:
@@ -137,24 +110,16 @@ class OptionLike:
         return {}
 
     def serve_reads(self, api: Api) -> None:
-        """Register the four GET endpoints, which read options and modifiers alike."""
-
-        @api.route("GET", self.base)
-        async def list_parents(request: Request, store: Store) -> Response:
-            product = get_product(store, request.path_params["product_id"])
-            return list_response(product[self.key], request)
-
-        @api.route("GET", self.item_path)
-        async def get_parent(request: Request, store: Store) -> Response:
-            return data_response(self.parent(request, store)[1])
+        """Register the four reads: the array and one item, its values and one value."""
+        super().serve_reads(api)
 
         @api.route("GET", self.values_path)
         async def list_values(request: Request, store: Store) -> Response:
-            return list_response(self.parent(request, store)[1]["option_values"], request)
+            return list_response(self.item(request, store)[1]["option_values"], request)
 
         @api.route("GET", self.value_path)
         async def get_value(request: Request, store: Store) -> Response:
-            return data_response(self.value(request, self.parent(request, store)[1]))
+            return data_response(self.value(request, self.item(request, store)[1]))
 
 
 def display_name_taken(product: Document, name: str, exclude: int | None) -> bool:

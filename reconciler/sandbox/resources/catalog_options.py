@@ -49,6 +49,7 @@ OPTION_FIELDS: dict[str, Field] = {
 OPTIONS = OptionLike(
     key="options",
     noun="option",
+    id_param="option_id",
     named="an option",
     base="/v3/catalog/products/{product_id:int}/options",
 )
@@ -107,7 +108,7 @@ async def post_option(request: Request, store: Store) -> Response:
 
 @api.route("PUT", OPTIONS.item_path)
 async def put_option(request: Request, store: Store) -> Response:
-    product, option = OPTIONS.parent(request, store)
+    product, option = OPTIONS.item(request, store)
     body = await read_object(request)
     check_fields(body, OPTION_FIELDS, ignored=("id", "name"))
     values = body.get("option_values") or []
@@ -139,7 +140,7 @@ async def delete_option(request: Request, store: Store) -> Response:
 
 @api.route("POST", OPTIONS.values_path)
 async def post_value(request: Request, store: Store) -> Response:
-    product, option = OPTIONS.parent(request, store)
+    product, option = OPTIONS.item(request, store)
     body = await read_object(request)
     errors = value_errors([body], "", option["option_values"], creating=True)
     if errors:
@@ -152,7 +153,7 @@ async def post_value(request: Request, store: Store) -> Response:
 
 @api.route("PUT", OPTIONS.value_path)
 async def put_value(request: Request, store: Store) -> Response:
-    product, option = OPTIONS.parent(request, store)
+    product, option = OPTIONS.item(request, store)
     value = OPTIONS.value(request, option)
     body = await read_object(request)
     check_fields(body, VALUE_FIELDS, ignored=("id", "option_id"))
@@ -167,7 +168,7 @@ async def put_value(request: Request, store: Store) -> Response:
 
 @api.route("DELETE", OPTIONS.value_path)
 async def delete_value(request: Request, store: Store) -> Response:
-    product, option = OPTIONS.parent(request, store)
+    product, option = OPTIONS.item(request, store)
     value_id = request.path_params["value_id"]
     if OPTIONS.remove_value(option, value_id):
         drop_variants(store, product, _uses(option["id"], {value_id}))
