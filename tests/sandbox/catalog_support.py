@@ -16,10 +16,7 @@ def product_body(name: str, **extra: Any) -> dict[str, Any]:
 
 def new_product(store: StoreClient, name: str, **extra: Any) -> dict[str, Any]:
     """Create a product (failing the test on any error) and return its ``data``."""
-    response = store.post(PRODUCTS, json=product_body(name, **extra))
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
+    return store.create(PRODUCTS, product_body(name, **extra))
 
 
 def sized(sku: str, *sizes: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,8 +20,9 @@ from starlette.testclient import TestClient
 
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import IN_PROCESS_HEADER, raise_for_fault
+from reconciler.sandbox.limits import ManualClock
 from reconciler.sandbox.storage import SandboxDB
-from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
+from reconciler.sandbox.stores import DEFAULT_TOKEN, add_token, create_store
 from tests.sandbox.conformance import ConformanceChecker, Exchange, session_checker
 
 _warned_missing = False
@@ -98,6 +100,13 @@ class StoreClient:
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", path, **kwargs)
 
+    def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to ``path``; the answer's ``data``, failing the test unless a 200."""
+        response = self.post(path, json=body)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
 
 @pytest.fixture
 def sandbox_db(tmp_path: Any) -> Iterator[SandboxDB]:
@@ -122,3 +131,31 @@ def store(http: TestClient, sandbox_db: SandboxDB) -> StoreClient:
     """A client for a fresh store ``teststore`` with the full-access default token."""
     create_store(sandbox_db, "teststore")
     return StoreClient(http, "teststore")
+
+
+@pytest.fixture
+def other_account(store: StoreClient, sandbox_db: SandboxDB) -> StoreClient:
+    """A client of the same store through another API account (``client_id`` other-app)."""
+    add_token(sandbox_db, "teststore", "other-token", "*", client_id="other-app")
+    return store.with_token("other-token")
+
+
+@dataclass
+class Clocked:
+    """A sandbox on a manual clock with one store ``teststore``: its client, the clock, the
+    raw test client (for ``/_sandbox/`` admin routes), the app and the database."""
+
+    store: StoreClient
+    clock: ManualClock
+    http: TestClient
+    app: SandboxApp
+    db: SandboxDB
+
+
+@pytest.fixture
+def clocked(sandbox_db: SandboxDB) -> Iterator[Clocked]:
+    clock = ManualClock()
+    app = SandboxApp(sandbox_db, clock=clock)
+    create_store(sandbox_db, "teststore")
+    with TestClient(app, base_url="https://sandbox.test") as http:
+        yield Clocked(StoreClient(http, "teststore"), clock, http, app, sandbox_db)

@@ -2,50 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sandbox.resources.catalog_documents import create_product, render_product
 from reconciler.sandbox.storage import SandboxDB
+from tests.sandbox.catalog_support import PRODUCTS, new_product, product_body
 from tests.sandbox.conftest import StoreClient
-
-P = "/v3/catalog/products"
-
-
-def product(name: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "type": "physical", "weight": 1, "price": 10, **extra}
-
-
-def create(store: StoreClient, name: str, **extra: Any) -> dict[str, Any]:
-    response = store.post(P, json=product(name, **extra))
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
 
 
 def test_minimal_product_gets_bigcommerce_defaults(store: StoreClient) -> None:
-    data = create(store, "Trail Shoe")
+    data = new_product(store, "Trail Shoe")
     assert data["sku"] == "" and data["inventory_level"] == 0 and data["is_visible"] is True
     assert data["custom_url"] == {"url": "/trail-shoe/", "is_customized": False}
     assert data["calculated_price"] == 10 and isinstance(data["base_variant_id"], int)
     assert data["date_created"] == data["date_modified"]
-    variants = store.get(f"{P}/{data['id']}/variants").json()["data"]
+    variants = store.get(f"{PRODUCTS}/{data['id']}/variants").json()["data"]
     assert [v["id"] for v in variants] == [data["base_variant_id"]]
 
 
 def test_missing_required_fields_are_named(store: StoreClient) -> None:
-    response = store.post(P, json={"name": "x"})
+    response = store.post(PRODUCTS, json={"name": "x"})
     assert response.status_code == 422
     assert {"type", "weight", "price"} <= set(response.json()["errors"])
 
 
 def test_wrong_types_and_enums_are_422(store: StoreClient) -> None:
-    response = store.post(P, json=product("x", type="box", price="ten", is_visible="yes"))
+    response = store.post(
+        PRODUCTS, json=product_body("x", type="box", price="ten", is_visible="yes")
+    )
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"type", "price", "is_visible"}
-    assert store.get(P).json()["meta"]["pagination"]["total"] == 0
+    assert store.get(PRODUCTS).json()["meta"]["pagination"]["total"] == 0
 
 
 def test_embedded_variants_create_options_and_values(store: StoreClient) -> None:
@@ -60,8 +48,10 @@ def test_embedded_variants_create_options_and_values(store: StoreClient) -> None
         for c in ("Red", "Blue")
         for s in ("S", "M")
     ]
-    data = create(store, "Shoe", sku="TS", variants=variants, brand_name="Acme")
-    got = store.get(f"{P}/{data['id']}", params={"include": "variants,options"}).json()["data"]
+    data = new_product(store, "Shoe", sku="TS", variants=variants, brand_name="Acme")
+    got = store.get(f"{PRODUCTS}/{data['id']}", params={"include": "variants,options"}).json()[
+        "data"
+    ]
     assert "base_variant_id" not in got
     assert [o["display_name"] for o in got["options"]] == ["Color", "Size"]
     assert [len(o["option_values"]) for o in got["options"]] == [2, 2]
@@ -74,52 +64,54 @@ def test_embedded_variants_create_options_and_values(store: StoreClient) -> None
 
 def test_brand_name_links_existing_brand_case_insensitively(store: StoreClient) -> None:
     brand = store.post("/v3/catalog/brands", json={"name": "Acme"}).json()["data"]
-    data = create(store, "A", brand_name="ACME")
+    data = new_product(store, "A", brand_name="ACME")
     assert data["brand_id"] == brand["id"]
     assert len(store.get("/v3/catalog/brands").json()["data"]) == 1
 
 
 def test_name_is_unique(store: StoreClient) -> None:
-    create(store, "Shoe")
-    response = store.post(P, json=product("shoe"))
+    new_product(store, "Shoe")
+    response = store.post(PRODUCTS, json=product_body("shoe"))
     assert response.status_code == 409
     assert "name" in response.json()["errors"]
 
 
 def test_sku_unique_across_products_and_variants_case_insensitively(store: StoreClient) -> None:
-    create(store, "A", sku="ABC")
-    assert store.post(P, json=product("B", sku="abc")).status_code == 409
-    create(
+    new_product(store, "A", sku="ABC")
+    assert store.post(PRODUCTS, json=product_body("B", sku="abc")).status_code == 409
+    new_product(
         store,
         "C",
         variants=[
             {"sku": "VAR-1", "option_values": [{"option_display_name": "Size", "label": "S"}]}
         ],
     )
-    response = store.post(P, json=product("D", sku="var-1"))
+    response = store.post(PRODUCTS, json=product_body("D", sku="var-1"))
     assert response.status_code == 409 and "sku" in response.json()["errors"]
     dup = [
         {"sku": "X1", "option_values": [{"option_display_name": "S", "label": str(i)}]}
         for i in (1, 2)
     ]
-    assert store.post(P, json=product("E", variants=dup)).status_code == 409
+    assert store.post(PRODUCTS, json=product_body("E", variants=dup)).status_code == 409
 
 
 def test_custom_url_is_unique_across_products_brands_and_categories(store: StoreClient) -> None:
     store.post("/v3/catalog/brands", json={"name": "Acme", "custom_url": {"url": "/acme/"}})
-    response = store.post(P, json=product("X", custom_url={"url": "/acme/", "is_customized": True}))
+    response = store.post(
+        PRODUCTS, json=product_body("X", custom_url={"url": "/acme/", "is_customized": True})
+    )
     assert response.status_code == 409
     assert "custom_url.url" in response.json()["errors"]
 
 
 def test_unknown_brand_or_category_is_409(store: StoreClient) -> None:
-    assert store.post(P, json=product("X", brand_id=99)).status_code == 409
-    response = store.post(P, json=product("X", categories=[123]))
+    assert store.post(PRODUCTS, json=product_body("X", brand_id=99)).status_code == 409
+    response = store.post(PRODUCTS, json=product_body("X", categories=[123]))
     assert response.status_code == 409 and "categories" in response.json()["errors"]
 
 
 def test_rejected_create_leaves_no_trace(store: StoreClient) -> None:
-    bad = product(
+    bad = product_body(
         "X",
         brand_name="NewBrand",
         variants=[
@@ -127,23 +119,25 @@ def test_rejected_create_leaves_no_trace(store: StoreClient) -> None:
             {"sku": "V", "option_values": [{"option_display_name": "A", "label": "2"}]},
         ],
     )
-    assert store.post(P, json=bad).status_code == 409
-    assert store.get(P).json()["data"] == []
+    assert store.post(PRODUCTS, json=bad).status_code == 409
+    assert store.get(PRODUCTS).json()["data"] == []
     assert store.get("/v3/catalog/brands").json()["data"] == []
 
 
 def test_get_put_delete_one_and_404(store: StoreClient) -> None:
-    data = create(store, "A", sku="A1")
-    assert store.get(f"{P}/999").status_code == 404
-    assert store.put(f"{P}/999", json={"price": 1}).status_code == 404
-    response = store.put(f"{P}/{data['id']}", json={"price": 5, "sale_price": 4, "sku": "A2"})
+    data = new_product(store, "A", sku="A1")
+    assert store.get(f"{PRODUCTS}/999").status_code == 404
+    assert store.put(f"{PRODUCTS}/999", json={"price": 1}).status_code == 404
+    response = store.put(
+        f"{PRODUCTS}/{data['id']}", json={"price": 5, "sale_price": 4, "sku": "A2"}
+    )
     assert response.status_code == 200
     updated = response.json()["data"]
     assert updated["calculated_price"] == 4 and updated["sku"] == "A2"
-    base = store.get(f"{P}/{data['id']}/variants").json()["data"][0]
+    base = store.get(f"{PRODUCTS}/{data['id']}/variants").json()["data"][0]
     assert base["sku"] == "A2"
-    assert store.delete(f"{P}/{data['id']}").status_code == 204
-    assert store.get(f"{P}/{data['id']}").status_code == 404
+    assert store.delete(f"{PRODUCTS}/{data['id']}").status_code == 204
+    assert store.get(f"{PRODUCTS}/{data['id']}").status_code == 404
 
 
 def test_batch_put_limits_ids_and_category_replacement(store: StoreClient) -> None:
@@ -152,40 +146,40 @@ def test_batch_put_limits_ids_and_category_replacement(store: StoreClient) -> No
         json=[{"name": "Shoes", "tree_id": 1}, {"name": "Hats", "tree_id": 1}],
     ).json()["data"]
     shoes, hats = (c["category_id"] for c in tree_cats)
-    a = create(store, "A", categories=[shoes])
-    b = create(store, "B")
+    a = new_product(store, "A", categories=[shoes])
+    b = new_product(store, "B")
     too_many = [{"id": a["id"], "price": 1}] * 11
-    assert store.put(P, json=too_many).status_code == 413
-    assert store.put(P, json=[{"price": 1}]).status_code == 422
-    assert store.put(P, json=[{"id": 999, "price": 1}]).status_code == 404
+    assert store.put(PRODUCTS, json=too_many).status_code == 413
+    assert store.put(PRODUCTS, json=[{"price": 1}]).status_code == 422
+    assert store.put(PRODUCTS, json=[{"id": 999, "price": 1}]).status_code == 404
     response = store.put(
-        P, json=[{"id": a["id"], "categories": [hats]}, {"id": b["id"], "price": 3}]
+        PRODUCTS, json=[{"id": a["id"], "categories": [hats]}, {"id": b["id"], "price": 3}]
     )
     assert response.status_code == 200
     assert [d["categories"] for d in response.json()["data"]] == [[hats], []]
-    assert store.put(P, json=[{"id": a["id"], "name": "B"}]).status_code == 409
+    assert store.put(PRODUCTS, json=[{"id": a["id"], "name": "B"}]).status_code == 409
     clash = [{"id": a["id"], "sku": "Z"}, {"id": b["id"], "sku": "z"}]
-    assert store.put(P, json=clash).status_code == 409
+    assert store.put(PRODUCTS, json=clash).status_code == 409
     same_url = [{"id": i, "custom_url": {"url": "/same/"}} for i in (a["id"], b["id"])]
-    assert store.put(P, json=same_url).status_code == 409
-    assert store.get(f"{P}/{a['id']}").json()["data"]["sku"] == ""
+    assert store.put(PRODUCTS, json=same_url).status_code == 409
+    assert store.get(f"{PRODUCTS}/{a['id']}").json()["data"]["sku"] == ""
 
 
 def test_delete_needs_filter_and_caps_id_in(store: StoreClient) -> None:
-    a, b, c = (create(store, n) for n in "ABC")
-    assert store.delete(P).status_code == 422
-    assert len(store.get(P).json()["data"]) == 3
+    a, b, c = (new_product(store, n) for n in "ABC")
+    assert store.delete(PRODUCTS).status_code == 422
+    assert len(store.get(PRODUCTS).json()["data"]) == 3
     ids = ",".join(str(i) for i in range(1, 252))
-    assert store.delete(P, params={"id:in": ids}).status_code == 413
-    assert store.delete(P, params={"id:in": f"{a['id']},{b['id']}"}).status_code == 204
-    assert [d["id"] for d in store.get(P).json()["data"]] == [c["id"]]
+    assert store.delete(PRODUCTS, params={"id:in": ids}).status_code == 413
+    assert store.delete(PRODUCTS, params={"id:in": f"{a['id']},{b['id']}"}).status_code == 204
+    assert [d["id"] for d in store.get(PRODUCTS).json()["data"]] == [c["id"]]
 
 
 def test_filters(store: StoreClient) -> None:
     brand = store.post("/v3/catalog/brands", json={"name": "Acme"}).json()["data"]
-    a = create(store, "Red Shoe", sku="RS-1", brand_id=brand["id"])
-    b = create(store, "Blue Hat", sku="BH-1", description="woolly")
-    create(
+    a = new_product(store, "Red Shoe", sku="RS-1", brand_id=brand["id"])
+    b = new_product(store, "Blue Hat", sku="BH-1", description="woolly")
+    new_product(
         store,
         "Green Sock",
         variants=[
@@ -194,7 +188,7 @@ def test_filters(store: StoreClient) -> None:
     )
 
     def ids(**params: str) -> list[int]:
-        return [d["id"] for d in store.get(P, params=params).json()["data"]]
+        return [d["id"] for d in store.get(PRODUCTS, params=params).json()["data"]]
 
     assert ids(sku="rs-1") == [a["id"]]
     assert ids(**{"sku:in": "RS-1,BH-1"}) == [a["id"], b["id"]]
@@ -210,45 +204,49 @@ def test_filters(store: StoreClient) -> None:
 
 def test_pagination_edges_and_limit_clamp(store: StoreClient) -> None:
     for i in range(5):
-        create(store, f"P{i}")
-    page = store.get(P, params={"limit": 2, "page": 3}).json()
+        new_product(store, f"P{i}")
+    page = store.get(PRODUCTS, params={"limit": 2, "page": 3}).json()
     assert len(page["data"]) == 1
     assert page["meta"]["pagination"]["total_pages"] == 3
     assert "next" not in page["meta"]["pagination"]["links"]
-    past = store.get(P, params={"limit": 2, "page": 9}).json()
+    past = store.get(PRODUCTS, params={"limit": 2, "page": 9}).json()
     assert past["data"] == [] and past["meta"]["pagination"]["total"] == 5
-    clamped = store.get(P, params={"limit": 1000}).json()["meta"]["pagination"]
+    clamped = store.get(PRODUCTS, params={"limit": 1000}).json()["meta"]["pagination"]
     assert clamped["per_page"] == 250
 
 
 def test_options_or_modifiers_include_caps_page_at_10(store: StoreClient) -> None:
     for i in range(12):
-        create(store, f"P{i}")
+        new_product(store, f"P{i}")
     for include in ("options", "modifiers", "variants,options"):
-        page = store.get(P, params={"include": include, "limit": 250}).json()
+        page = store.get(PRODUCTS, params={"include": include, "limit": 250}).json()
         assert len(page["data"]) == 10 and page["meta"]["pagination"]["per_page"] == 10
-    assert len(store.get(P, params={"include": "variants", "limit": 250}).json()["data"]) == 12
+    assert (
+        len(store.get(PRODUCTS, params={"include": "variants", "limit": 250}).json()["data"]) == 12
+    )
 
 
 def test_include_and_field_selection(store: StoreClient) -> None:
-    create(
+    new_product(
         store,
         "A",
         images=[{"image_url": "https://example.com/a.jpg"}],
         custom_fields=[{"name": "fit", "value": "wide"}],
         bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 5, "type": "percent", "amount": 5}],
     )
-    full = store.get(P, params={"include": "images,custom_fields,bulk_pricing_rules,primary_image"})
+    full = store.get(
+        PRODUCTS, params={"include": "images,custom_fields,bulk_pricing_rules,primary_image"}
+    )
     item = full.json()["data"][0]
     assert item["custom_fields"][0]["name"] == "fit"
     assert item["primary_image"]["url_standard"] == "https://example.com/a.jpg"
     assert item["bulk_pricing_rules"][0]["type"] == "percent"
     assert "variants" not in item
-    slim = store.get(P, params={"include_fields": "name,price"}).json()["data"][0]
+    slim = store.get(PRODUCTS, params={"include_fields": "name,price"}).json()["data"][0]
     assert set(slim) == {"id", "name", "price"}
-    less = store.get(P, params={"exclude_fields": "description,id"}).json()["data"][0]
+    less = store.get(PRODUCTS, params={"exclude_fields": "description,id"}).json()["data"][0]
     assert "description" not in less and "id" in less
-    assert "nonsense" not in store.get(P, params={"include": "nonsense"}).json()["data"][0]
+    assert "nonsense" not in store.get(PRODUCTS, params={"include": "nonsense"}).json()["data"][0]
 
 
 def test_overlapping_bulk_rules_in_create_are_409(store: StoreClient) -> None:
@@ -256,14 +254,14 @@ def test_overlapping_bulk_rules_in_create_are_409(store: StoreClient) -> None:
         {"quantity_min": 1, "quantity_max": 5, "type": "price", "amount": 1},
         {"quantity_min": 5, "quantity_max": 0, "type": "price", "amount": 2},
     ]
-    assert store.post(P, json=product("A", bulk_pricing_rules=rules)).status_code == 409
+    assert store.post(PRODUCTS, json=product_body("A", bulk_pricing_rules=rules)).status_code == 409
 
 
 def test_library_create_matches_the_endpoint(sandbox_db: SandboxDB, store: StoreClient) -> None:
     teststore = sandbox_db.store("teststore")
-    doc = create_product(teststore, product("Lib", sku="LIB"))
+    doc = create_product(teststore, product_body("Lib", sku="LIB"))
     sandbox_db.commit()
-    via_api = store.get(f"{P}/{doc['id']}").json()["data"]
+    via_api = store.get(f"{PRODUCTS}/{doc['id']}").json()["data"]
     assert via_api == render_product(doc)
 
 
@@ -273,16 +271,16 @@ def test_library_create_matches_the_endpoint(sandbox_db: SandboxDB, store: Store
 @given(skus=st.lists(st.text("abAB-1", min_size=1, max_size=3), min_size=1, max_size=6))
 def test_sku_uniqueness_property(store: StoreClient, skus: list[str]) -> None:
     """Whatever the order, a SKU is accepted once per case-insensitive spelling."""
-    existing = {d["sku"].lower() for d in store.get(P, params={"limit": 250}).json()["data"]}
+    existing = {d["sku"].lower() for d in store.get(PRODUCTS, params={"limit": 250}).json()["data"]}
     for i, sku in enumerate(skus):
         name = f"prop-{len(existing)}-{i}-{sku}"
-        status = store.post(P, json=product(name, sku=sku)).status_code
+        status = store.post(PRODUCTS, json=product_body(name, sku=sku)).status_code
         assert status == (409 if sku.lower() in existing else 200)
         existing.add(sku.lower())
 
 
 def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> None:
-    data = create(
+    data = new_product(
         store,
         "A",
         variants=[{"sku": "A-S", "option_values": [{"option_display_name": "Size", "label": "S"}]}],
@@ -290,7 +288,7 @@ def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> N
         bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 4, "type": "price", "amount": 1}],
     )
     full = store.get(
-        f"{P}/{data['id']}", params={"include": "variants,custom_fields,bulk_pricing_rules"}
+        f"{PRODUCTS}/{data['id']}", params={"include": "variants,custom_fields,bulk_pricing_rules"}
     )
     current = full.json()["data"]
     variant, field, rule = (
@@ -310,7 +308,7 @@ def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> N
         ],
         "images": [{"image_url": "https://example.com/a.jpg"}],
     }
-    response = store.put(f"{P}/{data['id']}", json=body)
+    response = store.put(f"{PRODUCTS}/{data['id']}", json=body)
     assert response.status_code == 200, response.text
     got = response.json()["data"]
     assert [(v["sku"], v["calculated_price"]) for v in got["variants"]] == [
@@ -326,14 +324,18 @@ def test_put_updates_and_creates_embedded_sub_resources(store: StoreClient) -> N
     overlap = {
         "bulk_pricing_rules": [{"quantity_min": 3, "quantity_max": 3, "type": "price", "amount": 1}]
     }
-    assert store.put(f"{P}/{data['id']}", json=overlap).status_code == 409
+    assert store.put(f"{PRODUCTS}/{data['id']}", json=overlap).status_code == 409
     again = {"custom_fields": [{"name": "fit", "value": "narrow"}]}
-    assert store.put(f"{P}/{data['id']}", json=again).status_code == 409
-    unknown = store.put(f"{P}/{data['id']}", json={"custom_fields": [{"id": 999, "value": "x"}]})
+    assert store.put(f"{PRODUCTS}/{data['id']}", json=again).status_code == 409
+    unknown = store.put(
+        f"{PRODUCTS}/{data['id']}", json={"custom_fields": [{"id": 999, "value": "x"}]}
+    )
     assert unknown.status_code == 422 and "custom_fields[0].id" in unknown.json()["errors"]
-    taken = store.put(f"{P}/{data['id']}", json={"variants": [{"id": variant["id"], "sku": "a-m"}]})
+    taken = store.put(
+        f"{PRODUCTS}/{data['id']}", json={"variants": [{"id": variant["id"], "sku": "a-m"}]}
+    )
     assert taken.status_code == 409
-    after = store.get(f"{P}/{data['id']}", params={"include": "variants"}).json()["data"]
+    after = store.get(f"{PRODUCTS}/{data['id']}", params={"include": "variants"}).json()["data"]
     assert [v["sku"] for v in after["variants"]] == ["A-S", "A-M"]
 
 
@@ -344,7 +346,7 @@ def test_products_and_their_indexes_survive_a_restart(
 
     from reconciler.sandbox.app import SandboxApp
 
-    made = create(
+    made = new_product(
         store,
         "Kept",
         sku="KEEP",
@@ -356,10 +358,15 @@ def test_products_and_their_indexes_survive_a_restart(
     try:
         with TestClient(SandboxApp(reopened), base_url="https://sandbox.test") as http:
             again = StoreClient(http, "teststore")
-            got = again.get(f"{P}/{made['id']}", params={"include": "variants"}).json()["data"]
+            got = again.get(f"{PRODUCTS}/{made['id']}", params={"include": "variants"}).json()[
+                "data"
+            ]
             assert got["variants"][0]["sku"] == "KEEP-S"
-            assert again.post(P, json=product("Other", sku="keep-s")).status_code == 409
-            assert again.post(P, json=product("Next")).json()["data"]["id"] == made["id"] + 1
+            assert again.post(PRODUCTS, json=product_body("Other", sku="keep-s")).status_code == 409
+            assert (
+                again.post(PRODUCTS, json=product_body("Next")).json()["data"]["id"]
+                == made["id"] + 1
+            )
     finally:
         reopened.close()
 
@@ -369,18 +376,18 @@ def test_failed_create_uses_up_no_ids(store: StoreClient) -> None:
         {"sku": f"T-{n}", "option_values": [{"option_display_name": "Size", "label": "S"}]}
         for n in (1, 2)
     ]
-    assert store.post(P, json=product("T", variants=twice)).status_code == 409
-    made = create(store, "U", variants=twice[:1])
-    options = store.get(f"{P}/{made['id']}/options").json()["data"]
+    assert store.post(PRODUCTS, json=product_body("T", variants=twice)).status_code == 409
+    made = new_product(store, "U", variants=twice[:1])
+    options = store.get(f"{PRODUCTS}/{made['id']}/options").json()["data"]
     assert made["id"] == 1 and options[0]["id"] == 1 and options[0]["option_values"][0]["id"] == 1
 
 
 def test_sort_and_direction(store: StoreClient) -> None:
     for name, price in (("B", 30), ("A", 10), ("C", 20)):
-        create(store, name, price=price)
+        new_product(store, name, price=price)
 
     def names(**params: str) -> list[str]:
-        return [d["name"] for d in store.get(P, params=params).json()["data"]]
+        return [d["name"] for d in store.get(PRODUCTS, params=params).json()["data"]]
 
     assert names() == ["B", "A", "C"]
     assert names(sort="name") == ["A", "B", "C"]
@@ -389,7 +396,7 @@ def test_sort_and_direction(store: StoreClient) -> None:
 
 
 def test_a_product_read_with_includes_can_be_put_back_unchanged(store: StoreClient) -> None:
-    made = create(
+    made = new_product(
         store,
         "Echo",
         sku="E",
@@ -399,10 +406,10 @@ def test_a_product_read_with_includes_can_be_put_back_unchanged(store: StoreClie
         bulk_pricing_rules=[{"quantity_min": 2, "quantity_max": 0, "type": "price", "amount": 1}],
     )
     include = {"include": "variants,images,custom_fields,bulk_pricing_rules"}
-    before = store.get(f"{P}/{made['id']}", params=include).json()["data"]
-    response = store.put(f"{P}/{made['id']}", json=before)
+    before = store.get(f"{PRODUCTS}/{made['id']}", params=include).json()["data"]
+    response = store.put(f"{PRODUCTS}/{made['id']}", json=before)
     assert response.status_code == 200, response.text
-    after = store.get(f"{P}/{made['id']}", params=include).json()["data"]
+    after = store.get(f"{PRODUCTS}/{made['id']}", params=include).json()["data"]
     ignore = {"date_modified"}
     assert {k: v for k, v in after.items() if k not in ignore} == {
         k: v for k, v in before.items() if k not in ignore
@@ -410,4 +417,4 @@ def test_a_product_read_with_includes_can_be_put_back_unchanged(store: StoreClie
     moved = [
         {**before["variants"][0], "option_values": [{"option_display_name": "Size", "label": "M"}]}
     ]
-    assert store.put(f"{P}/{made['id']}", json={"variants": moved}).status_code == 422
+    assert store.put(f"{PRODUCTS}/{made['id']}", json={"variants": moved}).status_code == 422

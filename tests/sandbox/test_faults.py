@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from reconciler.errors import ConfigError
-from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import FaultInjector, Outcome
-from reconciler.sandbox.limits import ManualClock
 from reconciler.sandbox.settings import FaultSettings, add_failure, update_settings
-from reconciler.sandbox.storage import SandboxDB
-from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
+from reconciler.sandbox.stores import DEFAULT_TOKEN
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, SandboxTransport
-from tests.sandbox.conftest import StoreClient
+from tests.sandbox.conftest import Clocked
 
 BRANDS = "/v3/catalog/brands"
 
 
 @dataclass
-class Faulty:
-    store: StoreClient
-    clock: ManualClock
-    http: TestClient
-    app: SandboxApp
-    db: SandboxDB
+class Faulty(Clocked):
+    """A clocked sandbox with helpers to set faults and read the request log."""
 
     def configure(self, **faults: Any) -> None:
         """Replace the store's faults with ``faults`` (the rest at their defaults)."""
@@ -47,12 +38,8 @@ class Faulty:
 
 
 @pytest.fixture
-def faulty(sandbox_db: SandboxDB) -> Iterator[Faulty]:
-    clock = ManualClock()
-    app = SandboxApp(sandbox_db, clock=clock)
-    create_store(sandbox_db, "teststore")
-    with TestClient(app, base_url="https://sandbox.test") as http:
-        yield Faulty(StoreClient(http, "teststore"), clock, http, app, sandbox_db)
+def faulty(clocked: Clocked) -> Faulty:
+    return Faulty(clocked.store, clocked.clock, clocked.http, clocked.app, clocked.db)
 
 
 def _outcomes(faulty: Faulty, count: int) -> list[str]:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.limits import ManualClock, WindowState
@@ -18,7 +14,7 @@ from reconciler.sandbox.settings import DEFAULT_QUOTA, update_settings
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, SandboxTransport
-from tests.sandbox.conftest import StoreClient
+from tests.sandbox.conftest import Clocked
 
 RATE_HEADERS = (
     "X-Rate-Limit-Requests-Left",
@@ -26,24 +22,6 @@ RATE_HEADERS = (
     "X-Rate-Limit-Time-Window-Ms",
     "X-Rate-Limit-Time-Reset-Ms",
 )
-
-
-@dataclass
-class Clocked:
-    store: StoreClient
-    clock: ManualClock
-    http: TestClient
-    app: SandboxApp
-    db: SandboxDB
-
-
-@pytest.fixture
-def clocked(sandbox_db: SandboxDB) -> Iterator[Clocked]:
-    clock = ManualClock()
-    app = SandboxApp(sandbox_db, clock=clock)
-    create_store(sandbox_db, "teststore")
-    with TestClient(app, base_url="https://sandbox.test") as http:
-        yield Clocked(StoreClient(http, "teststore"), clock, http, app, sandbox_db)
 
 
 def test_every_answer_carries_the_rate_limit_headers(clocked: Clocked) -> None:

@@ -15,21 +15,8 @@ SCRIPTS = "/v3/content/scripts"
 SRC = {"name": "Analytics", "kind": "src", "src": "https://cdn.example.com/a.js"}
 
 
-@pytest.fixture
-def other(store: StoreClient, sandbox_db: SandboxDB) -> StoreClient:
-    """A client of the same store through another API account."""
-    add_token(sandbox_db, "teststore", "other-token", "*", client_id="other-app")
-    return store.with_token("other-token")
-
-
-def _create(store: StoreClient, body: dict[str, Any]) -> dict[str, Any]:
-    response = store.post(SCRIPTS, json=body)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]  # type: ignore[no-any-return]
-
-
 def test_defaults_and_uuid(store: StoreClient) -> None:
-    script = _create(store, SRC)
+    script = store.create(SCRIPTS, SRC)
     assert len(script["uuid"]) == 36
     assert script["location"] == "head" and script["visibility"] == "storefront"
     assert script["load_method"] == "default" and script["enabled"] is True
@@ -37,14 +24,16 @@ def test_defaults_and_uuid(store: StoreClient) -> None:
     assert store.get(f"{SCRIPTS}/{script['uuid']}").json()["data"] == script
 
 
-def test_only_the_creating_account_sees_and_edits(store: StoreClient, other: StoreClient) -> None:
-    mine = _create(store, SRC)
-    theirs = _create(other, {**SRC, "name": "Theirs"})
+def test_only_the_creating_account_sees_and_edits(
+    store: StoreClient, other_account: StoreClient
+) -> None:
+    mine = store.create(SCRIPTS, SRC)
+    theirs = other_account.create(SCRIPTS, {**SRC, "name": "Theirs"})
     assert [s["uuid"] for s in store.get(SCRIPTS).json()["data"]] == [mine["uuid"]]
-    assert [s["uuid"] for s in other.get(SCRIPTS).json()["data"]] == [theirs["uuid"]]
-    assert other.get(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
-    assert other.put(f"{SCRIPTS}/{mine['uuid']}", json={"name": "x"}).status_code == 404
-    assert other.delete(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
+    assert [s["uuid"] for s in other_account.get(SCRIPTS).json()["data"]] == [theirs["uuid"]]
+    assert other_account.get(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
+    assert other_account.put(f"{SCRIPTS}/{mine['uuid']}", json={"name": "x"}).status_code == 404
+    assert other_account.delete(f"{SCRIPTS}/{mine['uuid']}").status_code == 404
     assert store.get(f"{SCRIPTS}/{mine['uuid']}").json()["data"]["name"] == "Analytics"
 
 
@@ -81,16 +70,16 @@ def test_validation(store: StoreClient, body: dict[str, Any], field: str) -> Non
     assert store.get(SCRIPTS).json()["data"] == []
 
 
-def test_account_limit(store: StoreClient, other: StoreClient) -> None:
+def test_account_limit(store: StoreClient, other_account: StoreClient) -> None:
     for n in range(MAX_PER_CLIENT):
-        _create(store, {**SRC, "name": f"s{n}"})
+        store.create(SCRIPTS, {**SRC, "name": f"s{n}"})
     response = store.post(SCRIPTS, json=SRC)
     assert response.status_code == 422
-    _create(other, SRC)
+    other_account.create(SCRIPTS, SRC)
 
 
 def test_update_and_delete(store: StoreClient) -> None:
-    script = _create(store, SRC)
+    script = store.create(SCRIPTS, SRC)
     response = store.put(
         f"{SCRIPTS}/{script['uuid']}",
         json={"kind": "script_tag", "html": "<script>1</script>", "location": "footer"},
@@ -111,7 +100,7 @@ def test_checkout_scripts_need_the_checkout_scope(
     response = content_only.post(SCRIPTS, json={**SRC, "visibility": "checkout"})
     assert response.status_code == 403
     assert "store_content_checkout" in response.json()["title"]
-    script = _create(content_only, {**SRC, "visibility": "storefront"})
+    script = content_only.create(SCRIPTS, {**SRC, "visibility": "storefront"})
     moved = content_only.put(f"{SCRIPTS}/{script['uuid']}", json={"visibility": "all_pages"})
     assert moved.status_code == 403
     add_token(
@@ -120,4 +109,4 @@ def test_checkout_scripts_need_the_checkout_scope(
         "with-checkout",
         {"store_v2_content": "modify", "store_content_checkout": "modify"},
     )
-    _create(store.with_token("with-checkout"), {**SRC, "visibility": "checkout"})
+    store.with_token("with-checkout").create(SCRIPTS, {**SRC, "visibility": "checkout"})

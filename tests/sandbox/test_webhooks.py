@@ -6,28 +6,14 @@ from typing import Any
 
 import pytest
 
-from reconciler.sandbox.storage import SandboxDB
-from reconciler.sandbox.stores import add_token
 from tests.sandbox.conftest import StoreClient
 
 HOOKS = "/v3/hooks"
 HOOK = {"scope": "store/order/created", "destination": "https://hooks.example.com/orders"}
 
 
-@pytest.fixture
-def other(store: StoreClient, sandbox_db: SandboxDB) -> StoreClient:
-    add_token(sandbox_db, "teststore", "other-token", "*", client_id="other-app")
-    return store.with_token("other-token")
-
-
-def _create(store: StoreClient, body: dict[str, Any]) -> dict[str, Any]:
-    response = store.post(HOOKS, json=body)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]  # type: ignore[no-any-return]
-
-
 def test_create_stores_headers_and_defaults(store: StoreClient) -> None:
-    hook = _create(store, {**HOOK, "headers": {"X-Secret": "s3"}})
+    hook = store.create(HOOKS, {**HOOK, "headers": {"X-Secret": "s3"}})
     assert hook["is_active"] is True and hook["headers"] == {"X-Secret": "s3"}
     assert hook["client_id"] == "sandbox-client" and hook["store_hash"] == "teststore"
     assert isinstance(hook["created_at"], int)
@@ -53,20 +39,22 @@ def test_validation(store: StoreClient, body: dict[str, Any], field: str) -> Non
 
 
 def test_port_443_is_accepted(store: StoreClient) -> None:
-    _create(store, {**HOOK, "destination": "https://hooks.example.com:443/x"})
+    store.create(HOOKS, {**HOOK, "destination": "https://hooks.example.com:443/x"})
 
 
-def test_hooks_are_scoped_to_the_api_account(store: StoreClient, other: StoreClient) -> None:
-    mine = _create(store, HOOK)
-    assert other.get(HOOKS).json()["data"] == []
-    assert other.get(f"{HOOKS}/{mine['id']}").status_code == 404
-    assert other.delete(f"{HOOKS}/{mine['id']}").status_code == 404
+def test_hooks_are_scoped_to_the_api_account(
+    store: StoreClient, other_account: StoreClient
+) -> None:
+    mine = store.create(HOOKS, HOOK)
+    assert other_account.get(HOOKS).json()["data"] == []
+    assert other_account.get(f"{HOOKS}/{mine['id']}").status_code == 404
+    assert other_account.delete(f"{HOOKS}/{mine['id']}").status_code == 404
     assert [h["id"] for h in store.get(HOOKS).json()["data"]] == [mine["id"]]
 
 
 def test_filters_update_and_delete_returns_the_hook(store: StoreClient) -> None:
-    first = _create(store, HOOK)
-    _create(store, {**HOOK, "scope": "store/product/updated"})
+    first = store.create(HOOKS, HOOK)
+    store.create(HOOKS, {**HOOK, "scope": "store/product/updated"})
     by_scope = store.get(HOOKS, params={"scope": "store/product/updated"}).json()["data"]
     assert len(by_scope) == 1
     response = store.put(f"{HOOKS}/{first['id']}", json={"is_active": False})
