@@ -65,6 +65,14 @@ def _not_found(channel_id: int) -> ApiProblem:
     return ApiProblem(404, "Channel not found", {"channel_id": f"no channel with id {channel_id}"})
 
 
+def _existing(store: Store, channel_id: int) -> dict[str, Any]:
+    """The channel ``channel_id``, or the 404 BigCommerce answers for an unknown one."""
+    found = channel(store, channel_id)
+    if found is None:
+        raise _not_found(channel_id)
+    return found
+
+
 @api.route("GET", "/v3/channels")
 async def list_channels(request: Request, store: Store) -> Response:
     found = channels(store)
@@ -82,17 +90,13 @@ async def list_channels(request: Request, store: Store) -> Response:
 
 @api.route("GET", "/v3/channels/{channel_id:int}")
 async def get_channel(request: Request, store: Store) -> Response:
-    found = channel(store, request.path_params["channel_id"])
-    if found is None:
-        raise _not_found(request.path_params["channel_id"])
+    found = _existing(store, request.path_params["channel_id"])
     return json_response({"data": _with_currencies(store, found), "meta": {}})
 
 
 @api.route("GET", "/v3/channels/{channel_id:int}/active-theme")
 async def get_active_theme(request: Request, store: Store) -> Response:
-    channel_id = request.path_params["channel_id"]
-    if channel(store, channel_id) is None:
-        raise _not_found(channel_id)
+    channel_id = _existing(store, request.path_params["channel_id"])["id"]
     # Imported here: the themes module itself asks this one which channels exist.
     from reconciler.sandbox.resources.themes import active_theme
 
@@ -103,9 +107,7 @@ async def get_active_theme(request: Request, store: Store) -> Response:
 async def get_channel_site(request: Request, store: Store) -> Response:
     from reconciler.sandbox.resources.sites import sites
 
-    channel_id = request.path_params["channel_id"]
-    if channel(store, channel_id) is None:
-        raise _not_found(channel_id)
+    channel_id = _existing(store, request.path_params["channel_id"])["id"]
     found = next((s for s in sites(store) if s["channel_id"] == channel_id), None)
     if found is None:
         raise ApiProblem(404, "Site not found", {"channel_id": "this channel has no site"})
