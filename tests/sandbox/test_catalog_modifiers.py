@@ -80,3 +80,23 @@ def test_values_with_adjusters_crud_and_image(store: StoreClient) -> None:
     )
     assert store.delete(f"{base}/{modifier['id']}").status_code == 204
     assert store.get(f"{base}/{modifier['id']}").status_code == 404
+
+
+def test_put_naming_an_unknown_value_changes_nothing(store: StoreClient) -> None:
+    p = new_product(store, "Shoe")
+    base = f"{PRODUCTS}/{p['id']}/modifiers"
+    body = {
+        "display_name": "Laces",
+        "type": "dropdown",
+        "required": True,
+        "option_values": [{"label": "Red", "sort_order": 0}],
+    }
+    modifier = store.post(base, json=body).json()["data"]
+    answer = store.put(
+        f"{base}/{modifier['id']}",
+        json={"display_name": "Shoelaces", "option_values": [{"id": 999999, "label": "Blue"}]},
+    )
+    assert answer.status_code == 422
+    assert "option_values[0].id" in answer.json()["errors"]
+    after = store.get(f"{base}/{modifier['id']}").json()["data"]
+    assert after["display_name"] == "Laces"

@@ -134,11 +134,18 @@ def display_name_taken(product: Document, name: str, exclude: int | None) -> boo
 def value_errors(
     values: list[dict[str, Any]], prefix: str, existing: list[Document], *, creating: bool
 ) -> dict[str, str]:
-    """Problems of option values (labels distinct within the option, at most 250)."""
+    """Problems of option values (ids that exist, labels distinct within the option, at
+    most 250)."""
     errors: dict[str, str] = {}
     labels = {v["label"].lower() for v in existing}
+    existing_ids = {v["id"] for v in existing}
     for i, value in enumerate(values):
         where = f"{prefix}[{i}]."
+        if "id" in value and value["id"] not in existing_ids:
+            # Checked before anything is written, so a PUT naming an unknown value
+            # leaves the option or modifier untouched.
+            errors[f"{where}id"] = f"no value {value['id']} in this option"
+            continue
         required = ("label", "sort_order") if creating or "id" not in value else ()
         found = field_errors(
             value,

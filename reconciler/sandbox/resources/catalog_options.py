@@ -113,9 +113,6 @@ async def put_option(request: Request, store: Store) -> Response:
     check_fields(body, OPTION_FIELDS, ignored=("id", "name"))
     values = body.get("option_values") or []
     errors = value_errors(values, "option_values", option["option_values"], creating=False)
-    for i, value in enumerate(values):
-        if "id" in value and value["id"] not in {v["id"] for v in option["option_values"]}:
-            errors[f"option_values[{i}].id"] = f"no value {value['id']} in this option"
     if errors:
         raise ApiProblem(422, INVALID, errors)
     OPTIONS.check_display_name(product, body.get("display_name"), option["id"])
