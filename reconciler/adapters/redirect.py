@@ -92,12 +92,18 @@ class RedirectAdapter(Adapter):
 
     async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
         home_site = await default_site(ctx.client)
+        declared = ctx.declared_keys.get(self.kind.name, frozenset())
         items: dict[str, LiveItem] = {}
         for redirect in await ctx.client.paginate_v3(PATH):
             to_kind = (redirect.get("to") or {}).get("type")
             if to_kind not in (*TARGET_KINDS, "url") or not redirect.get("from_path"):
                 continue
             data = redirect_data(redirect, ctx.ids, home_site)
+            explicit = f"site:{home_site}{data['from_path']}"
+            if "site_id" not in data and self.kind.match_key(explicit) in declared:
+                # The YAML names the default site by its id: key the live redirect the
+                # same way, or it would plan as a create on every run.
+                data["site_id"] = home_site
             site = data.get("site_id")
             key = data["from_path"] if site is None else f"site:{site}{data['from_path']}"
             ctx.ids.remember(self.kind, key, redirect["id"])

@@ -8,9 +8,9 @@ is given (``"site:1001/old-boots/"``). Keeping the default site out of the key k
 common case readable; a ``from_path`` always starts with ``/``, so the prefixed form
 cannot be mistaken for a path.
 
-Leave ``site_id`` out for the default site: a live redirect there reads back without a
-site (its key is ``from_path``), so declaring the default site's id explicitly would not
-match it.
+Prefer leaving ``site_id`` out for the default site, so the same YAML fits every store.
+Naming the default site by its id works too: the adapter then keys the live redirect the
+same way.
 """
 
 from __future__ import annotations

@@ -115,6 +115,16 @@ async def test_redirects_of_another_site_keep_their_site(harness: Harness) -> No
         assert (await adapter.read(ctx))["/x/"].data["to"]["url"] == "/z/"
 
 
+async def test_a_default_site_named_by_its_id_reads_back_under_that_key(harness: Harness) -> None:
+    async with harness.context() as ctx:
+        await ctx.client.put("/v3/storefront/redirects", [
+            {"from_path": "/x/", "site_id": 1000, "to": {"type": "url", "url": "/y/"}}])
+        ctx.declared_keys = {"redirect": frozenset({"site:1000/x/"})}
+        live = await adapter.read(ctx)
+        assert set(live) == {"site:1000/x/"}
+        assert live["site:1000/x/"].data["site_id"] == 1000
+
+
 async def test_a_bad_redirect_fails_alone_and_counts_stay_minimal(harness: Harness) -> None:
     count = BATCH + 20
     changes = [
