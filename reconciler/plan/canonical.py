@@ -160,7 +160,8 @@ class Node:
     hash_field: str | None = None
     """For a repository file field: the sibling holding the file's sha256."""
     trivial: bool = True
-    """No rule here or below: values pass through unchanged (set by :func:`rule_tree`)."""
+    """No rule that rewrites values here or below: canonicalising passes values through
+    unchanged (set by :func:`rule_tree`)."""
     files_below: bool = False
     """A repository file field is here or below (set by :func:`rule_tree`)."""
 
@@ -237,9 +238,10 @@ def _mark_trivial(node: Node) -> bool:
     node.files_below = node.hash_field is not None or any(
         child.files_below for child in node.children.values()
     )
+    # Only rules that rewrite values count: case-insensitivity, 0-as-unset, local and
+    # file fields are the differ's business and leave the canonical form as it is.
     node.trivial = all(below) and not (
-        node.decimal or node.keyed or node.unordered or node.html or node.case_insensitive
-        or node.zero_is_unset or node.lower_keys or node.local or node.hash_field
+        node.decimal or node.keyed or node.unordered or node.html or node.lower_keys
     )
     return node.trivial
 
@@ -287,13 +289,28 @@ def _sort_key(value: Any) -> tuple[int, str]:
 
 def entry_key(entry: Any, key: ListKey) -> str:
     """The key of one entry of a keyed list as written (``"TRAIL-01-9"``, ``"SKU USD"``)."""
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict) and not isinstance(entry, Mapping):
         return str(entry)
     if len(key.fields) == 1:
         part = entry.get(key.fields[0])
         return "" if part is None else str(part)
     parts = [entry.get(name) for name in key.fields]
     return " ".join(str(part) for part in parts if part is not None and part != "")
+
+
+@cache
+def _sorter(key: ListKey) -> Callable[[Any], str]:
+    """The sort key of a keyed list's entries: their match form."""
+    if len(key.fields) == 1:
+        name = key.fields[0]
+
+        def single(entry: Any) -> str:
+            part = entry.get(name) if isinstance(entry, dict) else entry
+            text = "" if part is None else str(part)
+            return text.casefold() if key.casefold else text
+
+        return single
+    return lambda entry: match_form(entry_key(entry, key), key)
 
 
 def match_form(text: str, key: ListKey) -> str:
@@ -334,8 +351,7 @@ def canonicalize(value: Any, node: Node) -> Any:
         entry = node.child(WILDCARD)
         items = list(value) if entry.trivial else [canonicalize(v, entry) for v in value]
         if node.keyed is not None:
-            key = node.keyed
-            items.sort(key=lambda e: match_form(entry_key(e, key), key))
+            items.sort(key=_sorter(node.keyed))
         elif node.unordered:
             items.sort(key=_sort_key)
         return items
