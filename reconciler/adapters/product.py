@@ -4,11 +4,11 @@ The API mapping is split by concern: :mod:`.product_map` (API shapes ↔ model v
 :mod:`.product_read` (reading, and what it costs), :mod:`.product_write` (creates,
 updates and deletes, and how they batch).
 
-* ``ids`` of a product: ``{"id", "variants": {sku: id}, "base_variant_id", "options" and
-  "modifiers": {display name: {"id", "values": {label: id}}}, "images": [id, ...] (in the
-  order read), "custom_fields": {name: id}, "bulk_pricing_rules": {quantity_min: id},
-  "metafields": {key: id}}`` (keys of keyed lists in their matching form: case-folded SKUs, names,
-  labels).
+* ``ids`` of a product: ``{"id", "variants": {sku: id}, "base_variant_id", "options"
+  and "modifiers": {display name: {"id", "values": {label: id}}}, "images": [id, ...]
+  and "image_sort_orders": [...] (in the order read), "custom_fields": {name: id},
+  "bulk_pricing_rules": {quantity_min: id}, "metafields": {key: id}}`` (keys of keyed
+  lists in their matching form: case-folded SKUs, names, labels).
 * ownership: a product metafield in namespace ``stagingpro`` with key ``managed``, created
   with every product StagingPro creates (prune mode ``owned`` deletes only those). A
   second metafield, key ``images``, records where each image came from (repository file

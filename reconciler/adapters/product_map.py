@@ -119,7 +119,7 @@ def product_data(
     if options is not None:
         data["options"] = [option_data(o, ids) for o in options]
     variants = [v for v in product.get("variants") or [] if v.get("option_values")]
-    if "variants" in product and (variants or options):
+    if "variants" in product:
         data["variants"] = [variant_data(v, records, tracking == "variant") for v in variants]
     if modifiers is not None:
         data["modifiers"] = [modifier_data(m) for m in modifiers]
@@ -251,6 +251,7 @@ def product_ids(product: Mapping[str, Any], *, options: list[Mapping[str, Any]] 
         "variants": {str(v["sku"]).casefold(): v["id"] for v in variants if v.get("option_values")},
         "base_variant_id": next((v["id"] for v in variants if not v.get("option_values")), None),
         "images": [i["id"] for i in product.get("images") or []],
+        "image_sort_orders": [i.get("sort_order", 0) for i in product.get("images") or []],
         "custom_fields": {str(f["name"]): f["id"] for f in product.get("custom_fields") or []},
         "bulk_pricing_rules": {
             str(r["quantity_min"]): r["id"] for r in product.get("bulk_pricing_rules") or []

@@ -162,7 +162,10 @@ def list_edits(fields: Sequence[FieldChange], list_name: str) -> ListEdits:
     edits = ListEdits()
     for change in fields:
         path = change.path
-        if not path or path[0] != list_name or len(path) < 2:
+        if not path or path[0] != list_name:
+            continue
+        if len(path) == 1:  # the whole list, where one side has none
+            _whole_list(edits, change, list_name)
             continue
         key = _match(path[1], list_name)
         if len(path) == 2:
@@ -180,6 +183,19 @@ def list_edits(fields: Sequence[FieldChange], list_name: str) -> ListEdits:
     return edits
 
 
+def _whole_list(edits: ListEdits, change: FieldChange, list_name: str) -> None:
+    before = {_key(e, list_name) for e in _as_list(change.before)}
+    after = {_key(e, list_name) for e in _as_list(change.after)}
+    edits.added += sorted(after - before)
+    edits.removed += sorted(before - after)
+    for key in sorted(before & after):
+        edits.changed[key].add("*")
+
+
+def _as_list(value: Any) -> list[Mapping[str, Any]]:
+    return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
+
+
 def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], dict[int, set[str]]]:
     """Positions of images added, removed, and changed (with the changed field names)."""
     added: list[int] = []
@@ -187,6 +203,13 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
     changed: dict[int, set[str]] = defaultdict(set)
     for change in fields:
         path = change.path
+        if path == ("images",):  # the whole list, where one side has none
+            before, after = len(_as_list(change.before)), len(_as_list(change.after))
+            added += range(before, after)
+            removed += range(after, before)
+            for position in range(min(before, after)):
+                changed[position].update(IMAGE_SOURCE)
+            continue
         if len(path) < 2 or path[0] != "images" or not isinstance(path[1], int):
             continue
         if len(path) == 2:
@@ -202,17 +225,27 @@ def image_edits(fields: Sequence[FieldChange]) -> tuple[list[int], list[int], di
 
 
 def sort_orders(desired: Mapping[str, Any]) -> list[int]:
-    """The sort order each declared image is written with: its own, else the larger of
-    its position and the previous image's, so the store's order (sort order, then
-    creation) is the declared order even after images are added or replaced (a sort
-    order the YAML does not declare is not managed, so writing it changes no plan)."""
+    """The sort order each declared image is written with: its own, else one that keeps
+    the declared order — above the previous image's, below the next declared one, its
+    position when that fits — so the store's order (sort order, then creation) is the
+    declared order even after images are added or replaced. (A sort order the YAML does
+    not declare is not managed, so writing it changes no plan.) Images that must tie
+    (``sort_order: 1`` twice, or no integer between two declared ones) keep their
+    creation order, which a replacement changes."""
+    images = list(desired.get("images") or [])
+    given = [i.get("sort_order") if isinstance(i.get("sort_order"), int) else None
+             for i in images]
     orders: list[int] = []
-    for position, image in enumerate(desired.get("images") or []):
-        given = image.get("sort_order")
-        if isinstance(given, int):
-            orders.append(given)
-        else:
-            orders.append(max(position, orders[-1] if orders else 0))
+    for position, own in enumerate(given):
+        if own is not None:
+            orders.append(own)
+            continue
+        value = position if not orders else max(position, orders[-1] + 1)
+        ahead = next(((n, g) for n, g in enumerate(given[position + 1:], start=1)
+                      if g is not None), None)
+        if ahead is not None:  # leave room for the undeclared images before it
+            value = min(value, ahead[1] - ahead[0])
+        orders.append(max(value, orders[-1]) if orders else value)
     return orders
 
 
@@ -535,8 +568,13 @@ class ProductWriter:
 
     async def _update_children(self, work: Work) -> None:
         fields = work.change.fields
-        for list_name in CHOICE_KEYS:
-            await self._update_choices(work, list_name, list_edits(fields, list_name))
+        choices = {name: list_edits(fields, name) for name in CHOICE_KEYS}
+        # Removals first: a new option may take the display name of a removed modifier
+        # (names are unique across both), and the reverse.
+        for list_name, edits in choices.items():
+            await self._remove_choices(work, list_name, edits.removed)
+        for list_name, edits in choices.items():
+            await self._upsert_choices(work, list_name, edits)
         variants = list_edits(fields, "variants")
         known = work.ids.get("variants") or {}
         # A variant's option values cannot change in place: it is deleted and created anew.
@@ -548,15 +586,18 @@ class ProductWriter:
             self._remove_variants(work, [*variants.removed, *recreated]),
         )
 
-    async def _update_choices(self, work: Work, list_name: str, edits: ListEdits) -> None:
+    async def _remove_choices(self, work: Work, list_name: str, removed: list[str]) -> None:
         known: dict[str, Any] = work.ids.setdefault(list_name, {})
-        wanted = _entries(work.desired, list_name)
         base = f"{PATH}/{work.product_id}/{list_name}"
-        for key in edits.removed:
+        for key in removed:
             entry = known.pop(key, None)
             if entry is not None:
                 await work.attempt(f"removing {list_name[:-1]} {key}",
                                    self._delete(f"{base}/{entry['id']}"))
+
+    async def _upsert_choices(self, work: Work, list_name: str, edits: ListEdits) -> None:
+        known: dict[str, Any] = work.ids.setdefault(list_name, {})
+        wanted = _entries(work.desired, list_name)
         steps = []
         for key in [*edits.added, *edits.changed]:
             if key in wanted:
@@ -665,6 +706,16 @@ class ProductWriter:
         for position in sorted(added):
             if position < len(declared):
                 await self._upload_image(work, declared[position], orders[position])
+        # The images left as they were keep the declared order only if their sort order is
+        # the one sort_orders gives them (a sort order the YAML does not declare is ours).
+        live_orders: list[Any] = list(work.ids.get("image_sort_orders") or [])
+        for position, image_id in enumerate(ids[: len(declared)]):
+            if (position in changed or position >= len(live_orders)
+                    or "sort_order" in declared[position]
+                    or live_orders[position] == orders[position]):
+                continue
+            await work.attempt("ordering an image", self.client.put(
+                f"{base}/{image_id}", {"sort_order": orders[position]}))
         work.ids["images"] = self._image_order(work)
 
     async def _upload_image(self, work: Work, image: Mapping[str, Any], sort_order: int) -> None:
