@@ -204,3 +204,69 @@ def test_any_product_updates_to_any_other(
 
     data = asyncio.run(run())
     assert diff(after, canonical_live(kind, data), rules_of(kind)) == []
+
+
+def converge(kind_name: str, first: dict[str, Any], second: dict[str, Any],
+             before: Sequence[Change] = ()) -> None:
+    """Create ``first``, then update it to ``second`` (same key) with the change the
+    planner computes; the store then plans to nothing."""
+    kind = kind_named(kind_name)
+    key, old = canonical(kind_name, first)
+    _, new = canonical(kind_name, second)
+
+    async def run() -> dict[str, Any]:
+        app = open_sandbox(":memory:")
+        env = effective_environment(CONFIG, "staging")
+        async with connect("staging", env, options=ClientOptions(seed=1),
+                           transport=sandbox_transport(app)) as client:
+            ctx = LiveContext(client, IdMaps(), env, state_root=STATE_ROOT)
+            for change in before:
+                done = await adapter_for(change.kind).write(ctx, [change])
+                assert done[0].outcome == "applied", done[0].message
+            adapter = adapter_for(kind_name)
+            made = await adapter.write(ctx, [Change(kind_name, key, "create", desired=old)])
+            assert made[0].outcome == "applied", made[0].message
+            live = (await adapter.read(ctx))[kind.match_key(key)]
+            fields = diff(new, canonical_live(kind, live.data), rules_of(kind))
+            change = Change(kind_name, key, "update", fields=tuple(fields), desired=new,
+                            live_ids=dict(live.ids))
+            done = await adapter.write(ctx, [change])
+            assert done[0].outcome == "applied", done[0].message
+            again = (await adapter.read(ctx))[kind.match_key(key)]
+        app.db.close()
+        return dict(again.data)
+
+    assert diff(new, canonical_live(kind, asyncio.run(run())), rules_of(kind)) == []
+
+
+@PROPERTY
+@given(first=raw_item_strategy("brand"), second=raw_item_strategy("brand"))
+def test_any_brand_updates_to_any_other(first: dict[str, Any], second: dict[str, Any]) -> None:
+    converge("brand", first, {**second, "name": first["name"]})
+
+
+@PROPERTY
+@given(first=raw_item_strategy("category"), second=raw_item_strategy("category"))
+def test_any_category_updates_to_any_other(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    path = first["path"].split("/")[0]
+    for raw in (first, second):
+        raw.pop("channel_id", None)
+    converge("category", {**first, "path": path}, {**second, "path": path})
+
+
+@PROPERTY
+@given(first=raw_item_strategy("price_list"), second=raw_item_strategy("price_list"))
+def test_any_price_list_updates_to_any_other(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    records = [*(first.get("records") or []), *(second.get("records") or [])]
+    skus = sorted({r["sku"].casefold(): r["sku"] for r in records}.values())
+    products = [
+        Change("product", sku, "create", desired={
+            "sku": sku, "name": f"Product {sku}", "type": "physical", "price": "1",
+            "weight": "1"})
+        for sku in skus
+    ]
+    converge("price_list", first, {**second, "name": first["name"]}, products)
