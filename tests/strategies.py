@@ -110,8 +110,19 @@ def category() -> SearchStrategy[Raw]:
 
 
 @st.composite
-def _options_and_variants(draw: st.DrawFn, product_sku: str) -> Raw:
-    option_names = draw(st.lists(name(15), min_size=1, max_size=2, unique_by=str.casefold))
+def _options_and_variants(
+    draw: st.DrawFn, product_sku: str, modifier_names: frozenset[str], stocked: bool
+) -> Raw:
+    """Options (named unlike the modifiers: one name space on BigCommerce) and variants;
+    variant stock levels only when ``stocked`` (the product tracks inventory by variant)."""
+    option_names = draw(
+        st.lists(
+            name(15).filter(lambda n: n.casefold() not in modifier_names),
+            min_size=1,
+            max_size=2,
+            unique_by=str.casefold,
+        )
+    )
     options: list[Raw] = []
     labels_by_option: list[tuple[str, list[str]]] = []
     for display_name in option_names:
@@ -131,9 +142,13 @@ def _options_and_variants(draw: st.DrawFn, product_sku: str) -> Raw:
     variants = []
     for number, index in enumerate(chosen):
         variant: Raw = {"sku": f"{product_sku}-V{number}", "option_values": combos[index]}
-        variant |= draw(
-            _with_optional({}, {"price": money(), "inventory_level": st.integers(0, 500)})
-        )
+        optional: dict[str, SearchStrategy[Any]] = {"price": money()}
+        if stocked:
+            optional |= {
+                "inventory_level": st.integers(0, 500),
+                "inventory_warning_level": st.integers(0, 50),
+            }
+        variant |= draw(_with_optional({}, optional))
         variants.append(variant)
     return {"options": options, "variants": variants} if variants else {"options": options}
 
@@ -216,8 +231,10 @@ def product(draw: st.DrawFn) -> Raw:
         )
     )
     if draw(st.booleans()):
-        raw |= draw(_options_and_variants(product_sku))
-        if draw(st.booleans()):
+        modifier_names = frozenset(m["display_name"].casefold() for m in raw.get("modifiers", []))
+        by_variant = draw(st.booleans())
+        raw |= draw(_options_and_variants(product_sku, modifier_names, stocked=by_variant))
+        if by_variant:
             raw["inventory_tracking"] = "variant"
     return raw
 

@@ -141,7 +141,8 @@ def variant_data(
     variant: Mapping[str, Any], records: ImageRecords, tracked: bool = True
 ) -> dict[str, Any]:
     """A variant → model values; ``tracked``: whether stock is counted per variant (else
-    the variant's ``inventory_level`` means nothing and is left out)."""
+    the variant's ``inventory_level`` and ``inventory_warning_level`` mean nothing and are
+    left out, as the model refuses them without ``inventory_tracking: variant``)."""
     data: dict[str, Any] = {
         "sku": variant["sku"],
         "option_values": {
@@ -153,6 +154,7 @@ def variant_data(
             data[name] = variant[name]
     if not tracked:
         data.pop("inventory_level", None)
+        data.pop("inventory_warning_level", None)
     record = records.variant_images.get(str(variant.get("id")))
     if record and "file" in record:
         data["image"] = record["file"]

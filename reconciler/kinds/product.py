@@ -353,6 +353,10 @@ class Product(ItemModel):
     @field_validator("inventory_level")
     @classmethod
     def _product_level_tracked(cls, level: int | None, info: ValidationInfo) -> int | None:
+        # With tracking by variant the product's level is the sum of its variants' levels
+        # (server-owned). With 'none' the spec only says the level takes no effect, not
+        # that the store drops it (products_catalog.v3.yml, inventory_level), so a level
+        # declared with 'none' is kept and compares equal: no rule for that case.
         if level is not None and info.data.get("inventory_tracking") == "variant":
             raise ValueError(
                 "inventory_tracking is 'variant', so stock is counted per variant:"
@@ -386,24 +390,33 @@ class Product(ItemModel):
         if not options:
             raise ValueError("variants need options: declare the options their option_values name")
         _check_option_values(variants, options)
-        if info.data.get("inventory_tracking") in ("none", "product"):
-            stocked = [v.sku for v in variants if v.inventory_level is not None]
-            if stocked:
-                raise ValueError(
-                    f"variant {stocked[0]} sets inventory_level but inventory_tracking is"
-                    f" {info.data['inventory_tracking']!r}; use 'variant' to count stock"
-                    " per variant"
-                )
+        if "inventory_tracking" in info.data:  # else it is invalid and reported already
+            _check_variant_stock(variants, info.data["inventory_tracking"])
         return variants
 
     @field_validator("modifiers")
     @classmethod
-    def _modifiers_unique(cls, modifiers: list[Modifier] | None) -> list[Modifier] | None:
+    def _modifiers_unique(
+        cls, modifiers: list[Modifier] | None, info: ValidationInfo
+    ) -> list[Modifier] | None:
         repeated = duplicates(modifiers or [], lambda m: m.display_name.casefold())
         if repeated:
             raise ValueError(
                 f"modifier display_name {repeated[0].display_name!r} is used more than once"
             )
+        # BigCommerce keeps one name space for a product's options and modifiers (a 409
+        # otherwise: product-modifiers_catalog.v3.yml, "in conflict with another modifier
+        # or option"), so a clash would fail at apply; say so here, where it can be fixed.
+        options = {o.display_name.casefold(): o for o in info.data.get("options") or []}
+        for modifier in modifiers or []:
+            option = options.get(modifier.display_name.casefold())
+            if option is not None:
+                raise ValueError(
+                    f"modifier {modifier.display_name!r} has the display_name of option"
+                    f" {option.display_name!r}: BigCommerce requires the display names of a"
+                    " product's options and modifiers to be unique across both (ignoring"
+                    " case); rename the modifier or the option"
+                )
         return modifiers
 
     @field_validator("images")
@@ -449,6 +462,32 @@ class Product(ItemModel):
 def _describe_range(rule: BulkPricingRule) -> str:
     upper = "and more" if rule.quantity_max == 0 else f"to {rule.quantity_max}"
     return f"{rule.quantity_min} {upper}"
+
+
+VARIANT_STOCK_FIELDS = ("inventory_level", "inventory_warning_level")
+
+
+def _check_variant_stock(variants: Sequence[Variant], tracking: str | None) -> None:
+    """Variant stock levels only with ``inventory_tracking: variant``: a variant's level is
+    "used when the product's inventory_tracking is set to variant" (products_catalog.v3.yml)
+    and ignored otherwise, so under any other tracking (or none declared) the declared
+    levels would show as a difference on every plan."""
+    if tracking == "variant":
+        return
+    for variant in variants:
+        for field in VARIANT_STOCK_FIELDS:
+            if getattr(variant, field) is None:
+                continue
+            declared = (
+                "the product does not declare inventory_tracking"
+                if tracking is None
+                else f"inventory_tracking is {tracking!r}"
+            )
+            raise ValueError(
+                f"variant {variant.sku} sets {field}, but {declared}: the store ignores"
+                " variant stock levels unless the product tracks inventory by variant;"
+                " set inventory_tracking: variant (or remove the variant stock levels)"
+            )
 
 
 def _check_option_values(variants: Sequence[Variant], options: Sequence[Option]) -> None:

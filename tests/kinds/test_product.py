@@ -230,19 +230,45 @@ def test_inventory_tracking_must_fit_where_stock_is_set() -> None:
         ("inventory_level",),
         "set inventory_level on each variant",
     )
+    # The spec says a product level takes no effect without tracking, not that it is
+    # dropped: kept with 'none' (and with 'product', where it counts).
+    for tracking in ("product", "none"):
+        product = Product.model_validate(
+            base(inventory_tracking=tracking, inventory_level=5, inventory_warning_level=2)
+        )
+        assert product.inventory_level == 5
+
+
+@pytest.mark.parametrize("tracking", [None, "none", "product"])
+@pytest.mark.parametrize("field", ["inventory_level", "inventory_warning_level"])
+def test_variant_stock_needs_inventory_tracking_by_variant(
+    tracking: str | None, field: str
+) -> None:
+    stocked = [variant("V1", Size="S"), variant("V2", Size="M") | {field: 3}]
+    declared = {} if tracking is None else {"inventory_tracking": tracking}
+    reason = (
+        "the product does not declare inventory_tracking"
+        if tracking is None
+        else f"inventory_tracking is {tracking!r}"
+    )
+    assert rejected(Product, base(**declared, options=[SIZE], variants=stocked)) == [
+        (
+            ("variants",),
+            f"Value error, variant V2 sets {field}, but {reason}: the store ignores variant"
+            " stock levels unless the product tracks inventory by variant; set"
+            " inventory_tracking: variant (or remove the variant stock levels)",
+        )
+    ]
+    tracked = Product.model_validate(
+        base(inventory_tracking="variant", options=[SIZE], variants=stocked)
+    )
+    assert tracked.variants is not None and getattr(tracked.variants[1], field) == 3
+
+
+def test_variant_stock_is_not_reported_twice_over_a_bad_inventory_tracking() -> None:
     stocked = [variant("V1", Size="S") | {"inventory_level": 3}]
-    assert_rejected(
-        Product,
-        base(inventory_tracking="product", options=[SIZE], variants=stocked),
-        ("variants",),
-        "variant V1 sets inventory_level but inventory_tracking is 'product'",
-    )
-    assert (
-        Product.model_validate(
-            base(inventory_tracking="product", inventory_level=5)
-        ).inventory_level
-        == 5
-    )
+    errors = rejected(Product, base(inventory_tracking="sku", options=[SIZE], variants=stocked))
+    assert [where for where, _ in errors] == [("inventory_tracking",)]
 
 
 def test_modifier_rules() -> None:
@@ -290,6 +316,25 @@ def test_modifier_rules() -> None:
         ("modifiers", 0, "values", 0, "adjusters", "price", "adjuster"),
         "'relative' or 'percentage'",
     )
+
+
+def test_option_and_modifier_display_names_are_unique_across_both() -> None:
+    note = {"display_name": "size", "type": "text", "required": False}
+    engraving = {"display_name": "Engraving", "type": "text", "required": False}
+    assert rejected(Product, base(options=[COLOUR, SIZE], modifiers=[engraving, note])) == [
+        (
+            ("modifiers",),
+            "Value error, modifier 'size' has the display_name of option 'Size': BigCommerce"
+            " requires the display names of a product's options and modifiers to be unique"
+            " across both (ignoring case); rename the modifier or the option",
+        )
+    ]
+    renamed = note | {"display_name": "Size note"}
+    both = Product.model_validate(base(options=[COLOUR, SIZE], modifiers=[engraving, renamed]))
+    assert both.modifiers is not None and len(both.modifiers) == 2
+    # An option refused on its own is reported once, not again against the modifiers.
+    errors = rejected(Product, base(options=[SIZE, SIZE], modifiers=[note]))
+    assert [where for where, _ in errors] == [("options",)]
 
 
 def test_image_rules() -> None:
