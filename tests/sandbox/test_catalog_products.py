@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from reconciler.sandbox.resources.catalog_documents import create_product, render_product
 from reconciler.sandbox.storage import SandboxDB
-from tests.sandbox.catalog_support import PRODUCTS, new_product, product_body
+from tests.sandbox.catalog_support import PRODUCTS, new_product, product_body, sized
 from tests.sandbox.conftest import StoreClient
 
 
@@ -380,6 +380,54 @@ def test_failed_create_uses_up_no_ids(store: StoreClient) -> None:
     made = new_product(store, "U", variants=twice[:1])
     options = store.get(f"{PRODUCTS}/{made['id']}/options").json()["data"]
     assert made["id"] == 1 and options[0]["id"] == 1 and options[0]["option_values"][0]["id"] == 1
+
+
+def test_embedded_variants_give_an_option_at_most_250_values(store: StoreClient) -> None:
+    # As the options endpoints refuse an option's 251st value (a 422 before anything is
+    # written), so does a create whose variants name 251 values of one option.
+    many = sized("M", *(f"{n}" for n in range(251)))
+    response = store.post(PRODUCTS, json=product_body("M", brand_name="New", variants=many))
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "variants[250].option_values": "an option has at most 250 values; this variant would"
+        " give option 'Size' value number 251"
+    }
+    assert store.get(PRODUCTS).json()["data"] == []
+    assert store.get("/v3/catalog/brands").json()["data"] == []
+    # Labels are counted as the store matches them (ignoring case), and by option.
+    fits = [
+        *many[:250],
+        {
+            "sku": "M-x",
+            "option_values": [
+                {"option_display_name": "size", "label": "0"},
+                {"option_display_name": "Fit", "label": "Wide"},
+            ],
+        },
+    ]
+    made = new_product(store, "M", variants=fits)
+    options = store.get(f"{PRODUCTS}/{made['id']}/options").json()["data"]
+    assert [len(o["option_values"]) for o in options] == [250, 1]
+    # Nothing was used up by the refused create.
+    assert made["id"] == 1 and options[0]["id"] == 1
+
+
+def test_embedded_variants_of_an_update_give_an_option_at_most_250_values(
+    store: StoreClient,
+) -> None:
+    made = new_product(store, "M", variants=sized("M", *(f"{n}" for n in range(250))))
+    path = f"{PRODUCTS}/{made['id']}"
+    response = store.put(path, json={"variants": sized("M", "new")})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "variants[0].option_values": "an option has at most 250 values; this variant would"
+        " give option 'Size' value number 251"
+    }
+    got = store.get(path, params={"include": "variants,options"}).json()["data"]
+    assert len(got["variants"]) == 250 and len(got["options"][0]["option_values"]) == 250
+    # A value the option already has is no new one.
+    again = [{"sku": "M-again", "option_values": [{"option_display_name": "SIZE", "label": "7"}]}]
+    assert store.put(path, json={"variants": again}).status_code == 409  # same options as M-7
 
 
 def test_sort_and_direction(store: StoreClient) -> None:

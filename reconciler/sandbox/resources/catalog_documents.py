@@ -66,6 +66,9 @@ MAX_DIM = 9999999999
 MAX_CUSTOM_FIELDS = 200
 MAX_VARIANTS = 600
 MAX_IMAGES = 1000
+MAX_OPTION_VALUES = 250
+"""Values of one variant option (product-variant-options_catalog.v3.yml), however they
+are made: the options endpoints or variants naming new values."""
 
 SUBRESOURCES = (
     "variants",
@@ -473,6 +476,40 @@ def variant_errors(
             if not by_name and not by_id:
                 errors[f"{where}option_id"] = (
                     "each option value needs option_id and id, or option_display_name and label"
+                )
+    return errors
+
+
+def option_value_overflow(
+    options: Sequence[Document], variants: Sequence[dict[str, Any]], where: str
+) -> dict[str, str]:
+    """422 problems of new ``variants`` that name, by ``option_display_name`` and ``label``,
+    more values of one option than it may hold (counted with those of the product's
+    ``options``), keyed at the variant that names the value one too many.
+
+    Run before :class:`OptionResolver`, which creates such values without counting, so a
+    request refused here writes nothing and uses up no id. Variants with an ``id``
+    (updates) and references by ids make no values and are skipped.
+    """
+    labels = {
+        o["display_name"].lower(): {v["label"].lower() for v in o["option_values"]} for o in options
+    }
+    errors: dict[str, str] = {}
+    full: set[str] = set()
+    for i, variant in enumerate(variants):
+        if "id" in variant:
+            continue
+        for ref in variant.get("option_values") or []:
+            if ref.get("option_id") and ref.get("id"):
+                continue  # an existing value, as the resolver reads it
+            name, label = str(ref["option_display_name"]), str(ref["label"])
+            held = labels.setdefault(name.lower(), set())
+            held.add(label.lower())
+            if len(held) > MAX_OPTION_VALUES and name.lower() not in full:
+                full.add(name.lower())
+                errors[f"{where}[{i}].option_values"] = (
+                    f"an option has at most {MAX_OPTION_VALUES} values; this variant would"
+                    f" give option {name!r} value number {MAX_OPTION_VALUES + 1}"
                 )
     return errors
 
@@ -915,6 +952,9 @@ def create_product(store: Store, payload: dict[str, Any]) -> Document:
         if combo_names in named:
             raise conflict(f"variants[{i}].option_values", "another variant has the same options")
         named.add(combo_names)
+    too_many = option_value_overflow([], variants_in, "variants")
+    if too_many:
+        raise ApiProblem(422, INVALID, too_many)
     draft: Document = {"id": 0, "options": []}
     resolver = OptionResolver(store, draft, may_create=True)
     resolved = [

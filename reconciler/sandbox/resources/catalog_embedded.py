@@ -38,6 +38,7 @@ from reconciler.sandbox.resources.catalog_documents import (
     image_document,
     make_bulk_rule,
     new_variant,
+    option_value_overflow,
     rules_overlap,
     same_option_values,
     set_variant_fields,
@@ -302,6 +303,8 @@ def _variants(
             created.append(item)
     if len(product["variants"]) + len(created) > MAX_VARIANTS:
         errors[where] = f"a product has at most {MAX_VARIANTS} variants"
+    if created and not errors:
+        errors.update(option_value_overflow(product["options"], items, where))
     resolver: OptionResolver | None = None
     resolved: list[list[dict[str, Any]]] = []
     if created and not errors and not conflicts:

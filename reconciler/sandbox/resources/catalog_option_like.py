@@ -25,13 +25,13 @@ from starlette.responses import Response
 from reconciler.sandbox.api import Api
 from reconciler.sandbox.http import data_response, list_response
 from reconciler.sandbox.resources.catalog_common import Field, conflict, field_errors, find_item
+from reconciler.sandbox.resources.catalog_documents import MAX_OPTION_VALUES
 from reconciler.sandbox.resources.catalog_product_arrays import ProductArray
 from reconciler.sandbox.storage import Document, Store
 
 OPTION_COUNTER = "catalog_options"
 """Ids of options and modifiers come from one counter (they share a display-name space)."""
 VALUE_COUNTER = "catalog_option_values"
-MAX_VALUES = 250
 CHOICE_TYPES = (
     "radio_buttons",
     "rectangles",
@@ -160,8 +160,8 @@ def value_errors(
             if label.lower() in labels:
                 errors[f"{where}label"] = f"the label {label!r} is already used in this option"
             labels.add(label.lower())
-    if len(existing) + sum(1 for v in values if "id" not in v) > MAX_VALUES:
-        errors[prefix] = f"an option has at most {MAX_VALUES} values"
+    if len(existing) + sum(1 for v in values if "id" not in v) > MAX_OPTION_VALUES:
+        errors[prefix] = f"an option has at most {MAX_OPTION_VALUES} values"
     return errors
 
 
