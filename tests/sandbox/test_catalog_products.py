@@ -430,6 +430,31 @@ def test_embedded_variants_of_an_update_give_an_option_at_most_250_values(
     assert store.put(path, json={"variants": again}).status_code == 409  # same options as M-7
 
 
+def test_embedded_variants_of_an_update_name_no_option_like_a_modifier(
+    store: StoreClient,
+) -> None:
+    made = new_product(store, "M", variants=sized("M", "S"))
+    path = f"{PRODUCTS}/{made['id']}"
+    gift = {"display_name": "Gift", "type": "text", "required": False}
+    store.create(f"{path}/modifiers", gift)
+    wrapped = [
+        {
+            "sku": "M-S-W",
+            "option_values": [
+                {"option_display_name": "Size", "label": "S"},
+                {"option_display_name": "GIFT", "label": "Wrapped"},
+            ],
+        }
+    ]
+    response = store.put(path, json={"variants": wrapped})
+    assert response.status_code == 409
+    assert response.json()["errors"] == {
+        "variants[0].option_values": "a modifier named 'GIFT' exists"
+    }
+    assert [o["display_name"] for o in store.get(f"{path}/options").json()["data"]] == ["Size"]
+    assert len(store.get(f"{path}/variants").json()["data"]) == 1
+
+
 def test_sort_and_direction(store: StoreClient) -> None:
     for name, price in (("B", 30), ("A", 10), ("C", 20)):
         new_product(store, name, price=price)

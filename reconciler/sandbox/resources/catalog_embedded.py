@@ -305,6 +305,7 @@ def _variants(
         errors[where] = f"a product has at most {MAX_VARIANTS} variants"
     if created and not errors:
         errors.update(option_value_overflow(product["options"], items, where))
+        conflicts.extend(_options_named_as_modifiers(product, items, where))
     resolver: OptionResolver | None = None
     resolved: list[list[dict[str, Any]]] = []
     if created and not errors and not conflicts:
@@ -340,3 +341,24 @@ def _variants(
             add_option_variant(product, variant)
 
     return [apply]
+
+
+def _options_named_as_modifiers(
+    product: Document, items: list[dict[str, Any]], where: str
+) -> list[ApiProblem]:
+    """A 409 when a new variant names, as an option to create, one of the product's
+    modifiers: options and modifiers share one name space (product-modifiers_catalog.v3.yml
+    answers 409 "in conflict with another modifier or option"), whichever way the option
+    would be made."""
+    modifiers = {m["display_name"].lower() for m in product["modifiers"]}
+    for i, item in enumerate(items):
+        if "id" in item:
+            continue
+        for ref in item.get("option_values") or []:
+            if ref.get("option_id") and ref.get("id"):
+                continue  # an existing option's value
+            name = str(ref["option_display_name"])
+            if name.lower() in modifiers:
+                at = f"{where}[{i}].option_values"
+                return [conflict(at, f"a modifier named {name!r} exists")]
+    return []
