@@ -83,15 +83,18 @@ class IdMaps:
 class LiveContext:
     """What an adapter works with: the client, the id maps and the environment's settings.
 
-    ``declared_keys`` tells :meth:`Adapter.read` which items the declared state has, for
-    adapters that read some details only for declared items (e.g. product options, which
-    the API returns at most 10 products per page).
+    ``declared_keys`` tells :meth:`Adapter.read` which items the declared state has, and
+    ``declared_fields`` which top-level fields each of them declares, for adapters that
+    read some details only where the declared state needs them (e.g. product options,
+    which the API returns at most 10 products per page). Both come from
+    :mod:`reconciler.plan.scope`, so plan and apply ask for the same details.
     """
 
     client: LiveClient
     ids: IdMaps
     environment: EffectiveEnvironment
     declared_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    declared_fields: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     state_root: Path | None = None
     """The declared state's root (``store-state/``): repository files a change names
     (product images) are read relative to it."""

@@ -6,9 +6,9 @@
 * StagingPro's metafields (ownership marker and image sources) of every product in one
   listing, ``GET /catalog/products/metafields?namespace=stagingpro`` at 250 a page —
   ``ceil(M/250)`` requests (at least 1) for M such metafields (one or two a product).
-* Options and modifiers only of the products the declared state has
-  (``ctx.declared_keys["product"]``; every product when the context names no product
-  keys, as for an export): the API returns at most 10 products a page when including
+* Options and modifiers only of the declared products that declare options or modifiers
+  (``ctx.declared_keys`` / ``ctx.declared_fields``; every product when the context names
+  no product keys, as for an export): the API returns at most 10 products a page when including
   them, so they are fetched in ``id:in`` batches of 10 with ``include=options,modifiers``
   and ``include_fields=id`` — ``ceil(D/10)`` requests for D such products, against ``2·D``
   for the per-product ``/options`` and ``/modifiers`` endpoints, so always the cheaper.
@@ -35,6 +35,7 @@ from reconciler.adapters.product_map import (
 )
 from reconciler.live.client import LiveClient, QueryValue
 
+CHOICE_FIELDS = frozenset({"options", "modifiers"})
 PATH = "/v3/catalog/products"
 METAFIELDS = "/v3/catalog/products/metafields"
 INCLUDE = ("variants", "images", "custom_fields", "bulk_pricing_rules")
@@ -94,6 +95,18 @@ async def read_choices(client: LiveClient, product_ids: list[int]) -> dict[int, 
     }
 
 
+def _needs_choices(ctx: LiveContext, sku: str) -> bool:
+    """Whether to read the options and modifiers of the live product ``sku``: only for
+    declared products, and, where the context says which fields they declare, only for
+    those declaring options or modifiers (they cost a request per 10 products)."""
+    match = PRODUCT_KIND.match_key(sku)
+    declared = ctx.declared_keys.get(PRODUCT_KIND.name)
+    if declared is not None and match not in declared:
+        return False
+    fields = ctx.declared_fields.get(PRODUCT_KIND.name, {}).get(match)
+    return fields is None or bool(fields & CHOICE_FIELDS)
+
+
 async def read_products(ctx: LiveContext) -> dict[str, LiveItem]:
     """Every live product with a SKU, by match key (see the module docstring)."""
     products, metafields = await asyncio.gather(
@@ -103,11 +116,7 @@ async def read_products(ctx: LiveContext) -> dict[str, LiveItem]:
     keyed = [p for p in products if isinstance(p.get("sku"), str) and p["sku"]]
     for product in keyed:  # first, so product-list option values can name any product
         ctx.ids.remember(PRODUCT_KIND, product["sku"], product["id"])
-    declared = ctx.declared_keys.get(PRODUCT_KIND.name)
-    wanted = [
-        int(p["id"]) for p in keyed
-        if declared is None or PRODUCT_KIND.match_key(p["sku"]) in declared
-    ]
+    wanted = [int(p["id"]) for p in keyed if _needs_choices(ctx, p["sku"])]
     choices = await read_choices(ctx.client, wanted) if wanted else {}
     items: dict[str, LiveItem] = {}
     for product in keyed:

@@ -61,17 +61,6 @@ async def read_touched(ctx: LiveContext, changes: Sequence[Change]) -> LiveItems
     return items
 
 
-def declared_keys_of(plan: Plan) -> dict[str, frozenset[str]]:
-    """What ``declared_keys`` the planner saw for the items a plan creates or updates
-    (deletes are of undeclared items), so a re-read gives the same data."""
-    keys: dict[str, set[str]] = {}
-    for change in plan.changes:
-        if change.action != "delete":
-            kind = kind_named(change.kind)
-            keys.setdefault(kind.name, set()).add(kind.match_key(change.key))
-    return {name: frozenset(found) for name, found in keys.items()}
-
-
 def stale_items(plan: Plan, live: LiveItems) -> list[str]:
     """Why each touched item no longer matches the plan (empty: the plan still holds)."""
     problems: list[str] = []

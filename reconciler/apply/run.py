@@ -59,7 +59,7 @@ from reconciler.apply.deployment import (
 from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
-from reconciler.apply.live import check_fresh, declared_keys_of, read_all, read_touched
+from reconciler.apply.live import check_fresh, read_all, read_touched
 from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
 from reconciler.config import (
     CONFIG_FILE,
@@ -75,6 +75,7 @@ from reconciler.live.stats import ClientStats, ProgressCallback
 from reconciler.plan.build import compute_plan
 from reconciler.plan.model import Plan
 from reconciler.plan.read import read_store_info
+from reconciler.plan.scope import declared_scope, plan_scope
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.state import load_state
 
@@ -235,7 +236,8 @@ def _locked(
                 notes.extend(await prelude(ctx))
             if saved is not None:
                 plan = saved
-                ctx.declared_keys = declared_keys_of(plan)
+                scope = plan_scope(plan)
+                ctx.declared_keys, ctx.declared_fields = scope.keys, scope.fields
                 live = await read_touched(ctx, [c for c in plan.changes if not c.blocked])
                 timings["read"] = time.perf_counter() - started
                 check_fresh(plan, ctx, live)
@@ -302,14 +304,8 @@ def _locked(
 async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | None) -> Plan:
     declared = load_state(request.state, request.environment)
     covered = request.selection.kinds(KINDS)
-    ctx.declared_keys = {
-        kind.name: frozenset(
-            match
-            for match, item in declared.items.get(kind.name, {}).items()
-            if request.selection.selects(kind, item.key)
-        )
-        for kind in covered
-    }
+    scope = declared_scope(declared, request.selection, covered)
+    ctx.declared_keys, ctx.declared_fields = scope.keys, scope.fields
     live = await read_all(ctx, covered)
     store = await read_store_info(ctx.client, ctx.environment)
     return compute_plan(

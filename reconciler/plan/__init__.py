@@ -36,6 +36,7 @@ from reconciler.live.stats import ClientStats, ProgressCallback
 from reconciler.plan.build import StoreInfo, compute_plan
 from reconciler.plan.model import Change, FieldChange, Plan
 from reconciler.plan.read import LiveRead, ReadProgress, read_live
+from reconciler.plan.scope import declared_scope
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.plan.serialize import plan_from_json, plan_to_json
 from reconciler.state import load_state
@@ -106,14 +107,8 @@ def plan_environment(
     timings = {"load": time.perf_counter() - started}
     peaks = {"load": _peak_rss_mb()}
     covered = selection.kinds(kinds)
-    declared_keys = {
-        kind.name: frozenset(
-            match
-            for match, item in declared.items.get(kind.name, {}).items()
-            if selection.selects(kind, item.key)
-        )
-        for kind in covered
-    }
+    scope = declared_scope(declared, selection, covered)
+    declared_keys = scope.keys
     # A kind with nothing declared and pruning off cannot change: it is read only when
     # a kind that is read depends on it.
     needed = [
@@ -126,7 +121,9 @@ def plan_environment(
 
     async def read() -> LiveRead:
         async with client:
-            return await read_live(client, settings, needed, declared_keys, progress=progress)
+            return await read_live(
+                client, settings, needed, declared_keys, scope.fields, progress=progress
+            )
 
     started = time.perf_counter()
     live = asyncio.run(read())

@@ -108,19 +108,22 @@ async def read_live(
     environment: EffectiveEnvironment,
     kinds: Sequence[Kind[Any]],
     declared_keys: Mapping[str, frozenset[str]] | None = None,
+    declared_fields: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
     *,
     progress: ReadProgress | None = None,
 ) -> LiveRead:
     """The live items of ``kinds`` (and of the kinds they depend on; module docstring).
 
-    ``declared_keys`` (match keys by kind) lets adapters fetch details only for the items
-    the declared state has.
+    ``declared_keys`` (match keys by kind) and ``declared_fields`` (the fields each of them
+    declares; :mod:`reconciler.plan.scope`) let adapters fetch details only where the
+    declared state needs them.
     """
     context = LiveContext(
         client=client,
         ids=IdMaps(),
         environment=environment,
         declared_keys=dict(declared_keys or {}),
+        declared_fields=dict(declared_fields or {}),
     )
     result = LiveRead(items={}, store=StoreInfo(store=store_label(environment)), ids=context.ids)
 

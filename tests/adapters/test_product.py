@@ -280,6 +280,28 @@ async def test_options_and_modifiers_are_read_only_for_declared_products(
         assert len(await harness.since(cursor)) == 2
 
 
+async def test_options_and_modifiers_are_read_only_where_the_yaml_declares_them(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    await write_example(harness, declared)
+    items = declared.items["product"]
+    with_choices = {
+        match for match, item in items.items()
+        if {"options", "modifiers"} & item.model.model_fields_set
+    }
+    assert 0 < len(with_choices) < len(items)
+    async with harness.context() as ctx:
+        ctx.declared_keys = {"product": frozenset(items)}
+        ctx.declared_fields = {
+            "product": {m: frozenset(i.model.model_fields_set) for m, i in items.items()}
+        }
+        cursor = await harness.mark()
+        live = await adapter.read(ctx)
+        # products, metafields, and one detail batch per 10 products declaring choices
+        assert len(await harness.since(cursor)) == 2 + math.ceil(len(with_choices) / 10)
+    assert {key for key, item in live.items() if "options" in item.data} <= with_choices
+
+
 async def test_option_value_edits_as_the_planner_diffs_them(
     harness: Harness, declared: DeclaredState
 ) -> None:
