@@ -14,6 +14,10 @@ updates and deletes, and how they batch).
   second metafield, key ``images``, records where each image came from (repository file
   and its sha256, or URL), since the store only answers its own CDN URLs: an unchanged
   image file plans to no change, a changed one to an update.
+* ``protect``: a third metafield, key ``protect``, records ``protect: true`` in the store
+  (written on create and on an update that sets it, removed only by an update to
+  ``protect: false``) and reads back as ``protect: true``, so a product whose YAML is
+  removed is still a blocked delete when pruning, never deleted.
 """
 
 from __future__ import annotations

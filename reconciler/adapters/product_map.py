@@ -58,6 +58,9 @@ OWNER_KEY = "managed"
 """Key of StagingPro's ownership marker metafield on products (namespace ``stagingpro``)."""
 IMAGES_KEY = "images"
 """Key of the metafield recording where a product's images came from (:class:`ImageRecords`)."""
+PROTECT_KEY = "protect"
+"""Key of the metafield recording ``protect: true`` in the store (value ``"true"``), so a
+product keeps its protection from pruning after its YAML is removed."""
 
 
 @dataclass

@@ -3,9 +3,11 @@
 * Every product with its variants, images, custom fields and bulk pricing rules:
   ``GET /catalog/products?include=variants,images,custom_fields,bulk_pricing_rules`` at
   250 a page — ``ceil(N/250)`` requests for N products.
-* StagingPro's metafields (ownership marker and image sources) of every product in one
+* StagingPro's metafields (ownership marker, image sources, ``protect``) of every product in one
   listing, ``GET /catalog/products/metafields?namespace=stagingpro`` at 250 a page —
-  ``ceil(M/250)`` requests (at least 1) for M such metafields (one or two a product).
+  ``ceil(M/250)`` requests (at least 1) for M such metafields (one to three a product).
+  A ``protect`` metafield reads back as ``protect: true`` (the planner never deletes such
+  a product, declared or not).
 * Options and modifiers only of the declared products that declare options or modifiers
   (``ctx.declared_keys`` / ``ctx.declared_fields``; every product when the context names
   no product keys, as for an export): the API returns at most 10 products a page when including
@@ -22,13 +24,14 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.adapters.base import LiveContext, LiveItem
+from reconciler.adapters.base import IdMaps, LiveContext, LiveItem
 from reconciler.adapters.batching import chunked
 from reconciler.adapters.common import OWNER_NAMESPACE
 from reconciler.adapters.product_map import (
     IMAGES_KEY,
     OWNER_KEY,
     PRODUCT_KIND,
+    PROTECT_KEY,
     ImageRecords,
     product_data,
     product_ids,
@@ -48,7 +51,7 @@ Choices = tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]
 async def own_metafields(
     client: LiveClient, product_ids: Sequence[int] | None = None
 ) -> dict[int, dict[str, Mapping[str, Any]]]:
-    """StagingPro's metafields (``managed``, ``images``) by product id, then key: of
+    """StagingPro's metafields (``managed``, ``images``, ``protect``) by product id, then key: of
     every product, or of ``product_ids`` (``resource_id:in`` batches of 250)."""
     if product_ids is None:
         found = await client.paginate_v3(METAFIELDS, {"namespace": OWNER_NAMESPACE})
@@ -63,6 +66,22 @@ async def own_metafields(
         if metafield.get("namespace") == OWNER_NAMESPACE:
             by_product.setdefault(int(metafield["resource_id"]), {})[metafield["key"]] = metafield
     return by_product
+
+
+def live_data(
+    product: Mapping[str, Any],
+    ids: IdMaps,
+    own: Mapping[str, Mapping[str, Any]],
+    *,
+    options: list[Mapping[str, Any]] | None,
+    modifiers: list[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """The model values of a product as read, with ``protect: true`` where StagingPro's
+    ``protect`` metafield says so (``own``: the product's metafields by key)."""
+    data = product_data(product, ids, image_records(own), options=options, modifiers=modifiers)
+    if PROTECT_KEY in own:
+        data["protect"] = True
+    return data
 
 
 def metafield_ids(own: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
@@ -123,9 +142,7 @@ async def read_products(ctx: LiveContext) -> dict[str, LiveItem]:
         product_id = int(product["id"])
         own = metafields.get(product_id, {})
         options, modifiers = choices.get(product_id, (None, None))
-        data = product_data(
-            product, ctx.ids, image_records(own), options=options, modifiers=modifiers
-        )
+        data = live_data(product, ctx.ids, own, options=options, modifiers=modifiers)
         ids = product_ids(
             product, options=options, modifiers=modifiers, metafields=metafield_ids(own)
         )

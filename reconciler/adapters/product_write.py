@@ -44,12 +44,12 @@ from reconciler.adapters.product_map import (
     IMAGES_KEY,
     OWNER_KEY,
     PRODUCT_KIND,
+    PROTECT_KEY,
     ImageRecords,
     Unresolved,
     bulk_rule_payload,
     modifier_value_payload,
     option_value_payload,
-    product_data,
     product_ids,
     product_payload,
     variant_fields,
@@ -57,12 +57,14 @@ from reconciler.adapters.product_map import (
 from reconciler.adapters.product_read import (
     INCLUDE,
     image_records,
+    live_data,
     metafield_ids,
     own_metafields,
     read_choices,
 )
 from reconciler.errors import ApiDetail, LiveError, NotFoundError, WriteOutcomeUnknownError
 from reconciler.kinds.fields import is_url
+from reconciler.live.client import LiveResponse
 from reconciler.plan.canonical import canonical_live, rules_of
 from reconciler.plan.differ import diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
@@ -93,6 +95,9 @@ class Work:
     records_changed: bool = False
     metafields: dict[str, int] = field(default_factory=dict)
     owned: bool = False
+    protect: bool | None = None
+    """What StagingPro's ``protect`` metafield should become: ``True`` recorded, ``False``
+    removed, ``None`` left as it is (the declaration did not change ``protect``)."""
     error: tuple[str, ApiDetail | None] | None = None
 
     @property
@@ -328,6 +333,9 @@ class ProductWriter:
     # creates ------------------------------------------------------------------------------
     async def create(self, changes: Sequence[Change]) -> list[ItemResult]:
         works = [Work(c, dict(c.desired or {})) for c in changes]
+        for work in works:
+            if work.desired.get("protect") is True:
+                work.protect = True
         await asyncio.gather(*(self._create_one(w) for w in works))
         await self._save_metafields([w for w in works if w.error is None and "id" in w.ids])
         return [w.result() for w in works]
@@ -490,7 +498,7 @@ class ProductWriter:
         options, modifiers = choices.get(product_id, ([], []))
         own = metafields.get(product_id, {})
         records = image_records(own)
-        live = product_data(existing, self.ctx.ids, records, options=options, modifiers=modifiers)
+        live = live_data(existing, self.ctx.ids, own, options=options, modifiers=modifiers)
         work.ids = product_ids(existing, options=options, modifiers=modifiers)
         work.records = records
         work.metafields = metafield_ids(own)
@@ -514,7 +522,8 @@ class ProductWriter:
                 known = self.ctx.ids.id_of(PRODUCT_KIND, change.key)
                 if known is not None:
                     ids["id"] = known
-            work = Work(change, dict(change.desired or {}), ids=ids)
+            work = Work(change, dict(change.desired or {}), ids=ids,
+                        metafields=dict(ids.get("metafields") or {}))
             if "id" not in ids:
                 work.fail("the product is no longer in the store")
             works.append(work)
@@ -537,11 +546,16 @@ class ProductWriter:
             work.records = image_records(own)
 
     async def _apply_updates(self, works: list[Work]) -> None:
+        for work in works:
+            if any(f.path == ("protect",) for f in work.change.fields):
+                work.protect = work.desired.get("protect") is True
         await self._put_products(works)
         await asyncio.gather(*(self._update_children(w) for w in works))
         await self._put_variants(works)
         await asyncio.gather(*(self._update_variant_images(w) for w in works))
-        await self._save_metafields([w for w in works if w.records_changed])
+        await self._save_metafields(
+            [w for w in works if w.records_changed or w.protect is not None]
+        )
 
     async def _put_products(self, works: list[Work]) -> None:
         items: list[tuple[Work, dict[str, Any]]] = []
@@ -847,12 +861,24 @@ class ProductWriter:
 
     # metafields ---------------------------------------------------------------------------
     async def _save_metafields(self, works: list[Work]) -> None:
-        """Create or update StagingPro's metafields (marker, image records) in batches."""
+        """Create, update or remove StagingPro's metafields (marker, image records,
+        ``protect``) in batches; ids of created ones are kept in ``work.metafields``.
+
+        ``protect`` is recorded when a declaration sets ``protect: true`` and removed only
+        when it says ``protect: false``: a declaration that merely leaves the field out
+        does not change it (only what is declared is managed), and a product whose YAML
+        is removed must stay protected, which is the point of recording it in the store.
+        """
         creates: list[tuple[Work, dict[str, Any]]] = []
         updates: list[tuple[Work, dict[str, Any]]] = []
+        removals: list[tuple[Work, int]] = []
         for work in works:
             if work.owned and OWNER_KEY not in work.metafields:
                 creates.append((work, self._metafield(work, OWNER_KEY, "stagingpro")))
+            if work.protect is True and PROTECT_KEY not in work.metafields:
+                creates.append((work, self._metafield(work, PROTECT_KEY, "true")))
+            elif work.protect is False and PROTECT_KEY in work.metafields:
+                removals.append((work, work.metafields[PROTECT_KEY]))
             if not work.records_changed:
                 continue
             value = work.records.dump()
@@ -864,6 +890,17 @@ class ProductWriter:
             outcome = await send_batches(items, METAFIELD_BATCH, self._metafields_sender(method))
             for (work, _), error in outcome.failed:
                 work.fail(error, "recording StagingPro's metafields")
+            if method == "POST":
+                _remember_created(outcome.succeeded)
+        removed = await send_batches(
+            removals, METAFIELD_BATCH,
+            lambda batch: self.client.send("DELETE", METAFIELDS, json=[i for _, i in batch]),
+        )
+        for batch, _ in removed.succeeded:
+            for work, _ in batch:
+                work.metafields.pop(PROTECT_KEY, None)
+        for (work, _), error in removed.failed:
+            work.fail(error, "removing StagingPro's protect metafield")
 
     def _metafields_sender(
         self, method: str
@@ -904,3 +941,16 @@ class ProductWriter:
     async def _delete(self, path: str) -> None:
         with contextlib.suppress(NotFoundError):  # already gone: the end state holds
             await self.client.delete(path)
+
+
+def _remember_created(
+    succeeded: Sequence[tuple[list[tuple[Work, dict[str, Any]]], Any]],
+) -> None:
+    """Keep the ids of metafields just created, so saving a product's metafields again in
+    the same apply (an adopted create) updates them instead of creating them twice."""
+    for batch, answer in succeeded:
+        body = answer.body if isinstance(answer, LiveResponse) else None
+        made = body.get("data") if isinstance(body, dict) else None
+        for (work, sent), metafield in zip(batch, made or [], strict=False):
+            if isinstance(metafield, dict) and metafield.get("key") == sent["key"]:
+                work.metafields[str(sent["key"])] = int(metafield["id"])

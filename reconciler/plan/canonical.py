@@ -33,10 +33,12 @@ user's spelling): values in case-insensitive fields that differ only in case (SK
 brand names), "no value" in any spelling (``None``, ``""``, ``[]``, ``{}``, or a field
 the store did not return), and ``0`` against no value in fields where BigCommerce uses 0
 for "not set" (``sale_price``, ``retail_price``, ``cost_price``, ``map_price`` and a
-product's ``width``/``height``/``depth``).
+product's ``width``/``height``/``depth``), and ``false`` against no value in flags the
+store records only when set (a product's ``protect``, kept as a metafield by the product
+adapter).
 
-Fields that are StagingPro's own and never live (``protect``, a theme's ``directory``)
-are *local*: kept in the declared JSON, never compared.
+Fields that are StagingPro's own and never live (a theme's ``directory``) are *local*:
+kept in the declared JSON, never compared.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class KindRules:
     """Repository file fields → the sibling field that holds the file's sha256."""
     local: frozenset[Pattern] = frozenset()
     """StagingPro's own fields: never compared with the store."""
+    false_is_unset: frozenset[Pattern] = frozenset()
+    """Flags the store holds only when true: ``false`` equals no value."""
 
 
 def _p(*dotted: str) -> frozenset[Pattern]:
@@ -119,7 +123,7 @@ RULES: Mapping[str, KindRules] = {
             *(f"variants.*.{name}" for name in _MONEY_UNSET),
         ),
         files={("images", "*", "file"): "sha256", ("variants", "*", "image"): "image_sha256"},
-        local=_p("protect"),
+        false_is_unset=_p("protect"),
     ),
     "price_list": KindRules(
         keyed={("records",): ListKey(("sku", "currency"), casefold=True)},
@@ -157,6 +161,7 @@ class Node:
     zero_is_unset: bool = False
     lower_keys: bool = False
     local: bool = False
+    false_is_unset: bool = False
     hash_field: str | None = None
     """For a repository file field: the sibling holding the file's sha256."""
     trivial: bool = True
@@ -227,6 +232,8 @@ def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
         root.at(pattern).lower_keys = True
     for pattern in rules.local:
         root.at(pattern).local = True
+    for pattern in rules.false_is_unset:
+        root.at(pattern).false_is_unset = True
     for pattern, hash_field in rules.files.items():
         root.at(pattern).hash_field = hash_field
     _mark_trivial(root)

@@ -16,7 +16,7 @@ The differ is built to stay fast when *many* items differ: each subtree is compa
 ``==`` (C speed) before it is descended into, so an unchanged item costs one walk of its
 declared fields and a changed one only the walk down to what changed. On top of
 canonical equality it applies the equivalences of :mod:`reconciler.plan.canonical`
-("no value" in any spelling, case-insensitive fields, 0 meaning unset).
+("no value" in any spelling, case-insensitive fields, 0 or false meaning unset).
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ def _same_scalar(declared: Any, live: Any, node: Node) -> bool:
     if is_empty(declared) and is_empty(live):
         return True
     if node.zero_is_unset and (declared in (None, "0") and live in (None, "0", ABSENT)):
+        return True
+    if node.false_is_unset and declared is False and (live is None or live is False
+                                                       or live is ABSENT):
         return True
     if node.case_insensitive and isinstance(declared, str) and isinstance(live, str):
         return declared.casefold() == live.casefold()

@@ -17,6 +17,7 @@ from reconciler.adapters.brand import adapter as brands
 from reconciler.adapters.category import adapter as categories
 from reconciler.adapters.product import adapter
 from reconciler.kinds.product import Product
+from reconciler.plan.build import compute_plan
 from reconciler.plan.canonical import canonical_declared, canonical_live, file_digest, rules_of
 from reconciler.plan.differ import diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
@@ -388,3 +389,76 @@ async def test_mixed_images_keep_the_declared_order_through_a_replacement(
     assert diff(replaced, canonical_live(adapter.kind, again.data), rules_of(adapter.kind)) == []
     assert [i.get("url") for i in again.data["images"]] == [
         None, "https://cdn.example.com/d.jpg", None]
+
+
+def _pruning_plan(declared: DeclaredState, live: Mapping[str, LiveItem], env: Any,
+                  dropped: set[str]) -> dict[str, Change]:
+    """The plan of ``declared`` without the products ``dropped`` (match keys) against
+    ``live``, with prune mode ``all`` for products: its product changes by key."""
+    kept = {k: i for k, i in declared.items["product"].items() if k not in dropped}
+    state = replace(declared, items={**declared.items, "product": kept})
+    plan = compute_plan(state, {"product": live}, replace(env, prune={**env.prune,
+                                                                      "product": "all"}),
+                        kinds=[adapter.kind])
+    return {c.key.casefold(): c for c in plan.changes}
+
+
+async def test_protect_is_kept_in_the_store_so_a_removed_product_is_never_pruned(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    gift, hike = declared.get("product", "GIFT-01"), declared.get("product", "HIKE-01")
+    assert gift is not None and hike is not None and gift.model.protect is True
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(gift, canonical=True),
+                                              create(hike, canonical=True)]))
+    async with harness.context() as ctx:
+        await brands.read(ctx)
+        await categories.read(ctx)
+        cursor = await harness.mark()
+        live = dict(await adapter.read(ctx))
+        # the flag comes with the metafields already read: a page of products, one of
+        # metafields, one batch of options and modifiers (no declared keys: all products)
+        assert len(await harness.since(cursor)) == 3
+        env = ctx.environment
+    assert live["gift-01"].data["protect"] is True and "protect" not in live["hike-01"].data
+    assert planned_update(adapter.kind, declared_json(gift), live["gift-01"]).fields == ()
+    # both removed from the YAML: the protected one is a blocked delete, the other goes
+    changes = _pruning_plan(declared, live, env, {"gift-01", "hike-01"})
+    assert changes["gift-01"].action == "delete" and changes["gift-01"].blocked
+    assert changes["hike-01"].action == "delete" and changes["hike-01"].blocked is None
+    async with harness.context() as ctx:
+        await read_all(ctx)
+        all_applied(await adapter.write(ctx, [c for c in changes.values()
+                                              if c.action == "delete" and c.blocked is None]))
+        again = await read_all(ctx)
+    assert "hike-01" not in again and again["gift-01"].data["protect"] is True
+
+
+async def test_protect_is_recorded_when_set_and_removed_only_by_protect_false(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    hike = declared.get("product", "HIKE-01")
+    assert hike is not None
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        all_applied(await adapter.write(ctx, [create(hike, canonical=True)]))
+        env = ctx.environment
+    values = declared_json(hike)
+    steps: list[tuple[dict[str, Any], bool]] = [
+        ({**values, "protect": True}, True),
+        (values, True),  # left out of the YAML: the store keeps it
+        ({**values, "protect": False}, False),
+    ]
+    async with harness.context() as ctx:
+        live = (await read_all(ctx))["hike-01"]
+        assert planned_update(adapter.kind, {**values, "protect": False}, live).fields == ()
+        for wanted, protected in steps:
+            change = planned_update(adapter.kind, wanted, live)
+            if change.fields:
+                all_applied(await adapter.write(ctx, [change]))
+            live = (await read_all(ctx))["hike-01"]
+            assert live.data.get("protect", False) is protected, wanted.get("protect")
+            assert planned_update(adapter.kind, wanted, live).fields == ()
+    deleted = _pruning_plan(declared, {"hike-01": live}, env, {"hike-01"})["hike-01"]
+    assert deleted.action == "delete" and deleted.blocked is None

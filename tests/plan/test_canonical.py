@@ -79,6 +79,7 @@ LIVE_BOOT: dict[str, Any] = {
         {"quantity_min": 10, "quantity_max": 0, "type": "percent", "amount": 10.0},
         {"quantity_min": 5, "quantity_max": 9, "type": "percent", "amount": 5},
     ],
+    "protect": True,  # StagingPro's metafield, as the product adapter reads it back
 }
 
 
@@ -107,6 +108,8 @@ QUIRKS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("product", {**BOOT, "price": "19.900"}, {**LIVE_BOOT, "price": Decimal("19.9")}),
     ("product", {**BOOT, "price": 100}, {**LIVE_BOOT, "price": "100.0000"}),
     ("product", {**BOOT, "width": 0}, {**LIVE_BOOT, "width": None}),
+    ("product", {**BOOT, "protect": False}, {k: v for k, v in LIVE_BOOT.items()
+                                             if k != "protect"}),
     ("product", {**BOOT, "map_price": None}, {**LIVE_BOOT, "map_price": "0.0000"}),
     ("price_list",
      {"name": "Wholesale", "records": [
@@ -154,6 +157,8 @@ REAL_CHANGES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[Any, ...]]] 
     ("product", {**BOOT, "description": "<p>A boot for rough  ground!</p>"}, LIVE_BOOT,
      ("description",)),
     ("product", {**BOOT, "sale_price": "5"}, LIVE_BOOT, ("sale_price",)),
+    ("product", {**BOOT, "protect": False}, LIVE_BOOT, ("protect",)),
+    ("product", BOOT, {k: v for k, v in LIVE_BOOT.items() if k != "protect"}, ("protect",)),
     ("brand", {"name": "Summit", "page_title": "Summit"},
      {"name": "Summit", "page_title": "summit"}, ("page_title",)),
     ("price_list", {"name": "W", "records": [{"sku": "A", "currency": "USD", "price": 1}]},
