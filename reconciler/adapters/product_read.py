@@ -16,6 +16,12 @@
   for the per-product ``/options`` and ``/modifiers`` endpoints, so always the cheaper.
 
 Total: ``ceil(N/250) + max(1, ceil(M/250)) + ceil(D/10)``.
+
+Memory: pages are streamed (:meth:`LiveClient.iter_pages_v3`): each page of products is
+mapped as it arrives and dropped, options and modifiers are fetched for the products of
+the page that need them (batches of 10 filled across pages, so the count above holds), and
+metafields are kept only as ``{"id", "value"}``. Peak memory is the live items plus a few
+pages, not every raw page at once.
 """
 
 from __future__ import annotations
@@ -51,20 +57,24 @@ Choices = tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]
 async def own_metafields(
     client: LiveClient, product_ids: Sequence[int] | None = None
 ) -> dict[int, dict[str, Mapping[str, Any]]]:
-    """StagingPro's metafields (``managed``, ``images``, ``protect``) by product id, then key: of
-    every product, or of ``product_ids`` (``resource_id:in`` batches of 250)."""
-    if product_ids is None:
-        found = await client.paginate_v3(METAFIELDS, {"namespace": OWNER_NAMESPACE})
-    else:
-        found = []
-        for ids in chunked(list(product_ids), 250):
-            found += await client.paginate_v3(
-                METAFIELDS, {"namespace": OWNER_NAMESPACE, "resource_id:in": ids}
-            )
+    """StagingPro's metafields (``managed``, ``images``, ``protect``) by product id, then
+    key, each as ``{"id", "value"}``: of every product, or of ``product_ids``
+    (``resource_id:in`` batches of 250)."""
+    queries: list[dict[str, QueryValue]] = (
+        [{"namespace": OWNER_NAMESPACE}] if product_ids is None else [
+            {"namespace": OWNER_NAMESPACE, "resource_id:in": ids}
+            for ids in chunked(list(product_ids), 250)
+        ]
+    )
     by_product: dict[int, dict[str, Mapping[str, Any]]] = {}
-    for metafield in found:
-        if metafield.get("namespace") == OWNER_NAMESPACE:
-            by_product.setdefault(int(metafield["resource_id"]), {})[metafield["key"]] = metafield
+    for query in queries:
+        async for page in client.iter_pages_v3(METAFIELDS, query):
+            for metafield in page:
+                if metafield.get("namespace") != OWNER_NAMESPACE:
+                    continue
+                # Only what is used is kept (one to three a product on large stores).
+                own = by_product.setdefault(int(metafield["resource_id"]), {})
+                own[metafield["key"]] = {"id": metafield["id"], "value": metafield.get("value")}
     return by_product
 
 
@@ -127,25 +137,106 @@ def _needs_choices(ctx: LiveContext, sku: str) -> bool:
 
 
 async def read_products(ctx: LiveContext) -> dict[str, LiveItem]:
-    """Every live product with a SKU, by match key (see the module docstring)."""
-    products, metafields = await asyncio.gather(
-        ctx.client.paginate_v3(PATH, {"include": INCLUDE}),
-        own_metafields(ctx.client),
-    )
-    keyed = [p for p in products if isinstance(p.get("sku"), str) and p["sku"]]
-    for product in keyed:  # first, so product-list option values can name any product
-        ctx.ids.remember(PRODUCT_KIND, product["sku"], product["id"])
-    wanted = [int(p["id"]) for p in keyed if _needs_choices(ctx, p["sku"])]
-    choices = await read_choices(ctx.client, wanted) if wanted else {}
-    items: dict[str, LiveItem] = {}
-    for product in keyed:
-        product_id = int(product["id"])
-        own = metafields.get(product_id, {})
-        options, modifiers = choices.get(product_id, (None, None))
-        data = live_data(product, ctx.ids, own, options=options, modifiers=modifiers)
-        ids = product_ids(
-            product, options=options, modifiers=modifiers, metafields=metafield_ids(own)
-        )
-        key = str(product["sku"])
-        items[PRODUCT_KIND.match_key(key)] = LiveItem(key, data, ids, owned=OWNER_KEY in own)
-    return items
+    """Every live product with a SKU, by match key (see the module docstring).
+
+    Streamed to keep memory flat on large stores: each page of products is mapped to
+    :class:`LiveItem` values as it arrives and dropped; only StagingPro's metafields
+    (compact, read alongside) and the few products waiting for a batch of options and
+    modifiers are held. Batches of 10 are filled across pages, so the request count is
+    the same as reading everything first.
+    """
+    metafields = asyncio.ensure_future(own_metafields(ctx.client))
+    reader = _PageReader(ctx, metafields)
+    try:
+        async for page in ctx.client.iter_pages_v3(PATH, {"include": INCLUDE}):
+            await reader.take(page)
+        await reader.finish()
+    finally:
+        if not metafields.done():
+            metafields.cancel()
+            await asyncio.gather(metafields, return_exceptions=True)
+    return reader.items()
+
+
+_Waiting = tuple[Mapping[str, Any], tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]] | None]
+"""A raw product whose mapping waits, with its options and modifiers when read."""
+
+
+class _PageReader:
+    """Maps pages of raw products to live items as they arrive (:func:`read_products`)."""
+
+    def __init__(
+        self, ctx: LiveContext, metafields: asyncio.Future[dict[int, dict[str, Mapping[str, Any]]]]
+    ) -> None:
+        self.ctx = ctx
+        self.metafields = metafields
+        self.found: dict[str, LiveItem | None] = {}
+        """By match key in the order the store lists them (``None``: not mapped yet)."""
+        self.choosing: list[Mapping[str, Any]] = []
+        """Products waiting for their options and modifiers (fewer than a batch)."""
+        self.later: list[_Waiting] = []
+        """Products whose options name products not listed yet (mapped at the end)."""
+
+    async def take(self, page: list[Any]) -> None:
+        """Map one page; products needing options wait for a full batch of 10."""
+        keyed = [p for p in page if isinstance(p.get("sku"), str) and p["sku"]]
+        ready: list[_Waiting] = []
+        for product in keyed:
+            self.ctx.ids.remember(PRODUCT_KIND, product["sku"], product["id"])
+            self.found[PRODUCT_KIND.match_key(str(product["sku"]))] = None
+            if _needs_choices(self.ctx, product["sku"]):
+                self.choosing.append(product)
+            else:
+                ready.append((product, None))
+        full = len(self.choosing) - len(self.choosing) % DETAIL_PAGE
+        if full:
+            batch, self.choosing = self.choosing[:full], self.choosing[full:]
+            ready += await self._with_choices(batch)
+        await self._map(ready)
+
+    async def finish(self) -> None:
+        """Map what still waits: the last partial batch, then products whose options
+        name other products (every product's id is known by now)."""
+        await self.metafields  # read even when the store lists no product: errors surface
+        ready = await self._with_choices(self.choosing) if self.choosing else []
+        self.choosing = []
+        await self._map(ready)
+        later, self.later = self.later, []
+        await self._map(later, last=True)
+
+    def items(self) -> dict[str, LiveItem]:
+        return {match: item for match, item in self.found.items() if item is not None}
+
+    async def _with_choices(self, products: list[Mapping[str, Any]]) -> list[_Waiting]:
+        choices = await read_choices(self.ctx.client, [int(p["id"]) for p in products])
+        return [(p, choices.get(int(p["id"]))) for p in products]
+
+    async def _map(self, waiting: list[_Waiting], *, last: bool = False) -> None:
+        if not waiting:
+            return
+        metafields = await self.metafields
+        for product, choices in waiting:
+            options, modifiers = choices if choices is not None else (None, None)
+            if not last and options and not self._resolvable(options):
+                self.later.append((product, choices))
+                continue
+            product_id = int(product["id"])
+            own = metafields.get(product_id, {})
+            data = live_data(product, self.ctx.ids, own, options=options, modifiers=modifiers)
+            ids = product_ids(
+                product, options=options, modifiers=modifiers, metafields=metafield_ids(own)
+            )
+            key = str(product["sku"])
+            self.found[PRODUCT_KIND.match_key(key)] = LiveItem(
+                key, data, ids, owned=OWNER_KEY in own
+            )
+
+    def _resolvable(self, options: list[Mapping[str, Any]]) -> bool:
+        """Whether every product an option value names (product-list options) is known."""
+        for option in options:
+            for value in option.get("option_values") or []:
+                data = value.get("value_data")
+                named = data.get("product_id") if isinstance(data, Mapping) else None
+                if named and self.ctx.ids.key_of(PRODUCT_KIND, named) is None:
+                    return False
+        return True

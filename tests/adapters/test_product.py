@@ -462,3 +462,39 @@ async def test_protect_is_recorded_when_set_and_removed_only_by_protect_false(
             assert planned_update(adapter.kind, wanted, live).fields == ()
     deleted = _pruning_plan(declared, {"hike-01": live}, env, {"hike-01"})["hike-01"]
     assert deleted.action == "delete" and deleted.blocked is None
+
+
+async def test_reading_streams_pages_with_the_same_requests_and_forward_references(
+    harness: Harness,
+) -> None:
+    """Products on two pages; options read for 5 declared products on each page cost one
+    batch (batches fill across pages), and a product-list option naming a product of the
+    next page still reads back by SKU."""
+    skus = [f"PAGE-{i:03}" for i in range(262)]
+    async with harness.context() as ctx:
+        all_applied(await adapter.write(ctx, [
+            Change("product", sku, "create", desired={
+                "sku": sku, "name": f"Paged {sku}", "type": "physical", "price": "1",
+                "weight": "1"})
+            for sku in skus
+        ]))
+        live = await adapter.read(ctx)
+        first, last = live["page-000"], live["page-261"]
+        values = {"sku": first.key, "name": first.data["name"], "type": "physical",
+                  "options": [{"display_name": "Pick", "type": "product_list", "values": [
+                      {"label": "Last", "value_data": {"product": last.key}}]}]}
+        all_applied(await adapter.write(ctx, [planned_update(adapter.kind, values, first)]))
+    declared = {s.casefold() for s in skus[:5] + skus[-5:]}
+    async with harness.context() as ctx:
+        ctx.declared_keys = {"product": frozenset(declared)}
+        cursor = await harness.mark()
+        again = await adapter.read(ctx)
+        requests = await harness.since(cursor)
+    assert len(again) == 262 and all(("options" in again[k].data) == (k in declared)
+                                     for k in again)
+    assert again["page-000"].data["options"][0]["values"][0]["value_data"] == {
+        "product": "PAGE-261"}
+    # 2 pages of products, 2 of metafields (262 ownership markers), 1 batch of 10 options
+    # and modifiers
+    assert sorted(requests) == sorted([("GET", PRODUCTS)] * 3
+                                      + [("GET", "/v3/catalog/products/metafields")] * 2)
