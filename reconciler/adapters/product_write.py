@@ -950,7 +950,12 @@ def _remember_created(
     the same apply (an adopted create) updates them instead of creating them twice."""
     for batch, answer in succeeded:
         body = answer.body if isinstance(answer, LiveResponse) else None
-        made = body.get("data") if isinstance(body, dict) else None
-        for (work, sent), metafield in zip(batch, made or [], strict=False):
-            if isinstance(metafield, dict) and metafield.get("key") == sent["key"]:
-                work.metafields[str(sent["key"])] = int(metafield["id"])
+        made = {
+            (m.get("resource_id"), m.get("key")): m["id"]
+            for m in (body.get("data") or [] if isinstance(body, dict) else [])
+            if isinstance(m, dict) and "id" in m
+        }
+        for work, sent in batch:
+            made_id = made.get((sent["resource_id"], sent["key"]))
+            if made_id is not None:
+                work.metafields[str(sent["key"])] = int(made_id)

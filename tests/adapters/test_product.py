@@ -498,3 +498,21 @@ async def test_reading_streams_pages_with_the_same_requests_and_forward_referenc
     # and modifiers
     assert sorted(requests) == sorted([("GET", PRODUCTS)] * 3
                                       + [("GET", "/v3/catalog/products/metafields")] * 2)
+
+
+async def test_a_protected_create_of_a_product_the_store_has_records_each_metafield_once(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    gift = declared.get("product", "GIFT-01")
+    assert gift is not None and gift.model.protect is True
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        # made outside StagingPro: no metafields, so adopting it creates them
+        await ctx.client.post(PRODUCTS, {"sku": "GIFT-01", "name": "Old gift card",
+                                         "type": "digital", "price": 5, "weight": 0})
+        all_applied(await adapter.write(ctx, [create(gift, canonical=True)]))
+        live = (await read_all(ctx))["gift-01"]
+        listed = await ctx.client.paginate_v3("/v3/catalog/products/metafields",
+                                              {"resource_id:in": [live.ids["id"]]})
+    assert live.owned and live.data["protect"] is True and differences(gift, live) == []
+    assert sorted(m["key"] for m in listed) == ["images", "managed", "protect"]
