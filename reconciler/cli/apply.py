@@ -31,7 +31,7 @@ from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, 
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
 from reconciler.errors import ConfigError, PartialFailureError, PlanStaleError
 from reconciler.plan.model import Plan
-from reconciler.plan.selection import Selection
+from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.plan.serialize import plan_from_json
 from reconciler.render import render_text
 from reconciler.secrets import redact
@@ -210,6 +210,40 @@ def check_force(force: str | None) -> None:
         raise ConfigError("--force needs a reason", hint='e.g. --force "yearly repricing"')
 
 
+def build_request(
+    state: Path,
+    environment: str,
+    *,
+    force: str | None,
+    confirm: str | None,
+    sandbox_db: Path | None,
+    remote: str | None,
+    lock_ttl: int,
+    selection: Selection = EVERYTHING,
+) -> ApplyRequest:
+    """The :class:`ApplyRequest` of ``apply``, ``retry`` and ``rollback`` from their shared
+    options (``--force`` checked for a reason, ``--remote`` resolved)."""
+    check_force(force)
+    return ApplyRequest(
+        state=state,
+        environment=environment,
+        selection=selection,
+        force_reason=force,
+        confirm=confirm,
+        sandbox_db=sandbox_db,
+        remote=resolve_remote(state, environment, remote),
+        lock_ttl=timedelta(seconds=lock_ttl),
+    )
+
+
+def require_terminal(command: str, hint: str) -> None:
+    """Refuse to ask for confirmation when nobody can answer (CI, pipes)."""
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            f"{command} asks for confirmation, but standard input is not a terminal", hint=hint
+        )
+
+
 def ask(plan: Plan) -> bool:
     """Show ``plan`` and ask for ``yes`` on the terminal."""
     show_plan(plan)
@@ -302,29 +336,21 @@ def apply(
     (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
     1 error (including a stale or altered saved plan).
     """
-    check_force(force)
     if plan_file is not None and checksum is not None:
         raise ConfigError("give --plan or --checksum, not both")
     if plan_file is not None and (only or exclude):
         raise ConfigError("--only/--exclude select what to plan; a saved plan is applied whole",
                           hint="plan with --only/--exclude and --out, then apply that plan")
     reviewed = plan_file is not None or checksum is not None
-    if not reviewed and not auto_approve and not sys.stdin.isatty():
-        raise ConfigError(
-            "apply asks for confirmation, but standard input is not a terminal",
-            hint="pass --auto-approve, or apply a reviewed plan with --plan or --checksum",
+    request = build_request(
+        state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
+        remote=remote, lock_ttl=lock_ttl, selection=Selection.parse(only or (), exclude or ()),
+    )
+    if not reviewed and not auto_approve:
+        require_terminal(
+            "apply", "pass --auto-approve, or apply a reviewed plan with --plan or --checksum"
         )
     saved = load_saved_plan(plan_file) if plan_file is not None else None
-    request = ApplyRequest(
-        state=state,
-        environment=environment,
-        selection=Selection.parse(only or (), exclude or ()),
-        force_reason=force,
-        confirm=confirm,
-        sandbox_db=sandbox_db,
-        remote=resolve_remote(state, environment, remote),
-        lock_ttl=timedelta(seconds=lock_ttl),
-    )
     return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reconciler.apply.retry import find_deployment, retry_request
-from reconciler.apply.run import ApplyRequest
 from reconciler.cli.apply import (
     ConfirmOption,
     ForceOption,
@@ -18,11 +15,10 @@ from reconciler.cli.apply import (
     RemoteOption,
     SandboxOption,
     StateOption,
-    check_force,
-    resolve_remote,
+    build_request,
+    require_terminal,
     run_apply,
 )
-from reconciler.errors import ConfigError
 
 
 def retry(
@@ -45,21 +41,12 @@ def retry(
     they depend on failed) in DEPLOYMENT, from the declared state as it is now — fix the
     YAML first. Exit codes as for apply.
     """
-    check_force(force)
-    if not auto_approve and not sys.stdin.isatty():
-        raise ConfigError(
-            "retry asks for confirmation, but standard input is not a terminal",
-            hint="pass --auto-approve",
-        )
-    request = ApplyRequest(
-        state=state,
-        environment=environment,
-        force_reason=force,
-        confirm=confirm,
-        sandbox_db=sandbox_db,
-        remote=resolve_remote(state, environment, remote),
-        lock_ttl=timedelta(seconds=lock_ttl),
+    request = build_request(
+        state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
+        remote=remote, lock_ttl=lock_ttl,
     )
+    if not auto_approve:
+        require_terminal("retry", "pass --auto-approve")
     found = find_deployment(request, deployment)
     retried = retry_request(request, found)
     if retried is None:

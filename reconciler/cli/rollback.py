@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reconciler.apply.rollback import rollback as roll_back
-from reconciler.apply.run import ApplyRequest
 from reconciler.cli.apply import (
     ConfirmOption,
     ForceOption,
@@ -17,9 +15,8 @@ from reconciler.cli.apply import (
     RemoteOption,
     SandboxOption,
     StateOption,
-    check_force,
+    build_request,
     finish,
-    resolve_remote,
 )
 
 
@@ -52,15 +49,9 @@ def rollback(
     commit since (on a new branch, for a pull request, unless --in-place). With --apply,
     re-activate the themes that were live then and apply the rolled-back state at once.
     """
-    check_force(force)
-    request = ApplyRequest(
-        state=state,
-        environment=environment,
-        force_reason=force,
-        confirm=confirm,
-        sandbox_db=sandbox_db,
-        remote=resolve_remote(state, environment, remote),
-        lock_ttl=timedelta(seconds=lock_ttl),
+    request = build_request(
+        state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
+        remote=remote, lock_ttl=lock_ttl,
     )
     outcome = roll_back(request, to, branch=None if in_place else (branch or ""), apply=apply)
     target = outcome.plan.target[:12]
