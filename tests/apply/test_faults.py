@@ -149,3 +149,28 @@ def test_sigkill_at_random_moments_then_rerun_converges_without_duplicates(
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert_converged_without_duplicates(project, "uat")
     assert rounds <= 8, f"only {kills} kills landed in {rounds} rounds"
+
+
+def test_plan_under_a_small_quota_and_5xx_is_correct_and_shows_no_429(project: Project) -> None:
+    """The plan issue's fault criterion: a rate-limited store answering 5% 5xx still plans
+    exactly (no phantom changes after an apply) and no 429 reaches the user."""
+    code, out, err = project.apply()
+    assert code == 0, out + err
+    project.configure({
+        "seed": 7,
+        "rate_limit": {"quota": 6, "window_ms": 1000},
+        "faults": {"error_rate": 0.05},
+    })
+    cursor = project.cursor()
+    code, out, err = project.cli("plan", "staging", "--detailed-exitcode")
+    assert code == 0, out + err
+    assert "No changes" in out
+    assert "429" not in out + err
+    log = project.requests_since(cursor)
+    assert all(entry["method"] == "GET" for entry in log)
+    # The limiter paced the reads: the sandbox never had to refuse one for the quota.
+    assert not [entry for entry in log if entry["status"] == 429], log
+    # ... and the injected 5xx answers were retried (seeded: the same draws every run).
+    assert any(entry["status"] >= 500 for entry in log), log
+    project.configure({"rate_limit": {"quota": 1_000_000, "window_ms": 30_000},
+                       "faults": {"error_rate": 0}})
