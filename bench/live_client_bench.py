@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--reserve-fraction", type=float, default=0.1,
+    parser.add_argument("--reserve-fraction", type=float, default=0.05,
                         help="share of the quota the paced client leaves to other apps")
     parser.add_argument("--http", action="store_true", help="uvicorn on loopback")
     parser.add_argument("--skip-naive", action="store_true")

@@ -68,7 +68,7 @@ class ClientOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    reserve_fraction: float = 0.1
+    reserve_fraction: float = 0.05
     """Share of the store's quota left unused for the other apps on the store."""
     seed: int | None = None
     """Seed of the backoff jitter (``None``: from the system)."""

@@ -10,7 +10,7 @@ and Plus), shared by *every* app on the store, and reports on each response:
 :class:`RateLimiter` keeps the latest picture per store and lets each request go only
 when the quota allows it:
 
-* The usable quota is what is left minus a small reserve (10 % of the quota, at least
+* The usable quota is what is left minus a small reserve (5 % of the quota, at least
   one request) left for the other apps on the store and for timing error.
 * When the requests waiting to go (:attr:`RateLimiter.queued`) fit in the usable quota,
   they go at once: a small job is not slowed down. When they do not, requests are
@@ -130,7 +130,7 @@ class RateLimiter:
         self,
         clock: Clock,
         *,
-        reserve_fraction: float = 0.1,
+        reserve_fraction: float = 0.05,
         min_reserve: int = 1,
     ) -> None:
         if not 0 <= reserve_fraction < 1:
