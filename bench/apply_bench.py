@@ -46,6 +46,7 @@ import httpx  # noqa: E402
 import yaml  # noqa: E402
 
 from reconciler.apply.run import ApplyRequest, apply_environment  # noqa: E402
+from reconciler.live.client import ClientOptions  # noqa: E402
 from reconciler.live.connect import shared_sandbox  # noqa: E402
 from reconciler.plan import plan_environment  # noqa: E402
 from reconciler.sandbox.seed import generate_catalogue, seed_database  # noqa: E402
@@ -345,7 +346,8 @@ def main() -> None:
         print(f"  wall {large['seconds']:.1f} s (writing {large['write_seconds']:.1f} s);"
               f" quota-bound minimum for these requests {large['minimum_seconds']:.1f} s"
               f" → {large['seconds'] / max(large['minimum_seconds'], 1e-9):.2f}× the minimum"
-              f" (the client leaves 10% of the quota to other apps)")
+              f" (the client leaves {ClientOptions().reserve_fraction:.0%} of the quota"
+              " to other apps)")
         print(f"  real-time equivalent: {large['seconds'] * scale / 60:.1f} min vs minimum"
               f" {large['minimum_seconds'] * scale / 60:.1f} min")
         print(f"  429 answered by the store: {large['answered_429']:.0f};"
