@@ -269,6 +269,11 @@ class Settings(_Strict):
             name = _kind_name(key)
             if name in named:
                 raise ValueError(f"kind {name} is given twice ({key!r})")
+            if mode == "owned" and not kind_named(name).can_mark_owned:
+                raise ValueError(
+                    f"{key}: owned: StagingPro cannot mark the {name} items it creates in"
+                    " BigCommerce, so 'owned' would never delete any; use 'off' or 'all'"
+                )
             named[name] = mode
         return named
 

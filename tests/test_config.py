@@ -345,3 +345,21 @@ def test_the_model_is_the_json_schema_source() -> None:
     schema = ProjectConfig.model_json_schema(by_alias=True)
     assert "environments" in schema["properties"]
     assert yaml.safe_dump(schema)  # plain data, serialisable
+
+
+def test_owned_pruning_is_refused_for_kinds_without_an_ownership_marker() -> None:
+    from reconciler.config import parse_config
+    from reconciler.errors import StateError
+
+    text = (
+        "version: 1\n"
+        "environments:\n"
+        "  staging:\n"
+        "    backend: {sandbox: s}\n"
+        "    prune: {pages: owned, products: owned}\n"
+    )
+    with pytest.raises((StateError, ConfigError)) as caught:
+        parse_config(yaml.safe_load(text), "stagingpro.yaml", text)
+    message = str(caught.value)
+    assert "pages: owned: StagingPro cannot mark the page items" in message
+    assert "products" not in message.split("pages: owned")[0]

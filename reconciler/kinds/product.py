@@ -524,6 +524,7 @@ class ProductKind(Kind[Product]):
     plural = "products"
     directory = "catalog/products"
     model = Product
+    can_mark_owned = True
     key_fields = ("sku",)
     case_insensitive_key = True
     depends_on = ("brand", "category")

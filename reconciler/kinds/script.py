@@ -76,4 +76,5 @@ class ScriptKind(Kind[Script]):
     plural = "scripts"
     directory = "content/scripts"
     model = Script
+    can_mark_owned = True
     key_fields = ("name",)

@@ -63,4 +63,5 @@ class WebhookKind(Kind[Webhook]):
     plural = "webhooks"
     directory = "webhooks"
     model = Webhook
+    can_mark_owned = True
     key_fields = ("scope", "destination")
