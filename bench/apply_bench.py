@@ -150,8 +150,11 @@ def request_log(db: Path) -> list[dict[str, Any]]:
 
 def minimum_seconds(requests: int, quota: int, window_ms: int) -> float:
     """The least time ``requests`` can take under the quota: the first ``quota`` go at
-    once, every further ``quota`` waits one more window."""
-    return max(0, requests - quota) / quota * window_ms / 1000
+    once, every further ``quota`` waits for the next window to open, so the last one can
+    start when window ``ceil(requests / quota)`` opens. (Spreading the count over
+    fractional windows, ``(requests - quota) / quota`` windows, would promise a time no
+    client can reach: a window's quota only refills at its end.)"""
+    return max(0, requests - 1) // quota * window_ms / 1000
 
 
 # -- part 1 ----------------------------------------------------------------------------------
