@@ -226,6 +226,11 @@ class Store:
         self._dirty.clear()
 
 
+KEPT_ON_CLEAR = frozenset({"info", "tokens", "sandbox"})
+"""Meta keys that survive :meth:`SandboxDB.clear_store`; the rest (id counters, markers of
+defaults made on first use) belongs to the data being cleared."""
+
+
 class UnknownStoreError(KeyError):
     """No store with this hash exists in the sandbox."""
 
@@ -286,11 +291,13 @@ class SandboxDB:
             self._data_version = self._current_data_version()
 
     def clear_store(self, store_hash: str) -> Store:
-        """Delete every document of a store and restart its ids; keep its meta (store
-        information, tokens, sandbox settings). Returns the emptied store."""
+        """Delete every document of a store and restart its ids; keep what describes the
+        store itself (:data:`KEPT_ON_CLEAR`: store information, tokens, sandbox settings
+        with their scripted failures), so that lazily made defaults (the channel-1 category tree,
+        the stock theme) are made again. Returns the emptied store."""
         with self._lock:
             old = self.store(store_hash)
-            meta = {k: v for k, v in old.meta.items() if k != "counters"}
+            meta = {k: v for k, v in old.meta.items() if k in KEPT_ON_CLEAR}
             store = Store(self, store_hash, meta)
             store._meta_dirty = True
             self._stores[store_hash] = store

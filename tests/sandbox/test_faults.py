@@ -219,3 +219,17 @@ def test_the_injector_draws_two_numbers_per_request_whatever_the_rates() -> None
         a, b = calm.draw(), stormy.draw()
         assert a.delay_s == b.delay_s
         assert a.outcome is Outcome.SERVE
+
+
+def test_reset_makes_the_default_category_tree_and_stock_theme_again(faulty: Faulty) -> None:
+    def add_category(name: str) -> int:
+        answer = faulty.store.post(
+            "/v3/catalog/trees/categories", json=[{"name": name, "parent_id": 0, "tree_id": 1}]
+        )
+        return answer.status_code
+
+    assert add_category("Footwear") in (200, 201)
+    assert faulty.http.post("/_sandbox/stores/teststore/reset").status_code == 204
+    assert add_category("Footwear") in (200, 201)
+    themes = faulty.store.get("/v3/themes").json()["data"]
+    assert [t["name"] for t in themes if t["is_active"]] == ["Cornerstone"]
