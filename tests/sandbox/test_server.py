@@ -48,7 +48,9 @@ def test_a_drop_closes_the_connection(server: tuple[str, Path]) -> None:
     with _client(url) as client:
         store = _new_store(client, "drop")
         client.put("/_sandbox/stores/drop/settings", json={"faults": {"drop_rate": 1.0}})
-        with pytest.raises(httpx.RemoteProtocolError):
+        # Depending on timing the client sees the closed connection while reading the
+        # (absent) answer, or as a reset: both are what a dropped connection looks like.
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             client.post(f"{store}/v3/catalog/brands", json={"name": "Summit"})
         client.delete("/_sandbox/stores/drop/settings")
         assert client.get(f"{store}/v3/catalog/brands").json()["data"] == []
