@@ -31,7 +31,6 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import yaml  # noqa: E402
+from served_sandbox import ServedSandbox  # noqa: E402
 
 from reconciler.apply.run import ApplyRequest, apply_environment  # noqa: E402
 from reconciler.live.client import ClientOptions  # noqa: E402
@@ -197,44 +197,6 @@ def large_run(workdir: Path, products: int, quota: int, window_ms: int, run: int
 
 
 # -- part 2 ----------------------------------------------------------------------------------
-class Served:
-    """``stagingpro sandbox serve`` over HTTPS in its own process; both clients trust its
-    throwaway CA (``SSL_CERT_FILE`` for httpx, ``REQUESTS_CA_BUNDLE`` for requests)."""
-
-    def __init__(self, db: Path, workdir: Path) -> None:
-        import trustme
-
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1")
-        tls = workdir / "tls"
-        tls.mkdir(parents=True, exist_ok=True)
-        cert.cert_chain_pems[0].write_to_path(str(tls / "cert.pem"))
-        cert.private_key_pem.write_to_path(str(tls / "key.pem"))
-        ca.cert_pem.write_to_path(str(tls / "ca.pem"))
-        os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = str(tls / "ca.pem")
-        stagingpro = str(Path(sys.executable).with_name("stagingpro"))
-        self.process = subprocess.Popen(
-            [stagingpro, "sandbox", "serve", "--port", "0", "--db", str(db),
-             "--certfile", str(tls / "cert.pem"), "--keyfile", str(tls / "key.pem")],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("sandbox serving "):
-            self.process.kill()
-            raise SystemExit(f"the sandbox did not start: {line!r}")
-        self.url = line.split()[2].rstrip("/")
-
-    def request_log(self) -> list[dict[str, Any]]:
-        """The served store's request log (it lives in the serving process)."""
-        response = httpx.get(f"{self.url}/_sandbox/stores/{STORE}/requests", timeout=60)
-        response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()["data"]
-        return entries
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def per_item_script(host: str, new_prices: dict[str, float]) -> dict[str, float]:
@@ -285,7 +247,7 @@ def side_run(workdir: Path, products: int, quota: int, window_ms: int, run: int)
     for who in ("stagingpro", "script"):
         db = fresh_copy(base, f"side-{who}-{run}.db")
         set_quota(db, quota, window_ms)
-        served = Served(db, workdir)
+        served = ServedSandbox(db, workdir)
         try:
             started = time.perf_counter()
             if who == "stagingpro":
@@ -298,7 +260,7 @@ def side_run(workdir: Path, products: int, quota: int, window_ms: int, run: int)
             else:
                 extra = per_item_script(served.url.removeprefix("https://"), new_prices)
             figures[f"{who}_seconds"] = time.perf_counter() - started
-            log = served.request_log()
+            log = served.request_log(STORE)
         finally:
             served.stop()
         methods = Counter(e["method"] for e in log)

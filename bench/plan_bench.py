@@ -43,9 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from served_sandbox import ServedSandbox  # noqa: E402
 
 from reconciler.live.stats import RequestEvent  # noqa: E402
 from reconciler.sandbox.seed import generate_catalogue, seed_database  # noqa: E402
+from reconciler.sandbox.stores import DEFAULT_TOKEN  # noqa: E402
 
 STORE = "planbench"
 ENVIRONMENT = "bench"
@@ -125,40 +127,6 @@ def prepare(workdir: Path, products: int, changed: float) -> tuple[Path, Path]:
     return db, state
 
 
-class Served:
-    """``stagingpro sandbox serve`` over HTTPS in its own process, trusted through
-    ``SSL_CERT_FILE`` (set in this process's environment, so children inherit it)."""
-
-    def __init__(self, db: Path, workdir: Path) -> None:
-        import trustme
-
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1")
-        tls = workdir / "tls"
-        tls.mkdir(parents=True, exist_ok=True)
-        cert.cert_chain_pems[0].write_to_path(str(tls / "cert.pem"))
-        cert.private_key_pem.write_to_path(str(tls / "key.pem"))
-        ca.cert_pem.write_to_path(str(tls / "ca.pem"))
-        os.environ["SSL_CERT_FILE"] = str(tls / "ca.pem")
-        from reconciler.sandbox.stores import DEFAULT_TOKEN
-
-        os.environ[TOKEN_ENV] = DEFAULT_TOKEN
-        stagingpro = str(Path(sys.executable).with_name("stagingpro"))
-        self.process = subprocess.Popen(
-            [stagingpro, "sandbox", "serve", "--port", "0", "--db", str(db),
-             "--certfile", str(tls / "cert.pem"), "--keyfile", str(tls / "key.pem")],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("sandbox serving "):
-            self.process.kill()
-            raise SystemExit(f"the sandbox did not start: {line!r}")
-        self.url = line.split()[2].rstrip("/")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def child(db: Path, state: Path) -> None:
@@ -246,7 +214,8 @@ def main() -> None:
     for products in args.products:
         print(f"{products} products, {args.changed:.0%} with a new price:", flush=True)
         db, state = prepare(args.workdir, products, args.changed)
-        served = Served(db, args.workdir)
+        served = ServedSandbox(db, args.workdir)
+        os.environ[TOKEN_ENV] = DEFAULT_TOKEN
         try:
             write_config(state, served.url)
             results = []
