@@ -211,6 +211,13 @@ def _annotation_patterns(annotation: Any, path: Pattern) -> Iterable[Pattern]:
         yield from _decimal_patterns(annotation, path)
 
 
+_FLAGS = (
+    "unordered", "html", "case_insensitive", "zero_is_unset", "lower_keys", "local",
+    "false_is_unset",
+)
+"""The :class:`KindRules` pattern sets that set the :class:`Node` flag of the same name."""
+
+
 @cache
 def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
     """The compiled rules of a kind (cached)."""
@@ -220,20 +227,9 @@ def rule_tree(kind_name: str, model: type[BaseModel]) -> Node:
         root.at(pattern).decimal = True
     for pattern, key in rules.keyed.items():
         root.at(pattern).keyed = key
-    for pattern in rules.unordered:
-        root.at(pattern).unordered = True
-    for pattern in rules.html:
-        root.at(pattern).html = True
-    for pattern in rules.case_insensitive:
-        root.at(pattern).case_insensitive = True
-    for pattern in rules.zero_is_unset:
-        root.at(pattern).zero_is_unset = True
-    for pattern in rules.lower_keys:
-        root.at(pattern).lower_keys = True
-    for pattern in rules.local:
-        root.at(pattern).local = True
-    for pattern in rules.false_is_unset:
-        root.at(pattern).false_is_unset = True
+    for flag in _FLAGS:  # each rule set marks the nodes of its patterns with its flag
+        for pattern in getattr(rules, flag):
+            setattr(root.at(pattern), flag, True)
     for pattern, hash_field in rules.files.items():
         root.at(pattern).hash_field = hash_field
     _mark_trivial(root)
