@@ -14,22 +14,18 @@ from typing import Annotated, TypeVar
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     WithJsonSchema,
 )
 
-from reconciler.kinds.base import UniqueValue
+from reconciler.kinds.base import DeclaredModel, UniqueValue
 
 INT32_MAX = 2_147_483_647
 
 
-class Part(BaseModel):
+class Part(DeclaredModel):
     """A nested part of an item (a variant, an image, a rule): same strictness as items."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
 
 # Money: BigCommerce stores 4 decimal places and rejects negative prices.
