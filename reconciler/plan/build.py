@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.adapters.base import LiveItem
+from reconciler.adapters.base import LiveItem, encode_json
 from reconciler.config import EffectiveEnvironment
 from reconciler.kinds.base import Kind
 from reconciler.plan.canonical import (
@@ -179,15 +178,12 @@ def _selected(
     return {match: item for match, item in items.items() if selection.selects(kind, item.key)}
 
 
-def _feed(digest: Any, key: str, data: Any) -> None:
-    """Add one item to a plan-level fingerprint. Items are fed one by one (one JSON text
-    of a 50,000-product store would be hundreds of megabytes at once) in a deterministic
-    order, with their keys as built: all a fingerprint needs."""
+def _feed(digest: Any, key: str, text: str) -> None:
+    """Add one item's compact JSON ``text`` to a plan-level fingerprint. Items are fed one
+    by one (one JSON text of a 50,000-product store would be hundreds of megabytes at
+    once) in a deterministic order, with their keys as built: all a fingerprint needs."""
     digest.update(f"\x01{key}\x01".encode())
-    digest.update(_dumps(data).encode())
-
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    digest.update(text.encode())
 
 
 class _KindPlanner:
@@ -219,17 +215,17 @@ class _KindPlanner:
         self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
         self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
         for match in sorted(present):
-            _feed(self.live_hash, present[match].key, present[match].data)
+            _feed(self.live_hash, present[match].key, present[match].text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
-            _feed(self.declared_hash, item.key, desired)
+            _feed(self.declared_hash, item.key, encode_json(desired))
             current = present.get(match)
             if current is None:
                 changes.append(self._create(item, desired))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
-            projected = canonicalize(project(desired, dict(current.data), self.node), self.node)
+            projected = canonicalize(project(desired, current.data, self.node), self.node)
             if projected == desired:
                 unchanged += 1
                 continue
