@@ -46,6 +46,7 @@ from typing import Any
 import git
 import httpx
 
+from reconciler import running
 from reconciler.adapters.base import IdMaps, ItemResult, LiveContext
 from reconciler.apply.deployment import (
     Deployment,
@@ -266,7 +267,7 @@ def _locked(
                 timings["recovery"] = time.perf_counter() - recovering
             return plan, results, True
 
-    plan, results, approved = asyncio.run(run())
+    plan, results, approved = running.run(run())
     timings["total"] = time.perf_counter() - started
     outcome = ApplyOutcome(
         plan, results, client.stats, approved=approved, timings=timings, notes=notes

@@ -17,7 +17,6 @@ JSON), :mod:`.model` (the :class:`Plan` value). Renderers live in :mod:`reconcil
 
 from __future__ import annotations
 
-import asyncio
 import resource
 import subprocess
 import time
@@ -28,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from reconciler import running
 from reconciler.config import effective_environment
 from reconciler.kinds.base import Kind
 from reconciler.kinds.registry import KINDS
@@ -126,7 +126,7 @@ def plan_environment(
             )
 
     started = time.perf_counter()
-    live = asyncio.run(read())
+    live = running.run(read())
     timings["read"] = time.perf_counter() - started
     peaks["read"] = _peak_rss_mb()
     cpu = time.process_time()
