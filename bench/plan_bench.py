@@ -29,7 +29,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -150,7 +149,7 @@ def child(db: Path, state: Path) -> None:
         "paths": dict(paths),
         "updates": counts.get("update", 0),
         "unchanged": planned.plan.unchanged.get("product", 0),
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": max(planned.peak_rss_mb.values()),
         **{f"rss_after_{step}_mb": mb for step, mb in planned.peak_rss_mb.items()},
     }))
 

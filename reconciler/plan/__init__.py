@@ -147,5 +147,18 @@ def plan_environment(
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB.
+
+    Read from ``VmHWM`` where Linux gives it: ``ru_maxrss`` also counts, after an
+    ``exec``, the memory of the process that forked this one (a benchmark's parent, a CI
+    runner), so it can read far above what the planner itself used.
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
     # ru_maxrss is in kilobytes on Linux (bytes on macOS, where this reads high).
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
