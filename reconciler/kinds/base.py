@@ -58,7 +58,9 @@ def _read_only(*_: Any, **__: Any) -> Any:
 
 class _SharedFieldSet(set[str]):
     """A set of field names shared by many models (pydantic wants a ``set``, not a
-    ``frozenset``); every way of changing it in place raises :class:`TypeError`."""
+    ``frozenset``); every way of changing it in place raises :class:`TypeError`. Copies
+    (``model_copy``, ``deepcopy``, pickling) are plain sets of their own, so
+    ``model_copy(update=...)`` works as pydantic documents it."""
 
     __slots__ = ()
     add = discard = remove = pop = clear = update = _read_only
@@ -67,6 +69,15 @@ class _SharedFieldSet(set[str]):
 
     def __hash__(self) -> int:  # type: ignore[override]  # immutable by the above
         return hash(frozenset(self))
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: Any) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[type[set[str]], tuple[list[str]]]:
+        return (set, (list(self),))
 
 
 _FIELD_SETS: dict[_SharedFieldSet, _SharedFieldSet] = {}

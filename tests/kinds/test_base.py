@@ -50,6 +50,19 @@ def test_a_shared_fields_set_cannot_be_changed_in_place() -> None:
     assert fields == {*REQUIRED, "upc"}
 
 
+def test_copies_get_fields_sets_of_their_own() -> None:
+    import copy
+    import pickle
+
+    original = _product("A-1", "upc")
+    changed = original.model_copy(update={"is_visible": False})
+    assert changed.model_fields_set == {*REQUIRED, "upc", "is_visible"}
+    assert original.model_fields_set == {*REQUIRED, "upc"}
+    for duplicate in (copy.deepcopy(original), pickle.loads(pickle.dumps(original))):
+        assert duplicate == original
+        assert duplicate.model_dump(exclude_unset=True) == original.model_dump(exclude_unset=True)
+
+
 @given(st.lists(st.sampled_from(OPTIONAL), unique=True))
 def test_dumping_leaves_out_exactly_the_unset_fields(fields: list[str]) -> None:
     dumped = _product("A-1", *fields).model_dump(exclude_unset=True)
