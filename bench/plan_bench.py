@@ -16,10 +16,16 @@ For each ``--products`` size (default 10,000; e.g. ``--products 10000 50000``):
    minimum of ceil(N/250)), the plan's own CPU time (:func:`compute_plan` only: no YAML
    loading, no waiting on the API), load and read wall times, and the planning process's
    peak RSS;
-4. time the differ alone on every product made to differ, and DeepDiff on a sample of
+4. plan once more with the store under BigCommerce's Standard quota (``--quota``, default
+   150 requests per 30,000 ms, real time) and 5% of requests answered 503
+   (``--error-rate``): print the requests sent, 5xx and 429 answers seen, retries, the
+   read's wall time against the quota-bound minimum, and whether the plan is the same
+   (same checksum) as without faults (``--no-throttled`` skips this);
+5. time the differ alone on every product made to differ, and DeepDiff on a sample of
    the same pairs, for comparison.
 
-Targets: plan CPU < 2 s at 10,000 products and < 10 s at 50,000; peak memory < 1 GB.
+Targets: plan CPU < 2 s at 10,000 products and < 10 s at 50,000; peak memory < 1 GB;
+under the quota with 5% 5xx, the same plan and no 429 reaching the user.
 Prints figures; asserts nothing.
 """
 
@@ -148,10 +154,45 @@ def child(db: Path, state: Path) -> None:
         "product_pages": paths["GET /v3/catalog/products"],
         "paths": dict(paths),
         "updates": counts.get("update", 0),
+        "checksum": planned.plan.checksum,
+        "throttled": planned.stats.throttled,
+        "server_errors": planned.stats.server_errors,
+        "retries": planned.stats.retries,
         "unchanged": planned.plan.unchanged.get("product", 0),
         "maxrss_mb": max(planned.peak_rss_mb.values()),
         **{f"rss_after_{step}_mb": mb for step, mb in planned.peak_rss_mb.items()},
     }))
+
+
+def run_child(db: Path, state: Path) -> dict[str, Any]:
+    """One plan in a fresh process (:func:`child`); its figures."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(db), str(state)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the plan failed:\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def throttled_figures(served: ServedSandbox, db: Path, state: Path, quota: int,
+                      window_ms: int, error_rate: float) -> dict[str, Any]:
+    """One plan with the store under ``quota`` requests per ``window_ms`` and
+    ``error_rate`` of its answers 503 (then the store's settings are reset)."""
+    settings = f"/_sandbox/stores/{STORE}/settings"
+    served.admin("PUT", settings, json={
+        "rate_limit": {"quota": quota, "window_ms": window_ms},
+        "faults": {"error_rate": error_rate, "error_status": 503}, "seed": 7,
+    })
+    try:
+        figures = run_child(db, state)
+    finally:
+        served.admin("DELETE", settings)
+    # The least time this many requests can take: the first quota go at once, every
+    # further quota waits for the next window.
+    figures["minimum_s"] = max(0, figures["requests"] - 1) // quota * window_ms / 1000
+    return figures
 
 
 def differ_figures(state: Path, db: Path, sample: int) -> dict[str, float]:
@@ -205,6 +246,12 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "stagingpro-plan-bench")
     parser.add_argument("--deepdiff-sample", type=int, default=200)
+    parser.add_argument("--quota", default="150/30000", metavar="REQUESTS/WINDOW_MS",
+                        help="the store's quota for the throttled plan (default 150/30000)")
+    parser.add_argument("--error-rate", type=float, default=0.05,
+                        help="share of requests answered 503 in the throttled plan")
+    parser.add_argument("--no-throttled", action="store_true",
+                        help="skip the plan under the quota with injected 5xx")
     parser.add_argument("--child", nargs=2, metavar=("DB", "STATE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -217,13 +264,12 @@ def main() -> None:
         os.environ[TOKEN_ENV] = DEFAULT_TOKEN
         try:
             write_config(state, served.url)
-            results = []
-            for _ in range(args.runs):
-                done = subprocess.run(
-                    [sys.executable, __file__, "--child", str(db), str(state)],
-                    capture_output=True, text=True, check=True,
-                )
-                results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            results = [run_child(db, state) for _ in range(args.runs)]
+            throttled = None
+            if not args.no_throttled:
+                quota, window_ms = (int(part) for part in args.quota.split("/"))
+                throttled = throttled_figures(served, db, state, quota, window_ms,
+                                              args.error_rate)
             figures = differ_figures(state, db, args.deepdiff_sample)
         finally:
             served.stop()
@@ -244,6 +290,16 @@ def main() -> None:
         print(f"  peak RSS of the planning process: median {median('maxrss_mb'):.0f} MB"
               f" (after loading the YAML {median('rss_after_load_mb'):.0f} MB, after reading"
               f" the store {median('rss_after_read_mb'):.0f} MB)")
+        if throttled is not None:
+            same = throttled["checksum"] == first["checksum"]
+            print(f"  under {args.quota.replace('/', ' requests per ')} ms with"
+                  f" {args.error_rate:.0%} of answers 503: {throttled['requests']} requests"
+                  f" ({throttled['server_errors']} answered 5xx, {throttled['retries']}"
+                  f" retried; 429 answers seen: {throttled['throttled']}, reaching the"
+                  f" user: 0 — the plan completed); read {throttled['read']:.1f} s against a"
+                  f" quota-bound minimum of {throttled['minimum_s']:.0f} s; same plan as"
+                  f" without faults: {'yes' if same else 'NO'}"
+                  f" (checksum {throttled['checksum'][:12]})")
         print(f"  differ alone, every one of {figures['items']} products differing:"
               f" {figures['ours_s']:.2f} s CPU ({figures['ours_per_item_us']:.0f} µs per item);"
               f" DeepDiff: {figures['deepdiff_per_item_ms']:.1f} ms per item"

@@ -51,6 +51,12 @@ class ServedSandbox:
         entries: list[dict[str, Any]] = response.json()["data"]
         return entries
 
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the sandbox's admin API (``path`` from ``/_sandbox/...``); its JSON."""
+        response = httpx.request(method, f"{self.url}{path}", timeout=60, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
