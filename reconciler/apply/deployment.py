@@ -8,7 +8,11 @@ outcome, BigCommerce's status and message when it failed, the store ids after th
 and the *before* values of every field it changed (what the store had).
 
 Deployments are stored by :mod:`reconciler.apply.history`; their JSON shape is
-``{"type": "deployment", "version": 1, ...}``, one line per deployment.
+``{"type": "deployment", "version": 1, ...}``, one line per record. An apply records its
+deployment twice: ``status: unfinished`` (no items yet) just before its first write, and
+the final record, with the same id, when it ends. A deployment whose only record is the
+first one is still running, or was interrupted (a killed runner, a lost machine): history
+shows it as ``unfinished`` instead of losing it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from reconciler.adapters.base import ItemResult
 from reconciler.plan.model import ABSENT, Change
 
 RECORD_VERSION = 1
-Status = Literal["succeeded", "partial", "failed", "no-changes", "lock-broken"]
+Status = Literal["succeeded", "partial", "failed", "no-changes", "lock-broken", "unfinished"]
 
 
 def now_iso() -> str:
@@ -117,7 +121,8 @@ class ItemRecord:
 
 @dataclass(frozen=True)
 class Deployment:
-    """One apply (or a broken lock, ``status: lock-broken``) as history keeps it."""
+    """One apply (or a broken lock, ``status: lock-broken``) as history keeps it;
+    ``status: unfinished`` while no final record exists (module docstring)."""
 
     id: str
     environment: str
@@ -139,6 +144,12 @@ class Deployment:
     timings: Mapping[str, float] = field(default_factory=dict)
     requests: int = 0
     note: str = ""
+
+    @property
+    def unfinished(self) -> bool:
+        """Only the record written before the first write exists: the apply is running,
+        or was interrupted, and which of its changes were written is not known."""
+        return self.status == "unfinished"
 
     def counts(self) -> dict[str, int]:
         """``{"applied": n, "failed": n, "skipped": n}``."""

@@ -30,6 +30,17 @@ NOTES_REF = "refs/notes/stagingpro"
 LOCAL_FILE = Path(".stagingpro") / "deployments.jsonl"
 
 
+def _settled(records: list[Deployment]) -> list[Deployment]:
+    """One deployment per id, oldest first: an apply's final record replaces the
+    ``unfinished`` one it wrote before its first write."""
+    by_id: dict[str, Deployment] = {}
+    for record in records:
+        kept = by_id.get(record.id)
+        if kept is None or kept.unfinished:
+            by_id[record.id] = record
+    return sorted(by_id.values(), key=lambda d: (d.started_at, d.id))
+
+
 def _parse(text: str) -> list[Deployment]:
     found: list[Deployment] = []
     for line in text.splitlines():
@@ -135,8 +146,7 @@ class GitNotesHistory(History):
             parts = line.split()
             if len(parts) == 2:
                 found.extend(_parse(self.repository.run("cat-file", "blob", parts[0])))
-        found.sort(key=lambda d: (d.started_at, d.id))
-        return found
+        return _settled(found)
 
     def fetch(self) -> None:
         """Merge the remote's notes into the local ones (other runners' deployments)."""
@@ -193,7 +203,7 @@ class FileHistory(History):
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        return sorted(_parse(text), key=lambda d: (d.started_at, d.id))
+        return _settled(_parse(text))
 
 
 def history_for(state: Path, repository: Repository | None) -> History:

@@ -56,7 +56,19 @@ def find_deployment(request: ApplyRequest, deployment_id: str | None) -> Deploym
 
 
 def retry_request(request: ApplyRequest, deployment: Deployment) -> ApplyRequest | None:
-    """The apply request that retries ``deployment``; ``None`` when all of it applied."""
+    """The apply request that retries ``deployment``; ``None`` when all of it applied.
+
+    Raises :class:`ConfigError` for a deployment that recorded no results (still running,
+    or interrupted): which of its items were written is not known, so there is no list
+    of failures to retry — applying again re-plans against the store instead.
+    """
+    if deployment.unfinished:
+        raise ConfigError(
+            f"deployment {deployment.id} to {deployment.environment} recorded no results:"
+            " it is still running, or it was interrupted before it could record them",
+            hint=f"apply again (stagingpro apply {deployment.environment}): the new plan"
+            " re-reads the store, so it finishes exactly what was left undone",
+        )
     if not unfinished(deployment):
         return None
     return dataclasses.replace(

@@ -21,9 +21,11 @@ The order of things is what makes it safe:
 4. **Safety**: a blocked plan is refused (:class:`SafetyError`, exit 4) unless forced
    with a reason, which is recorded.
 5. **Approval** (the CLI shows the plan and asks, or ``--auto-approve``).
-6. **Waves** (:mod:`reconciler.apply.executor`), one result per change.
-7. **History**: the deployment is recorded (:mod:`reconciler.apply.history`) and, with a
-   remote, pushed.
+6. **History, first record**: the deployment is recorded as ``unfinished`` (and, with a
+   remote, pushed), so an apply killed during its writes still shows in history.
+7. **Waves** (:mod:`reconciler.apply.executor`), one result per change.
+8. **History**: the deployment's final record, with every item's result
+   (:mod:`reconciler.apply.history`), replaces the first one and, with a remote, is pushed.
 
 Killed at any moment, nothing is lost that a re-run cannot redo: every write is
 idempotent by natural key (the adapters' contract), the lock's lease expires (or is
@@ -221,6 +223,8 @@ def _locked(
     timings: dict[str, float] = {}
     waves: list[WaveTiming] = []
     notes: list[str] = []
+    opening: list[Deployment] = []
+    """The deployment's first record, once written (just before the first write)."""
     client = connect(
         request.environment,
         settings,
@@ -258,6 +262,12 @@ def _locked(
                 return plan, [], True
             if approve is not None and not await asyncio.to_thread(approve, plan):
                 return plan, [], False
+            if request.record:
+                # Recorded (and shared) before the first write, so an apply killed from
+                # here on still shows in history, as unfinished.
+                opening.append(_opening_record(request, plan, saved, commit, repository,
+                                               started_at))
+                await asyncio.to_thread(_record, history, opening[0], request.state, notes)
             writing = time.perf_counter()
             results = await execute(ctx, plan.changes, progress=progress, timings=waves)
             timings["write"] = time.perf_counter() - writing
@@ -272,24 +282,12 @@ def _locked(
     outcome = ApplyOutcome(
         plan, results, client.stats, approved=approved, timings=timings, notes=notes
     )
-    if not results or not request.record:
+    if not results or not opening:
         return outcome
-    deployment = Deployment(
-        id=new_id(request.environment),
-        environment=request.environment,
-        store=plan.store,
-        # A saved plan records the commit it was made from: that is what was applied.
-        commit=(saved.commit or commit) if saved is not None else commit,
-        author=actor(),
-        where=where(),
-        started_at=started_at,
+    deployment = dataclasses.replace(
+        opening[0],
         finished_at=now_iso(),
         status=status_of(results),
-        plan_checksum=plan.checksum,
-        dirty=repository.dirty(request.state) if repository is not None else False,
-        operation=request.operation,
-        origin=request.origin,
-        forced_reason=request.force_reason or plan.safety.forced_reason,
         items=tuple(
             ItemRecord.of(change, result)
             for change, result in zip(plan.changes, results, strict=True)
@@ -300,6 +298,34 @@ def _locked(
     outcome.history = _record(history, deployment, request.state, outcome.notes)
     outcome.deployment = deployment
     return outcome
+
+
+def _opening_record(
+    request: ApplyRequest,
+    plan: Plan,
+    saved: Plan | None,
+    commit: str | None,
+    repository: Repository | None,
+    started_at: str,
+) -> Deployment:
+    """The deployment as recorded before its first write: ``unfinished``, no items."""
+    return Deployment(
+        id=new_id(request.environment),
+        environment=request.environment,
+        store=plan.store,
+        # A saved plan records the commit it was made from: that is what was applied.
+        commit=(saved.commit or commit) if saved is not None else commit,
+        author=actor(),
+        where=where(),
+        started_at=started_at,
+        finished_at="",
+        status="unfinished",
+        plan_checksum=plan.checksum,
+        dirty=repository.dirty(request.state) if repository is not None else False,
+        operation=request.operation,
+        origin=request.origin,
+        forced_reason=request.force_reason or plan.safety.forced_reason,
+    )
 
 
 async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | None) -> Plan:

@@ -40,7 +40,9 @@ def history(
     message, the store ids and the values it had before.
 
     Deployments live in the git notes refs/notes/stagingpro of the applied commits (or,
-    when the declared state is not in git, in .stagingpro/deployments.jsonl).
+    when the declared state is not in git, in .stagingpro/deployments.jsonl). A deployment
+    is recorded before its first write: one that shows as `unfinished` is still running,
+    or was interrupted (apply again to finish it).
     """
     store = _store(state, remote)
     if target == "show":
@@ -93,11 +95,16 @@ def _show(deployment: Deployment, as_json: bool) -> int:
         + (f" of {d.origin}" if d.origin else "") + ")",
         f"  environment {d.environment}, store {d.store}",
         f"  commit {d.commit or '-'}{' (work tree had uncommitted changes)' if d.dirty else ''}",
-        f"  by {d.author} at {d.where}, {d.started_at} → {d.finished_at}",
+        f"  by {d.author} at {d.where}, {d.started_at} → {d.finished_at or '…'}",
         f"  plan checksum {d.plan_checksum or '-'}",
         f"  {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped,"
         f" {d.requests} requests",
     ]
+    if d.unfinished:
+        lines.append(
+            "  no result recorded: the apply is still running, or it was interrupted during"
+            " its writes; applying again re-reads the store and finishes what is left"
+        )
     if d.forced_reason:
         lines.append(f"  forced: {d.forced_reason}")
     if d.note:

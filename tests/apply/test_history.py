@@ -4,7 +4,12 @@ local file outside git."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,11 @@ def test_each_apply_is_a_note_on_the_applied_commit(project: Project) -> None:
     head = git(project.root, "rev-parse", "HEAD").strip()
     assert project.apply()[0] == 0
     note = git(project.root, "notes", "--ref", "stagingpro", "show", head)
-    (record,) = [json.loads(line) for line in note.splitlines() if line.strip()]
+    # Two lines: the record made before the first write, then the final one.
+    opening, record = [json.loads(line) for line in note.splitlines() if line.strip()]
+    assert opening["status"] == "unfinished" and opening["items"] == []
+    assert opening["id"] == record["id"] and opening["finished_at"] == ""
+    assert opening["plan_checksum"] == record["plan_checksum"]
     assert record["type"] == "deployment" and record["environment"] == "staging"
     assert record["commit"] == head and record["author"] == "tester"
     assert record["store"] == "sandbox:ridgeline-staging"
@@ -28,10 +37,10 @@ def test_each_apply_is_a_note_on_the_applied_commit(project: Project) -> None:
     assert all(item["outcome"] == "applied" for item in record["items"])
     theme = next(item for item in record["items"] if item["kind"] == "theme")
     assert "previous" in theme["ids"]  # what a rollback re-activates
-    # A second environment on the same commit adds a line to the same note.
+    # A second environment on the same commit adds its lines to the same note.
     assert project.apply("uat")[0] == 0
     note = git(project.root, "notes", "--ref", "stagingpro", "show", head)
-    assert len([line for line in note.splitlines() if line.strip()]) == 2
+    assert len([line for line in note.splitlines() if line.strip()]) == 4
 
 
 def test_history_lists_and_shows(project: Project) -> None:
@@ -86,7 +95,60 @@ def test_outside_git_history_is_a_local_file(
     assert main(["apply", "uat", "--auto-approve", *args]) == 0
     out = capsys.readouterr().out
     assert "not in a git repository" in out
-    records = (tmp_path / ".stagingpro/deployments.jsonl").read_text().splitlines()
-    assert json.loads(records[0])["commit"] is None
+    records = [json.loads(line) for line in
+               (tmp_path / ".stagingpro/deployments.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["unfinished", "succeeded"]
+    assert records[0]["id"] == records[1]["id"] and records[1]["commit"] is None
     assert main(["history", "uat", "--state", "store-state", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["status"] == "succeeded"
+    assert listed["counts"]["applied"] == len(records[1]["items"]) > 0
+
+
+def test_an_apply_killed_during_its_writes_shows_as_unfinished(project: Project) -> None:
+    """A real process, killed with SIGKILL once it has recorded its start: history keeps
+    the deployment as unfinished, retry explains why it cannot help, and applying again
+    takes over the dead process's lock and finishes the work."""
+    project.configure({"faults": {"latency_ms": 150}})  # slow enough to be caught mid-way
+    stagingpro = str(Path(sys.executable).with_name("stagingpro"))
+    running = subprocess.Popen(
+        [stagingpro, "apply", "staging", "--auto-approve", "--state", str(project.state),
+         "--sandbox-db", str(project.db)],
+        cwd=project.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        note = ""
+        while time.monotonic() < deadline and running.poll() is None:
+            listed = subprocess.run(
+                ["git", "notes", "--ref", "stagingpro", "list"], cwd=project.root,
+                capture_output=True, text=True, check=False,
+            ).stdout
+            if listed.strip():
+                note = git(project.root, "notes", "--ref", "stagingpro", "show", "HEAD")
+                break
+            time.sleep(0.05)
+        assert running.poll() is None, "the apply ended before it could be interrupted"
+        assert note, "no record appeared before the first write"
+        os.kill(running.pid, signal.SIGKILL)
+    finally:
+        running.kill()
+        running.wait(timeout=30)
+    (opening,) = [json.loads(line) for line in note.splitlines() if line.strip()]
+    assert opening["status"] == "unfinished"
+
+    project.configure({"faults": {"latency_ms": 0}})
+    code, out, _ = project.cli("history", "staging", sandbox=False)
+    assert code == 0 and opening["id"] in out and "unfinished" in out
+    code, out, _ = project.cli("history", "show", opening["id"], sandbox=False)
+    assert code == 0 and "no result recorded" in out
+    code, _, err = project.cli("retry", "staging", "--auto-approve")
+    assert code == 1 and "recorded no results" in err and "stagingpro apply staging" in err
+
+    code, _, err = project.apply()
+    assert code == 0, err
+    assert project.pending() == 0
+    code, out, _ = project.cli("history", "staging", "--json", sandbox=False)
+    statuses = {d["id"]: d["status"] for d in json.loads(out)}
+    assert statuses.pop(opening["id"]) == "unfinished"
+    assert list(statuses.values()) == ["succeeded"]
