@@ -223,8 +223,7 @@ def _locked(
     timings: dict[str, float] = {}
     waves: list[WaveTiming] = []
     notes: list[str] = []
-    opening: list[Deployment] = []
-    """The deployment's first record, once written (just before the first write)."""
+    opening: list[Deployment] = []  # the deployment's first record, once written
     client = connect(
         request.environment,
         settings,
