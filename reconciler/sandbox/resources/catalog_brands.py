@@ -2,7 +2,8 @@
 
 ``name`` is unique case-insensitively (409); ``custom_url.url`` is unique across brands,
 products and categories (409). ``DELETE /catalog/brands`` needs the ``name`` filter (422
-without). Deleting a brand unlinks its products (``brand_id`` back to 0).
+without). Deleting a brand unlinks its products (``brand_id`` back to 0) and deletes its
+metafields (:mod:`catalog_metafields`).
 
 Library API: :func:`new_brand` (create, after :func:`check_new_brand`).
 """
@@ -33,6 +34,7 @@ from reconciler.sandbox.resources.catalog_common import (
     check_fields,
     check_url_free,
     conflict,
+    delete_metafields,
     field_selector,
     free_url,
     known,
@@ -115,6 +117,7 @@ def _delete(store: Store, brand_id: int) -> None:
     for product in products.lookup("brand", brand_id):
         product["brand_id"] = 0
         products.save(product)
+    delete_metafields(store, "brand", [brand_id])
     store.collection(BRANDS).delete(brand_id)
 
 

@@ -4,7 +4,8 @@ The same category documents as the tree endpoints (:mod:`catalog_trees`), seen t
 default tree of channel 1, in the legacy shape (``id``, ``parent_id``, ``custom_url``). POST
 needs ``parent_id`` (0 = top level) and ``name``; a duplicate sibling name or URL is a 409.
 ``DELETE /catalog/categories`` needs a filter (422 without one) and answers
-422 when a matching category still has products, as BigCommerce does.
+422 when a matching category still has products, as BigCommerce does. A deleted category
+takes its descendants and their metafields with it (:func:`catalog_trees.delete_categories`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ This module registers no endpoints. It holds:
 * :class:`Field` and :func:`check_fields`: type, enum, length and range checks of request
   bodies against the OpenAPI schemas, answering every problem at once (422);
 * the collection names and indexes of the catalogue (products, brands, categories,
-  trees, metafields, image files);
+  trees, metafields, image files), and :func:`delete_metafields` (an owner's deletion
+  takes its metafields with it);
 * the store-wide ``custom_url`` registry: a URL is unique across products, categories
   and brands (compared case-insensitively);
 * :func:`not_found` and :func:`find_item`: the 404 of a missing entity or sub-resource item;
@@ -71,6 +72,15 @@ define_collection(METAFIELDS)
 define_index(METAFIELDS, "resource", lambda d: [(d["resource_type"], d["resource_id"])])
 
 define_collection(IMAGE_FILES, id_field="key")
+
+
+def delete_metafields(store: Store, resource_type: str, resource_ids: Iterable[int]) -> None:
+    """Delete the metafields of the given products, variants, brands or categories."""
+    metafields = store.collection(METAFIELDS)
+    for resource_id in resource_ids:
+        for metafield in metafields.lookup("resource", (resource_type, resource_id)):
+            metafields.delete(metafield["id"])
+
 
 INVALID = "JSON data is missing or invalid"
 

@@ -48,11 +48,11 @@ from reconciler.sandbox.resources.catalog_common import (
     BRANDS,
     CATEGORIES,
     INVALID,
-    METAFIELDS,
     PRODUCTS,
     Field,
     check_url_free,
     conflict,
+    delete_metafields,
     field_errors,
     free_url,
     known,
@@ -1098,12 +1098,8 @@ def delete_product(store: Store, product_id: int) -> None:
     doc = products(store).delete(product_id)
     if doc is None:
         return
-    metafields = store.collection(METAFIELDS)
-    for metafield in metafields.lookup("resource", ("product", product_id)):
-        metafields.delete(metafield["id"])
-    for variant in doc["variants"]:
-        for metafield in metafields.lookup("resource", ("variant", variant["id"])):
-            metafields.delete(metafield["id"])
+    delete_metafields(store, "product", [product_id])
+    delete_metafields(store, "variant", [v["id"] for v in doc["variants"]])
     # catalog_images builds on this module, hence the import at call time.
     from reconciler.sandbox.resources.catalog_images import forget_files
 

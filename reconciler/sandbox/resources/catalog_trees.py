@@ -41,6 +41,7 @@ from reconciler.sandbox.resources.catalog_common import (
     SCOPE,
     TREES,
     Field,
+    delete_metafields,
     field_errors,
     field_selector,
     free_url,
@@ -306,7 +307,8 @@ def apply_update(store: Store, doc: Document, item: dict[str, Any]) -> Document:
 
 
 def delete_categories(store: Store, roots: list[Document]) -> int:
-    """Delete categories with their descendants and unassign their products; the count."""
+    """Delete categories with their descendants and their metafields, and unassign their
+    products; the count."""
     doomed: dict[int, Document] = {}
     for root in roots:
         for node in subtree(store, root["id"]):
@@ -316,6 +318,7 @@ def delete_categories(store: Store, roots: list[Document]) -> int:
         for product in products.lookup("category", category_id):
             product["categories"] = [c for c in product["categories"] if c not in doomed]
             products.save(product)
+    delete_metafields(store, "category", doomed)
     coll = categories(store)
     for category_id in doomed:
         coll.delete(category_id)
