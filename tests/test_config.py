@@ -356,10 +356,11 @@ def test_owned_pruning_is_refused_for_kinds_without_an_ownership_marker() -> Non
         "environments:\n"
         "  staging:\n"
         "    backend: {sandbox: s}\n"
-        "    prune: {pages: owned, products: owned}\n"
+        "    prune: {pages: owned, products: owned, brands: owned, categories: owned}\n"
     )
     with pytest.raises((StateError, ConfigError)) as caught:
         parse_config(yaml.safe_load(text), "stagingpro.yaml", text)
     message = str(caught.value)
     assert "pages: owned: StagingPro cannot mark the page items" in message
     assert "products" not in message.split("pages: owned")[0]
+    assert "brands" not in message and "categories" not in message

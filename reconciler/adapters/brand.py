@@ -6,9 +6,10 @@
   (sent concurrently, paced by the client). A create whose answer was lost, or refused
   with 409 because the name exists, looks the brand up by name and updates it instead.
   Deletes use ``DELETE /catalog/brands/{id}``; a brand already gone counts as deleted.
-* ownership: brands carry no StagingPro marker (``owned`` is always false): the brand
-  metafield endpoints are not served by the sandbox this is tested against, so prune
-  mode ``owned`` never deletes a brand.
+* ownership: a brand StagingPro creates (or adopts) gets its marker metafield
+  (:mod:`reconciler.adapters.ownership`: one batch request per 50 created brands); the
+  markers are read (one more request) only where the environment prunes brands in mode
+  ``owned``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reconciler.adapters.common import (
     non_empty,
     pick,
 )
+from reconciler.adapters.ownership import Marked, mark_created
 from reconciler.errors import LiveError, NotFoundError, WriteOutcomeUnknownError
 from reconciler.kinds.brand import Brand, BrandKind
 from reconciler.live.client import LiveClient
@@ -36,6 +38,7 @@ from reconciler.plan.model import Change
 
 PATH = "/v3/catalog/brands"
 FIELDS = tuple(name for name in Brand.model_fields if name != "custom_url")
+MARKED = Marked("brands")
 
 
 def brand_data(brand: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,13 +75,14 @@ class BrandAdapter(Adapter):
 
     async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
         items: dict[str, LiveItem] = {}
-        for brand in await ctx.client.paginate_v3(PATH):
+        brands, owned = await MARKED.alongside(ctx, self.kind.name, ctx.client.paginate_v3(PATH))
+        for brand in brands:
             name = brand.get("name")
             if not isinstance(name, str) or not name:
                 continue
             ctx.ids.remember(self.kind, name, brand["id"])
             items[self.kind.match_key(name)] = LiveItem(
-                name, brand_data(brand), {"id": brand["id"]}
+                name, brand_data(brand), {"id": brand["id"]}, owned=int(brand["id"]) in owned
             )
         return items
 
@@ -90,7 +94,7 @@ class BrandAdapter(Adapter):
                 return await self._update(ctx, change)
             return await self._delete(ctx, change)
 
-        return await each(changes, one)
+        return await mark_created(ctx.client, MARKED, changes, await each(changes, one))
 
     async def _create(self, ctx: LiveContext, change: Change) -> ItemResult:
         desired = desired_of(change)

@@ -14,8 +14,10 @@
   (207, or 422 when every item failed, with errors keyed ``"<index>.<field>"``), so no
   bisection is needed. A create that failed (or whose answer was lost) is looked up by
   parent and name, and updated when it exists: re-running after a crash never duplicates.
-* ownership: categories carry no StagingPro marker (``owned`` is always false): the
-  category metafield endpoints are not served by the sandbox this is tested against.
+* ownership: a category StagingPro creates (or adopts) gets its marker metafield
+  (:mod:`reconciler.adapters.ownership`: one batch request per 50 created categories);
+  the markers are read (one more request) only where the environment prunes categories
+  in mode ``owned``.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from typing import Any
 from reconciler.adapters.base import Adapter, ItemResult, LiveContext, LiveItem
 from reconciler.adapters.batching import chunked
 from reconciler.adapters.common import applied, changed_fields, desired_of, failed, non_empty
+from reconciler.adapters.ownership import Marked, mark_created
 from reconciler.errors import ApiDetail, LiveError, WriteOutcomeUnknownError
 from reconciler.kinds.category import DEFAULT_CHANNEL, CategoryKind, tree_key
 from reconciler.live.client import LiveClient
 from reconciler.plan.model import Change
 
 TREES = "/v3/catalog/trees"
+MARKED = Marked("categories")
 PATH = "/v3/catalog/trees/categories"
 BATCH = 100
 """Categories per write request: the spec states no cap for tree-category batches; 100
@@ -118,7 +122,7 @@ class CategoryAdapter(Adapter):
 
     async def read(self, ctx: LiveContext) -> Mapping[str, LiveItem]:
         channels = await tree_channels(ctx.client)
-        docs = await ctx.client.paginate_v3(PATH)
+        docs, owned = await MARKED.alongside(ctx, self.kind.name, ctx.client.paginate_v3(PATH))
         by_id = {int(d["category_id"]): d for d in docs}
         paths: dict[int, str] = {}
 
@@ -141,7 +145,9 @@ class CategoryAdapter(Adapter):
             key = tree_key(path, channel)
             ctx.ids.remember(self.kind, key, category_id)
             ids = {"id": category_id, "tree_id": int(doc["tree_id"])}
-            items[self.kind.match_key(key)] = LiveItem(key, category_data(doc, path, channel), ids)
+            items[self.kind.match_key(key)] = LiveItem(
+                key, category_data(doc, path, channel), ids, owned=category_id in owned
+            )
         return items
 
     async def write(self, ctx: LiveContext, changes: Sequence[Change]) -> list[ItemResult]:
@@ -155,7 +161,9 @@ class CategoryAdapter(Adapter):
             results.update(await self._update(ctx, updates))
         if deletes:
             results.update(await self._delete(ctx, deletes))
-        return [results[i] for i in range(len(changes))]
+        return await mark_created(
+            ctx.client, MARKED, changes, [results[i] for i in range(len(changes))]
+        )
 
     # --- creates --------------------------------------------------------------------------
     async def _create(

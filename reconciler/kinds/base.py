@@ -156,8 +156,9 @@ class Kind(Generic[ItemT]):
     """Kinds that must exist in a store before this one (apply order)."""
     can_mark_owned: ClassVar[bool] = False
     """Whether StagingPro can mark the live items it creates as its own, so that prune
-    mode ``owned`` can tell them apart (products: a metafield; scripts and webhooks: only
-    the creating API account sees them). Kinds without a marker accept ``off`` or ``all``."""
+    mode ``owned`` can tell them apart (products, brands, categories: a metafield; scripts
+    and webhooks: only the creating API account sees them). Kinds without a marker accept
+    ``off`` or ``all``."""
     merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     """List fields whose entries an overlay patch merges by a key: the fields that together
     name an entry (``{"variants": ("sku",)}``, ``{"records": ("sku", "currency")}``); their

@@ -35,6 +35,7 @@ class BrandKind(Kind[Brand]):
     plural = "brands"
     directory = "catalog/brands"
     model = Brand
+    can_mark_owned = True
     key_fields = ("name",)
     case_insensitive_key = True
 

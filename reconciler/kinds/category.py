@@ -115,6 +115,7 @@ class CategoryKind(Kind[Category]):
     plural = "categories"
     directory = "catalog/categories"
     model = Category
+    can_mark_owned = True
     key_fields = ("path",)
 
     def key(self, item: Category) -> str:

@@ -120,3 +120,34 @@ def test_safety_blocked_plan_needs_a_recorded_reason(project: Project) -> None:
     assert code == 0, err
     code, out, _ = project.cli("history", "staging", "--json", sandbox=False)
     assert json.loads(out)[0]["forced_reason"] == "yearly repricing"
+
+
+def test_prune_owned_deletes_only_the_brands_and_categories_stagingpro_created(
+    project: Project,
+) -> None:
+    project.edit("stagingpro.yaml", 'brands: "off"', "brands: owned")
+    project.edit("stagingpro.yaml", "categories: all", "categories: owned")
+    brands = "catalog/brands/brands.yaml"
+    categories = "catalog/categories/categories.yaml"
+    project.edit(brands, "brands:\n", "brands:\n  - name: Short Lived\n")
+    project.edit(categories, "categories:\n", "categories:\n  - path: Short Lived\n")
+    project.commit("two items to be removed later")
+    code, _, err = project.apply()
+    assert code == 0, err
+    # Made by hand in the control panel: not StagingPro's to delete.
+    project.api("POST", "/v3/catalog/brands", json={"name": "Hand Made"})
+    project.api("POST", "/v3/catalog/trees/categories", json=[{"name": "Hand Made",
+                                                               "tree_id": 1}])
+    project.edit(brands, "  - name: Short Lived\n", "")
+    project.edit(categories, "  - path: Short Lived\n", "")
+    project.commit("remove them")
+
+    code, out, err = project.cli("plan", "staging", "--format", "json")
+    assert code == 0, err
+    changes = [(c["kind"], c["key"], c["action"]) for c in json.loads(out)["changes"]]
+    assert changes == [("category", "Short Lived", "delete"),
+                       ("brand", "Short Lived", "delete")]
+    assert project.apply()[0] == 0
+    assert project.pending() == 0
+    names = {b["name"] for b in project.all_pages("/v3/catalog/brands")}
+    assert "Hand Made" in names and "Short Lived" not in names
