@@ -13,6 +13,15 @@ from reconciler.plan.model import ABSENT, Change
 
 OWNER_NAMESPACE = "stagingpro"
 """Metafield namespace of StagingPro's own records on catalogue items."""
+OWNER_KEY = "managed"
+"""Key of StagingPro's ownership marker metafield (products, brands, categories)."""
+
+
+def own_metafield(resource_id: int, key: str, value: str) -> dict[str, Any]:
+    """One of StagingPro's metafields on catalogue item ``resource_id``, as a batch
+    ``POST …/metafields`` item (readable by other apps, writable only by StagingPro)."""
+    return {"resource_id": resource_id, "namespace": OWNER_NAMESPACE, "key": key,
+            "value": value, "permission_set": "read"}
 
 
 def applied(change: Change, ids: Mapping[str, Any] | None = None, message: str = "") -> ItemResult:

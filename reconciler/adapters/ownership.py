@@ -19,19 +19,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reconciler.adapters.base import ItemResult, LiveContext
 from reconciler.adapters.batching import chunked, status_of
-from reconciler.adapters.common import OWNER_NAMESPACE, failed
+from reconciler.adapters.common import OWNER_KEY, OWNER_NAMESPACE, failed, own_metafield
 from reconciler.errors import LiveError
 from reconciler.live.client import LiveClient
 from reconciler.plan.model import Change
 
 T = TypeVar("T")
 
-MARKER_KEY = "managed"
-"""The marker's key (namespace :data:`~reconciler.adapters.common.OWNER_NAMESPACE`)."""
 BATCH = 50
 """Markers per batch request: the spec states no cap; 50 keeps bodies small."""
 
@@ -52,12 +50,12 @@ class Marked:
 
     async def owned_ids(self, client: LiveClient) -> set[int]:
         """Ids of the resources carrying StagingPro's marker."""
-        query = {"namespace": OWNER_NAMESPACE, "key": MARKER_KEY}
+        query = {"namespace": OWNER_NAMESPACE, "key": OWNER_KEY}
         return {
             int(metafield["resource_id"])
             for metafield in await client.paginate_v3(self.batch_path, query)
             if metafield.get("namespace") == OWNER_NAMESPACE
-            and metafield.get("key") == MARKER_KEY
+            and metafield.get("key") == OWNER_KEY
         }
 
     async def alongside(
@@ -118,6 +116,5 @@ async def mark_created(
     return results
 
 
-def _marker(resource_id: int) -> dict[str, object]:
-    return {"resource_id": resource_id, "namespace": OWNER_NAMESPACE, "key": MARKER_KEY,
-            "value": "stagingpro", "permission_set": "read"}
+def _marker(resource_id: int) -> dict[str, Any]:
+    return own_metafield(resource_id, OWNER_KEY, "stagingpro")

@@ -54,8 +54,6 @@ VARIANT_DECIMALS = (
 )
 ADJUSTER_FIELDS = tuple(Adjusters.model_fields)
 
-OWNER_KEY = "managed"
-"""Key of StagingPro's ownership marker metafield on products (namespace ``stagingpro``)."""
 IMAGES_KEY = "images"
 """Key of the metafield recording where a product's images came from (:class:`ImageRecords`)."""
 PROTECT_KEY = "protect"

@@ -32,10 +32,9 @@ from typing import Any
 
 from reconciler.adapters.base import IdMaps, LiveContext, LiveItem
 from reconciler.adapters.batching import chunked
-from reconciler.adapters.common import OWNER_NAMESPACE
+from reconciler.adapters.common import OWNER_KEY, OWNER_NAMESPACE
 from reconciler.adapters.product_map import (
     IMAGES_KEY,
-    OWNER_KEY,
     PRODUCT_KIND,
     PROTECT_KEY,
     ImageRecords,

@@ -39,10 +39,9 @@ from typing import Any
 
 from reconciler.adapters.base import ItemResult, LiveContext
 from reconciler.adapters.batching import send_batches, status_of
-from reconciler.adapters.common import OWNER_NAMESPACE, applied, failed
+from reconciler.adapters.common import OWNER_KEY, applied, failed, own_metafield
 from reconciler.adapters.product_map import (
     IMAGES_KEY,
-    OWNER_KEY,
     PRODUCT_KIND,
     PROTECT_KEY,
     ImageRecords,
@@ -912,8 +911,7 @@ class ProductWriter:
 
     @staticmethod
     def _metafield(work: Work, key: str, value: str) -> dict[str, Any]:
-        return {"resource_id": work.product_id, "namespace": OWNER_NAMESPACE, "key": key,
-                "value": value, "permission_set": "read"}
+        return own_metafield(work.product_id, key, value)
 
     # deletes ------------------------------------------------------------------------------
     async def delete(self, changes: Sequence[Change]) -> list[ItemResult]:
