@@ -30,6 +30,11 @@ NOTES_REF = "refs/notes/stagingpro"
 LOCAL_FILE = Path(".stagingpro") / "deployments.jsonl"
 
 
+def _line(deployment: Deployment) -> str:
+    """One deployment record as stored: a line of JSON."""
+    return json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":")) + "\n"
+
+
 def _settled(records: list[Deployment]) -> list[Deployment]:
     """One deployment per id, oldest first: an apply's final record replaces the
     ``unfinished`` one it wrote before its first write."""
@@ -127,9 +132,8 @@ class GitNotesHistory(History):
                 " deployment on",
                 hint="commit the declared state first",
             )
-        line = json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":"))
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+            handle.write(_line(deployment))
             handle.flush()
             self.repository.run(
                 "notes", "--ref", NOTES_REF, "append", "--allow-empty", "-F", handle.name,
@@ -194,9 +198,8 @@ class FileHistory(History):
 
     def record(self, deployment: Deployment) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":"))
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+            handle.write(_line(deployment))
 
     def all(self) -> list[Deployment]:
         try:

@@ -20,7 +20,7 @@ from reconciler.errors import ConfigError
 from reconciler.plan.selection import Rule, Selection
 
 
-def unfinished(deployment: Deployment) -> list[tuple[str, str]]:
+def not_applied(deployment: Deployment) -> list[tuple[str, str]]:
     """``(kind, key)`` of the items that did not apply (blocked deletes excepted)."""
     return [
         (item.kind, item.key)
@@ -32,7 +32,7 @@ def unfinished(deployment: Deployment) -> list[tuple[str, str]]:
 
 def retry_selection(deployment: Deployment) -> Selection:
     """A selection of exactly the items of ``deployment`` that did not apply."""
-    rules = tuple(dict.fromkeys(Rule(kind, glob.escape(key)) for kind, key in unfinished(
+    rules = tuple(dict.fromkeys(Rule(kind, glob.escape(key)) for kind, key in not_applied(
         deployment)))
     return Selection(only=rules)
 
@@ -69,7 +69,7 @@ def retry_request(request: ApplyRequest, deployment: Deployment) -> ApplyRequest
             hint=f"apply again (stagingpro apply {deployment.environment}): the new plan"
             " re-reads the store, so it finishes exactly what was left undone",
         )
-    if not unfinished(deployment):
+    if not not_applied(deployment):
         return None
     return dataclasses.replace(
         request,
