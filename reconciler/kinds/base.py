@@ -47,8 +47,10 @@ class DeclaredModel(BaseModel):
         # Thousands of items of a kind declare the same few fields, and a set of them per
         # model instance was ~40% of a large catalogue's memory (3 KB a product). Frozen
         # models never change it, so equal sets are shared, as one read-only set.
-        fields = _SharedFieldSet(self.__pydantic_fields_set__)
-        shared = _FIELD_SETS.setdefault(fields, fields)
+        fields = frozenset(self.__pydantic_fields_set__)
+        shared = _FIELD_SETS.get(fields)
+        if shared is None:
+            shared = _FIELD_SETS[fields] = _SharedFieldSet(fields)
         object.__setattr__(self, "__pydantic_fields_set__", shared)
 
 
@@ -67,9 +69,6 @@ class _SharedFieldSet(set[str]):
     difference_update = intersection_update = symmetric_difference_update = _read_only
     __ior__ = __iand__ = __isub__ = __ixor__ = _read_only
 
-    def __hash__(self) -> int:  # type: ignore[override]  # immutable by the above
-        return hash(frozenset(self))
-
     def __copy__(self) -> set[str]:
         return set(self)
 
@@ -80,7 +79,7 @@ class _SharedFieldSet(set[str]):
         return (set, (list(self),))
 
 
-_FIELD_SETS: dict[_SharedFieldSet, _SharedFieldSet] = {}
+_FIELD_SETS: dict[frozenset[str], _SharedFieldSet] = {}
 
 
 class ItemModel(DeclaredModel):
