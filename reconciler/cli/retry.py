@@ -39,7 +39,8 @@ def retry(
 ) -> int:
     """Re-plan and apply only the items that failed (or were skipped because something
     they depend on failed) in DEPLOYMENT, from the declared state as it is now — fix the
-    YAML first. Exit codes as for apply.
+    YAML first. An unfinished deployment (interrupted, or still running) recorded no
+    results to retry: apply again instead. Exit codes as for apply.
     """
     request = build_request(
         state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
