@@ -66,8 +66,12 @@ class StoreBackend(_Strict):
 
     store_hash: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,64}$")]
     token_env: EnvVarName
+    read_token_env: EnvVarName | None = None
+    """A token with read-only scopes, used by everything that only reads (plan, validate
+    against the store, drift checks), so those jobs never hold the write token."""
     api_url: HttpsUrl | None = None
-    """Base URL of the API (default ``https://api.bigcommerce.com``); for proxies."""
+    """Base URL of the API (default ``https://api.bigcommerce.com``); any other host must
+    also be allowed outside the repository, in ``$STAGINGPRO_ALLOWED_API_HOSTS``."""
 
 
 class SandboxBackend(_Strict):
@@ -76,6 +80,9 @@ class SandboxBackend(_Strict):
     sandbox: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     token_env: EnvVarName | None = None
     """Optional: a token the sandbox then requires, to rehearse authentication."""
+    read_token_env: EnvVarName | None = None
+    """Optional: a read-only token for what only reads (rehearses ``read_token_env`` of a
+    real store; the sandbox must already know it, with read-only scopes)."""
 
 
 def _backend_tag(value: Any) -> str:
