@@ -8,8 +8,10 @@ the exact requests made.
 
 from __future__ import annotations
 
+import io
 import itertools
 import socket
+import zipfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,8 +47,18 @@ class GitHubState:
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     merged: dict[str, int] = field(default_factory=dict)
     """Merge commit SHA → pull request number."""
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    """``{id, name, created_at, expired, files: {name: bytes}}``, oldest first."""
     requests: list[Recorded] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def add_artifact(self, name: str, files: dict[str, bytes], *, expired: bool = False) -> int:
+        artifact_id = next(self._ids)
+        self.artifacts.append({
+            "id": artifact_id, "name": name, "expired": expired, "files": dict(files),
+            "created_at": f"2026-12-04T10:{len(self.artifacts):02d}:00Z",
+        })
+        return artifact_id
 
     def add_comment(self, pull_request: int, body: str, user: dict[str, str]) -> int:
         comment_id = next(self._ids)
@@ -126,12 +138,49 @@ def github_app(state: GitHubState) -> Starlette:
             return JSONResponse([])
         return JSONResponse([{"number": number, "merge_commit_sha": sha, "state": "closed"}])
 
+    async def artifacts(request: Request) -> Response:
+        refused = await recorded(request)
+        if refused:
+            return refused
+        name = request.query_params.get("name")
+        listed = [
+            {key: value for key, value in a.items() if key != "files"}
+            for a in state.artifacts if name is None or a["name"] == name
+        ]
+        return JSONResponse({"total_count": len(listed), "artifacts": listed})
+
+    async def artifact_zip(request: Request) -> Response:
+        refused = await recorded(request)
+        if refused:
+            return refused
+        wanted = int(request.path_params["artifact_id"])
+        # Like GitHub: a redirect to storage on another host, which must not get the token.
+        storage_url = request.url.replace(hostname="localhost", path=f"/_storage/{wanted}")
+        return Response(status_code=302, headers={"location": str(storage_url)})
+
+    async def storage(request: Request) -> Response:
+        state.requests.append(Recorded(
+            request.method, request.url.path, request.url.query, dict(request.headers), None
+        ))
+        wanted = int(request.path_params["artifact_id"])
+        for artifact in state.artifacts:
+            if artifact["id"] == wanted:
+                buffer = io.BytesIO()
+                with zipfile.ZipFile(buffer, "w") as archive:
+                    for member, content in artifact["files"].items():
+                        archive.writestr(member, content)
+                return Response(buffer.getvalue(), media_type="application/zip")
+        return Response(status_code=404)
+
     repo = "/repos/{owner}/{name}"
     return Starlette(routes=[
         Route(f"{repo}/issues/{{number:int}}/comments", comments, methods=["GET", "POST"]),
         Route(f"{repo}/issues/comments/{{comment_id:int}}", comment, methods=["PATCH"]),
         Route(f"{repo}/statuses/{{sha}}", statuses, methods=["POST"]),
         Route(f"{repo}/commits/{{sha}}/pulls", pulls_of_commit, methods=["GET"]),
+        Route(f"{repo}/actions/artifacts", artifacts, methods=["GET"]),
+        Route(f"{repo}/actions/artifacts/{{artifact_id:int}}/zip", artifact_zip, methods=["GET"]),
+        Route("/_storage/{artifact_id:int}", storage, methods=["GET"]),
     ])
 
 

@@ -15,6 +15,10 @@ every output like the store tokens).
   (:func:`reviewed_checksum`). The markers are HTML comments, which the Markdown
   renderer never emits from item data (it escapes ``<``), and only the exact first and
   last lines count.
+* **The reviewed plan itself** is the plan JSON the plan workflow uploaded as the
+  artifact ``stagingpro-plan-ENV-CHECKSUM`` (:func:`plan_artifact_name`). Anyone able to
+  run a workflow could upload an artifact of that name, so its content is trusted only
+  because the plan's own checksum, recomputed on loading, equals the reviewed checksum.
 * **Commit statuses** (``stagingpro/plan: ENV``) let branch protection require a clean
   plan, as Atlantis does.
 """
@@ -22,8 +26,10 @@ every output like the store tokens).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -49,6 +55,15 @@ _CHECKSUM_LINE = re.compile(
     r"<!-- stagingpro:checksum:(?P<env>[a-z0-9_-]+):(?P<sum>[0-9a-f]{64}) -->"
 )
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
+"""The largest plan artifact read (a 50,000-product plan is a few tens of MB)."""
+
+
+def plan_artifact_name(environment: str, checksum: str) -> str:
+    """The name of the artifact holding ``environment``'s plan with ``checksum``."""
+    return f"stagingpro-plan-{environment}-{checksum}"
 
 
 def plan_marker(environment: str) -> str:
@@ -235,3 +250,34 @@ class GitHub:
             if item.get("merge_commit_sha") == sha:
                 return int(item["number"])
         return None
+
+    def artifact_file(self, name: str, member: str) -> bytes | None:
+        """File ``member`` of the newest unexpired artifact called ``name`` (``None``
+        when there is no such artifact)."""
+        listing = self._call(
+            "GET", f"/repos/{self.repository}/actions/artifacts",
+            params={"name": name, "per_page": 100},
+        ).json()
+        found = [
+            a for a in listing.get("artifacts", [])
+            if a.get("name") == name and not a.get("expired")
+        ]
+        if not found:
+            return None
+        newest = max(found, key=lambda a: (str(a.get("created_at", "")), int(a["id"])))
+        # The archive URL answers with a redirect to storage on another host; httpx does
+        # not send the Authorization header across origins.
+        response = self._call(
+            "GET", f"/repos/{self.repository}/actions/artifacts/{int(newest['id'])}/zip",
+            follow_redirects=True,
+        )
+        if len(response.content) > MAX_ARTIFACT_BYTES:
+            raise LiveError(f"artifact {name} is larger than {MAX_ARTIFACT_BYTES} bytes")
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                info = archive.getinfo(member)
+                if info.file_size > MAX_ARTIFACT_BYTES:
+                    raise LiveError(f"{member} in artifact {name} is too large")
+                return archive.read(info)
+        except (zipfile.BadZipFile, KeyError) as error:
+            raise LiveError(f"artifact {name} holds no readable {member}: {error}") from None

@@ -3,6 +3,7 @@ served on loopback (tests/github_stand_in.py), through the CLI as workflows call
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from reconciler.delivery.github import (
     COMMENT_LIMIT,
     Comment,
     checksum_line,
+    plan_artifact_name,
     plan_marker,
     reviewed_checksum,
 )
@@ -143,3 +145,54 @@ def test_reviewed_checksum_reads_only_exact_marker_lines() -> None:
     impostor = Comment(2, "github-actions[bot]", "User", f"{plan_marker('staging')}\n"
                        f"{checksum_line('staging', SUM_A)}")
     assert reviewed_checksum([impostor], "staging") is None
+
+
+@pytest.fixture(scope="module")
+def saved_plan(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real staging plan of the example store, as `plan --out` writes it."""
+    folder = tmp_path_factory.mktemp("plan")
+    state = Path(__file__).resolve().parents[2] / "store-state"
+    out = folder / "plan.json"
+    assert main(["plan", "staging", "--state", str(state), "--sandbox-db",
+                 str(folder / "store.db"), "--out", str(out)]) == 0
+    return out.read_bytes()
+
+
+def test_the_reviewed_plan_is_fetched_from_its_artifact_and_verified(
+    github: GitHubState, tmp_path: Path, saved_plan: bytes,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    checksum = json.loads(saved_plan)["checksum"]
+    github.merged[MERGE_SHA] = 9
+    github.add_comment(9, f"{plan_marker('staging')}\nplan\n{checksum_line('staging', checksum)}",
+                       BOT)
+    github.add_artifact(plan_artifact_name("staging", checksum), {"plan.json": saved_plan})
+    out = tmp_path / "reviewed.json"
+    capsys.readouterr()
+    assert main(["reviewed", "staging", "--commit", MERGE_SHA, "--plan-out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == checksum
+    assert out.read_bytes() == saved_plan
+    storage = [r for r in github.requests if r.path.startswith("/_storage/")]
+    assert storage and all("authorization" not in r.headers for r in storage)
+
+
+def test_an_artifact_that_is_not_the_reviewed_plan_is_refused(
+    github: GitHubState, tmp_path: Path, saved_plan: bytes,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = json.loads(saved_plan)
+    checksum = plan["checksum"]
+    github.merged[MERGE_SHA] = 9
+    github.add_comment(9, f"{plan_marker('staging')}\nplan\n{checksum_line('staging', checksum)}",
+                       BOT)
+    out = tmp_path / "reviewed.json"
+    args = ["reviewed", "staging", "--commit", MERGE_SHA, "--plan-out", str(out)]
+    assert main(args) == EXIT_BLOCKED  # no artifact at all
+    assert "no artifact stagingpro-plan-staging-" in capsys.readouterr().err
+    # Somebody uploads an artifact of that name holding an edited plan.
+    plan["changes"][0]["desired"]["name"] = "Forged"
+    github.add_artifact(plan_artifact_name("staging", checksum),
+                        {"plan.json": json.dumps(plan).encode()})
+    assert main(args) == EXIT_BLOCKED
+    assert "is not the reviewed plan" in capsys.readouterr().err
+    assert not out.exists()
