@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 import itertools
 import socket
-import zipfile
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
