@@ -447,7 +447,8 @@ class Runner:
         head = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
                               capture_output=True, text=True, check=True).stdout.strip()
         branch = subprocess.run(
-            ["git", "--git-dir", str(self.origin), "rev-parse", f"refs/heads/{self.default_branch}"],
+            ["git", "--git-dir", str(self.origin), "rev-parse",
+             f"refs/heads/{self.default_branch}"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()
         ancestry = subprocess.run(
