@@ -32,7 +32,7 @@ from reconciler.plan.model import ABSENT, Change
 RECORD_VERSION = 1
 Status = Literal[
     "succeeded", "partial", "failed", "no-changes", "lock-broken", "unfinished",
-    "verified", "verify-failed",
+    "verified", "verify-failed", "pending",
 ]
 
 

@@ -153,16 +153,21 @@ class ApplyOutcome:
         ]
 
 
-def check_policy(
-    settings: EffectiveEnvironment, request: ApplyRequest, moment: datetime | None = None
-) -> None:
-    """Refuse an apply the environment's policy forbids (module docstring, step 1)."""
+def check_confirmation(settings: EffectiveEnvironment, request: ApplyRequest) -> None:
+    """Refuse to change a protected environment without its name as confirmation."""
     if settings.protected and request.confirm != settings.name:
         raise PolicyError(
             f"{settings.name} is a protected environment: applying to it needs explicit"
             " confirmation",
             hint=f"add --confirm {settings.name} (after reviewing the plan)",
         )
+
+
+def check_policy(
+    settings: EffectiveEnvironment, request: ApplyRequest, moment: datetime | None = None
+) -> None:
+    """Refuse an apply the environment's policy forbids (module docstring, step 1)."""
+    check_confirmation(settings, request)
     if settings.deploy_windows and request.force_reason is None:
         now = moment or datetime.now(UTC)
         if not any(window.contains(now) for window in settings.deploy_windows):
@@ -172,8 +177,8 @@ def check_policy(
             )
             raise PolicyError(
                 f"{settings.name} may only be changed inside its deploy windows ({shown})",
-                hint='wait for the window, or for an emergency add --force "REASON"'
-                " (recorded with the deployment)",
+                hint='wait for the window (apply --schedule records it as pending), or for'
+                ' an emergency add --force "REASON" (recorded with the deployment)',
             )
 
 

@@ -22,11 +22,12 @@ def register_all(app: typer.Typer) -> None:
         status,
         unlock,
         validate,
+        window,
     )
 
     for module in (
         validate, schema, sandbox, plan, apply, retry, history, rollback, unlock,
-        comment, status, reviewed,
+        comment, status, reviewed, window,
     ):
         module.register(app)
     app._stagingpro_registered = True  # type: ignore[attr-defined]

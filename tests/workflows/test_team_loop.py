@@ -12,6 +12,7 @@ import asyncio
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 import yaml
 
+from reconciler.config import DAYS
 from reconciler.live.connect import shared_sandbox
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, sandbox_transport
 from tests.github_stand_in import BOT, GitHubState, served_github
@@ -87,13 +89,7 @@ class Team:
         plan workflows on it as GitHub would; return (number, head, plan-comment run)."""
         clone = self.clone(author)
         git(clone, "checkout", "-q", "-b", branch)
-        for relative, data in edits.items():
-            path = clone / "store-state" / relative
-            if data is None:
-                path.unlink()
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(yaml.safe_dump(data, sort_keys=False))
+        self._write(clone, edits)
         git(clone, "add", "-A")
         git(clone, "commit", "-q", "-m", f"{branch}: edit the catalogue")
         git(clone, "push", "-q", "origin", branch)
@@ -113,6 +109,28 @@ class Team:
             sha=main, ref="refs/heads/main", actor=author,
         )
         return number, head, commented
+
+    def head(self) -> str:
+        return git(self.home, "--git-dir", str(self.origin), "rev-parse", "refs/heads/main")
+
+    def push_to_main(self, author: str, edits: dict[str, Any]) -> str:
+        """Commit ``edits`` straight to main (no workflow is run)."""
+        clone = self.clone(author)
+        self._write(clone, edits)
+        git(clone, "add", "-A")
+        git(clone, "commit", "-q", "-m", "straight to main")
+        git(clone, "push", "-q", "origin", "main")
+        return git(clone, "rev-parse", "HEAD")
+
+    @staticmethod
+    def _write(clone: Path, edits: dict[str, Any]) -> None:
+        for relative, data in edits.items():
+            path = clone / "store-state" / relative
+            if data is None:
+                path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def merge(self, number: int, branch: str, merger: str = "tom-reyes") -> RunRecord:
         """Merge the pull request into main (a merge commit) and run the apply workflow."""
@@ -306,3 +324,33 @@ def test_a_failed_staging_apply_stops_uat_and_production(team: Team) -> None:
     assert "NEW-5" in applied.jobs[0].log()
     assert "NEW-5" not in team.prices("production")
     assert team.prices("production")["P-1"] == "10.00"
+
+
+def test_a_merge_outside_productions_window_waits_for_the_scheduled_run(team: Team) -> None:
+    closed = {"days": [DAYS[(datetime.now(UTC) + timedelta(days=3)).weekday()]],
+              "start": "10:00", "end": "11:00", "timezone": "UTC"}
+    config = yaml.safe_load(yaml.safe_dump(CONFIG))
+    config["environments"]["production"]["deploy_windows"] = [closed]
+    edits = {"stagingpro.yaml": config,
+             "catalog/products/p4.yaml": product("P-4", "Product 4", "44.00")}
+    number, _, _ = team.pull_request("maya-okafor", "friday-merge", edits)
+    applied = team.merge(number, "friday-merge")
+    assert set(applied.results().values()) == {"success"}, applied.jobs[-1].log()
+    assert "Pending: production is outside its deploy windows" in applied.jobs[-1].log()
+    assert team.prices("production")["P-4"] == "40.00"
+    assert team.prices("uat")["P-4"] == "44.00"
+    waited = team.runner.run("scheduled.yml", "schedule", {}, sha=team.head(),
+                             ref="refs/heads/main", actor="github-actions[bot]")
+    assert "1 deployment(s) of production pending" in waited.jobs[-1].log()
+    assert team.prices("production")["P-4"] == "40.00"
+    # Time passes and the window opens (here: the test widens it, as the clock would).
+    config["environments"]["production"]["deploy_windows"] = [
+        {"days": list(DAYS), "start": "00:00", "end": "12:00", "timezone": "UTC"},
+        {"days": list(DAYS), "start": "12:00", "end": "00:00", "timezone": "UTC"},
+    ]
+    team.push_to_main("jlindqvist", {"stagingpro.yaml": config})
+    opened = team.runner.run("scheduled.yml", "schedule", {}, sha=team.head(),
+                             ref="refs/heads/main", actor="github-actions[bot]")
+    assert set(opened.results().values()) == {"success"}, opened.jobs[-1].log()
+    assert "no deployment of staging is pending" in opened.jobs[0].log()
+    assert team.prices("production")["P-4"] == "44.00"
