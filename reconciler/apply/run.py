@@ -64,6 +64,12 @@ from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
 from reconciler.apply.live import check_fresh, read_all, read_touched
 from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
+from reconciler.apply.promotion import (
+    APPLIED,
+    check_promotion,
+    in_step_record,
+    verify_deployment,
+)
 from reconciler.config import (
     CONFIG_FILE,
     EffectiveEnvironment,
@@ -147,16 +153,21 @@ class ApplyOutcome:
         ]
 
 
-def check_policy(
-    settings: EffectiveEnvironment, request: ApplyRequest, moment: datetime | None = None
-) -> None:
-    """Refuse an apply the environment's policy forbids (module docstring, step 1)."""
+def check_confirmation(settings: EffectiveEnvironment, request: ApplyRequest) -> None:
+    """Refuse to change a protected environment without its name as confirmation."""
     if settings.protected and request.confirm != settings.name:
         raise PolicyError(
             f"{settings.name} is a protected environment: applying to it needs explicit"
             " confirmation",
             hint=f"add --confirm {settings.name} (after reviewing the plan)",
         )
+
+
+def check_policy(
+    settings: EffectiveEnvironment, request: ApplyRequest, moment: datetime | None = None
+) -> None:
+    """Refuse an apply the environment's policy forbids (module docstring, step 1)."""
+    check_confirmation(settings, request)
     if settings.deploy_windows and request.force_reason is None:
         now = moment or datetime.now(UTC)
         if not any(window.contains(now) for window in settings.deploy_windows):
@@ -166,8 +177,8 @@ def check_policy(
             )
             raise PolicyError(
                 f"{settings.name} may only be changed inside its deploy windows ({shown})",
-                hint='wait for the window, or for an emergency add --force "REASON"'
-                " (recorded with the deployment)",
+                hint='wait for the window (apply --schedule records it as pending), or for'
+                ' an emergency add --force "REASON" (recorded with the deployment)',
             )
 
 
@@ -198,12 +209,21 @@ def apply_environment(
     repository = open_repository(request.state, request.remote)
     history = history_for(request.state, repository)
     commit = repository.head() if repository is not None else None
+    check_promotion(settings, history, repository, commit, request.state)
     lock = EnvironmentLock(request.environment, repository, request.state, ttl=request.lock_ttl)
     with lock.held(commit, request.operation):
-        return _locked(
+        outcome = _locked(
             request, settings, repository, history, commit, saved, checksum, approve, progress,
             prelude,
         )
+    if settings.verify and outcome.deployment is not None and (
+        outcome.deployment.status in APPLIED
+    ):
+        check = verify_deployment(settings, outcome.deployment, config)
+        _record(history, check, request.state, outcome.notes)
+        outcome.notes.append(check.note if check.status == "verified"
+                             else f"warning: {check.note}")
+    return outcome
 
 
 def _locked(
@@ -258,6 +278,11 @@ def _locked(
                     )
             check_safety(plan, request.force_reason)
             if not plan.has_changes:
+                if request.record and settings.comes_before:
+                    # Others come after this environment: "in step with this commit"
+                    # must be on record even with nothing to change (promotion.py).
+                    opening.append(_opening_record(request, plan, saved, commit, repository,
+                                                   started_at))
                 return plan, [], True
             if approve is not None and not await asyncio.to_thread(approve, plan):
                 return plan, [], False
@@ -281,6 +306,10 @@ def _locked(
     outcome = ApplyOutcome(
         plan, results, client.stats, approved=approved, timings=timings, notes=notes
     )
+    if not results and opening and approved and not plan.has_changes:
+        outcome.deployment = in_step_record(opening[0])
+        outcome.history = _record(history, outcome.deployment, request.state, outcome.notes)
+        return outcome
     if not results or not opening:
         return outcome
     deployment = dataclasses.replace(

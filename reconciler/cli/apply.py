@@ -7,6 +7,7 @@ on a terminal), then a summary, and a table of the items that did not apply (exi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -28,8 +29,9 @@ from rich.table import Table
 
 from reconciler.adapters.base import ItemResult
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, summary_counts
+from reconciler.apply.schedule import NothingPending, pending_to_apply, schedule_outside_window
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
-from reconciler.errors import ConfigError, PartialFailureError, PlanStaleError
+from reconciler.errors import EXIT_OK, ConfigError, PartialFailureError, PlanStaleError
 from reconciler.plan.model import Plan
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.plan.serialize import plan_from_json
@@ -322,6 +324,16 @@ def apply(
         list[str] | None,
         typer.Option("--exclude", help="Leave out KIND or KIND:KEY-GLOB (repeatable)."),
     ] = None,
+    schedule: Annotated[
+        bool,
+        typer.Option("--schedule", help="Outside the deploy windows, record a pending"
+                     " deployment (shown by history) instead of refusing; exit 0."),
+    ] = False,
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="Apply only if a deployment is pending and a deploy"
+                     " window is open (the scheduled workflow); else say why, exit 0."),
+    ] = False,
     sandbox_db: SandboxOption = None,
     remote: RemoteOption = None,
     lock_ttl: LockTtlOption = 900,
@@ -350,6 +362,17 @@ def apply(
         require_terminal(
             "apply", "pass --auto-approve, or apply a reviewed plan with --plan or --checksum"
         )
+    if schedule:
+        deferred = schedule_outside_window(request)
+        if deferred is not None:
+            typer.echo(f"Pending: {deferred.note}; recorded as {deferred.id}.")
+            return EXIT_OK
+    if pending:
+        try:
+            request = dataclasses.replace(request, origin=pending_to_apply(request))
+        except NothingPending as idle:
+            typer.echo(f"Nothing to apply now: {idle}.")
+            return EXIT_OK
     saved = load_saved_plan(plan_file) if plan_file is not None else None
     return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
 

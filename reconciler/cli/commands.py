@@ -11,16 +11,23 @@ def register_all(app: typer.Typer) -> None:
         return
     from reconciler.cli import (
         apply,
+        comment,
         history,
         plan,
         retry,
+        reviewed,
         rollback,
         sandbox,
         schema,
+        status,
         unlock,
         validate,
+        window,
     )
 
-    for module in (validate, schema, sandbox, plan, apply, retry, history, rollback, unlock):
+    for module in (
+        validate, schema, sandbox, plan, apply, retry, history, rollback, unlock,
+        comment, status, reviewed, window,
+    ):
         module.register(app)
     app._stagingpro_registered = True  # type: ignore[attr-defined]

@@ -1,9 +1,15 @@
 """Making a :class:`~reconciler.live.client.LiveClient` for a configured environment.
 
-* A real store (``backend: {store_hash, token_env, api_url?}``): the base URL is
-  ``{api_url or https://api.bigcommerce.com}/stores/{store_hash}`` and the token is
-  read from the environment variable ``token_env`` through
-  :func:`reconciler.secrets.read_secret` (so it is redacted from every output).
+* A real store (``backend: {store_hash, token_env, read_token_env?, api_url?}``): the
+  base URL is ``{api_url or https://api.bigcommerce.com}/stores/{store_hash}`` and the
+  token is read from the environment variable ``token_env`` — or, for a client that only
+  reads (``access="read"``: plans, drift checks), ``read_token_env`` when the backend
+  names one — through :func:`reconciler.secrets.read_secret` (so it is redacted from
+  every output). ``stagingpro.yaml`` is repository content, which a pull request can
+  change: an ``api_url`` on any host but BigCommerce's is refused *before any token is
+  read* unless the host is listed in ``$STAGINGPRO_ALLOWED_API_HOSTS`` (comma-separated),
+  which only the machine running StagingPro can set. Otherwise a pull request could send
+  the production token to a host of its choosing.
 * The embedded sandbox (``backend: {sandbox: STORE_HASH, token_env?}``): served in this
   process through the sandbox's httpx transport, from the SQLite file
   ``.stagingpro/sandbox.db`` under the current directory (or ``$STAGINGPRO_SANDBOX_DB``,
@@ -26,7 +32,8 @@ import threading
 import weakref
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,6 +50,8 @@ from reconciler.sandbox.transport import SANDBOX_BASE_URL, open_sandbox, sandbox
 from reconciler.secrets import read_secret
 
 BIGCOMMERCE_API_URL = "https://api.bigcommerce.com"
+ALLOWED_API_HOSTS_ENV = "STAGINGPRO_ALLOWED_API_HOSTS"
+Access = Literal["read", "write"]
 SANDBOX_DB_ENV = "STAGINGPRO_SANDBOX_DB"
 DEFAULT_SANDBOX_DB = Path(".stagingpro") / "sandbox.db"
 
@@ -65,12 +74,15 @@ def connect(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock | None = None,
     progress: ProgressCallback | None = None,
+    access: Access = "write",
 ) -> LiveClient:
     """A client for environment ``environment_name``; use it as ``async with``.
 
     ``transport`` replaces the network (or, for a sandbox backend, the in-process
-    sandbox app: tests pass their own so they can read its admin API).
-    Raises :class:`~reconciler.errors.ConfigError` when the token variable is unset.
+    sandbox app: tests pass their own so they can read its admin API). ``access="read"``
+    takes the backend's ``read_token_env`` when it has one.
+    Raises :class:`~reconciler.errors.ConfigError` when the token variable is unset or
+    ``api_url`` names a host that is not allowed.
     """
     options = options or ClientOptions()
     clock = clock or _SYSTEM_CLOCK
@@ -79,17 +91,19 @@ def connect(
         if isinstance(environment_config, StoreBackend | SandboxBackend)
         else environment_config.backend
     )
+    read_token_env = backend.read_token_env if access == "read" else None
     if isinstance(backend, StoreBackend):
+        api_url = allowed_api_url(environment_name, backend.api_url)
+        token_env = read_token_env or backend.token_env
         token = read_secret(
-            backend.token_env,
+            token_env,
             purpose=f"the access token of store {backend.store_hash} ({environment_name})",
         )
-        api_url = (backend.api_url or BIGCOMMERCE_API_URL).rstrip("/")
         base_url = f"{api_url}/stores/{backend.store_hash}"
         return LiveClient(
             base_url,
             token,
-            context=StoreContext(environment_name, backend.store_hash, backend.token_env),
+            context=StoreContext(environment_name, backend.store_hash, token_env),
             options=options,
             transport=transport,
             clock=clock,
@@ -97,9 +111,10 @@ def connect(
             progress=progress,
         )
     store_hash = backend.sandbox
-    if backend.token_env:
+    sandbox_token_env = read_token_env or backend.token_env
+    if sandbox_token_env:
         token = read_secret(
-            backend.token_env,
+            sandbox_token_env,
             purpose=f"the token of sandbox store {store_hash} ({environment_name})",
         )
     else:
@@ -108,13 +123,16 @@ def connect(
         transport = sandbox_transport(shared_sandbox(sandbox_db_path(sandbox_db)))
 
     async def create_store(http: httpx.AsyncClient) -> None:
-        await _ensure_sandbox_store(http, store_hash, token if backend.token_env else "")
+        # Only the write token is registered with a store made here: a read-only token
+        # must be known to the store with read-only scopes already.
+        registered = token if backend.token_env and not read_token_env else ""
+        await _ensure_sandbox_store(http, store_hash, registered)
 
     base_url = f"{SANDBOX_BASE_URL}/stores/{store_hash}"
     return LiveClient(
         base_url,
         token,
-        context=StoreContext(environment_name, store_hash, backend.token_env or ""),
+        context=StoreContext(environment_name, store_hash, sandbox_token_env or ""),
         options=options,
         transport=transport,
         clock=clock,
@@ -122,6 +140,29 @@ def connect(
         progress=progress,
         on_open=create_store,
     )
+
+
+def allowed_api_url(environment_name: str, api_url: str | None) -> str:
+    """The API base URL of a real store: BigCommerce's, or ``api_url`` when its host is
+    BigCommerce's or listed in ``$STAGINGPRO_ALLOWED_API_HOSTS``; else a
+    :class:`~reconciler.errors.ConfigError` (module docstring: why)."""
+    if api_url is None:
+        return BIGCOMMERCE_API_URL
+    host = (urlsplit(api_url).hostname or "").lower()
+    allowed = {urlsplit(BIGCOMMERCE_API_URL).hostname}
+    allowed.update(
+        name.strip().lower()
+        for name in os.environ.get(ALLOWED_API_HOSTS_ENV, "").split(",")
+        if name.strip()
+    )
+    if host not in allowed:
+        raise ConfigError(
+            f"environment {environment_name}: api_url {api_url} is not BigCommerce's API "
+            "host; refusing to send the store's token there",
+            hint=f"a proxy must also be allowed outside the repository: "
+            f"export {ALLOWED_API_HOSTS_ENV}={host}",
+        )
+    return api_url.rstrip("/")
 
 
 _SYSTEM_CLOCK = SystemClock()

@@ -116,7 +116,8 @@ def plan_environment(
         if declared_keys[kind.name] or settings.prune.get(kind.name, "off") != "off"
     ]
     client = connect(
-        environment, settings, sandbox_db=sandbox_db, transport=transport, progress=on_request
+        environment, settings, sandbox_db=sandbox_db, transport=transport,
+        progress=on_request, access="read",
     )
 
     async def read() -> LiveRead:

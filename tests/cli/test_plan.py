@@ -151,6 +151,30 @@ def test_a_read_only_token_is_enough_and_plan_only_reads(
     assert [e for e in log if not 200 <= e["status"] < 300] == []
 
 
+def test_plan_takes_the_read_token_and_never_needs_the_write_token(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # How the plan workflow runs: only the read-only token is in the job's environment.
+    root = tmp_path / "store-state"
+    shutil.copytree(STATE, root)
+    config = yaml.safe_load((root / "stagingpro.yaml").read_text())
+    backend = config["environments"]["staging"]["backend"]
+    backend.update(token_env="PLAN_TEST_WRITE_TOKEN", read_token_env="PLAN_TEST_READ_TOKEN")
+    (root / "stagingpro.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.delenv("PLAN_TEST_WRITE_TOKEN", raising=False)
+    monkeypatch.setenv("PLAN_TEST_READ_TOKEN", "read-only-token-51d0")
+    store = "ridgeline-staging"
+    admin(db, "POST", "/stores", {"store_hash": store})
+    admin(db, "POST", f"/stores/{store}/tokens",
+          {"token": "read-only-token-51d0", "scopes": dict.fromkeys(READ_SCOPES, "read")})
+    code = run("plan", "staging", "--state", str(root), "--sandbox-db", str(db),
+               "--detailed-exitcode")
+    captured = capsys.readouterr()
+    assert code == EXIT_CHANGES, captured.err
+    assert "read-only-token-51d0" not in captured.out + captured.err
+
+
 def test_safety_thresholds_block_with_exit_4_until_forced(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,7 +22,7 @@ def runs(workflow: Path) -> list[str]:
     data: Any = yaml.safe_load(workflow.read_text())
     found = []
     for job in data["jobs"].values():
-        for step in job["steps"]:
+        for step in job.get("steps", []):  # a job that calls a reusable workflow has none
             if "run" in step:
                 found.append(" ".join(step["run"].split()))  # folded lines joined
     return found
@@ -46,7 +46,7 @@ def command_of(name: str) -> Any:
     return command
 
 
-@pytest.mark.parametrize("workflow", ["plan.yml", "apply.yml", "drift.yml"])
+@pytest.mark.parametrize("workflow", ["plan-comment.yml", "apply-environment.yml", "drift.yml"])
 def test_every_stagingpro_call_names_real_commands_and_options(workflow: str) -> None:
     calls = stagingpro_calls(WORKFLOWS / workflow)
     assert calls
@@ -59,19 +59,26 @@ def test_every_stagingpro_call_names_real_commands_and_options(workflow: str) ->
 
 
 def test_each_workflow_does_its_job() -> None:
-    plan = " ".join(runs(WORKFLOWS / "plan.yml"))
+    # Pull-request code runs nothing of StagingPro's: plan.yml only packs the state.
+    assert "stagingpro" not in " ".join(runs(WORKFLOWS / "plan.yml"))
+    plan = " ".join(runs(WORKFLOWS / "plan-comment.yml"))
     assert "stagingpro plan" in plan and "--format markdown" in plan and "--out" in plan
-    assert "stagingpro:checksum:" in plan
-    apply = " ".join(runs(WORKFLOWS / "apply.yml"))
-    assert "stagingpro apply" in apply and "--checksum" in apply and "--remote origin" in apply
-    assert "stagingpro:checksum:" in apply  # reads what plan.yml wrote
+    assert "stagingpro comment" in plan and "stagingpro status" in plan
+    apply = " ".join(runs(WORKFLOWS / "apply-environment.yml"))
+    assert "stagingpro reviewed" in apply and "stagingpro apply" in apply
+    assert "--checksum" in apply and "--remote origin" in apply and "stagingpro retry" in apply
     drift = " ".join(runs(WORKFLOWS / "drift.yml"))
     assert "stagingpro plan" in drift and "--detailed-exitcode" in drift
     ci = " ".join(runs(WORKFLOWS / "ci.yml"))
     assert "make test" in ci
-    for name in ("plan.yml", "apply.yml", "drift.yml"):
+    config: Any = yaml.safe_load((REPO / "store-state/stagingpro.yaml").read_text())
+    for name in ("plan-comment.yml", "drift.yml"):
         data: Any = yaml.safe_load((WORKFLOWS / name).read_text())
         (job,) = data["jobs"].values()
         environments = job["strategy"]["matrix"]["environment"]
-        config: Any = yaml.safe_load((REPO / "store-state/stagingpro.yaml").read_text())
         assert sorted(environments) == sorted(config["environments"]), name
+    applied: Any = yaml.safe_load((WORKFLOWS / "apply.yml").read_text())
+    assert sorted(applied["jobs"]) == sorted(config["environments"])
+    # Each environment waits for the one before it: staging gates uat gates production.
+    assert applied["jobs"]["uat"]["needs"] == "staging"
+    assert applied["jobs"]["production"]["needs"] == "uat"

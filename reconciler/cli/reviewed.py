@@ -1,0 +1,85 @@
+"""``stagingpro reviewed``: the checksum of the plan reviewed on a merged pull request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciler.cli.apply import load_saved_plan
+from reconciler.cli.github_options import BotOption, EnvironmentArgument, TokenEnvOption
+from reconciler.delivery.github import (
+    BOT_LOGIN,
+    GitHub,
+    plan_artifact_name,
+    reviewed_checksum,
+)
+from reconciler.errors import PolicyError, StagingProError
+
+PLAN_MEMBER = "plan.json"
+"""The file the plan workflow puts in the plan artifact."""
+
+
+def reviewed(
+    environment: EnvironmentArgument,
+    commit: Annotated[
+        str, typer.Option("--commit", help="The commit on the main branch (full SHA).")
+    ],
+    plan_out: Annotated[
+        Path | None,
+        typer.Option("--plan-out", help="Also write the reviewed plan itself (the plan"
+                     " workflow's artifact, verified against the checksum) to this file."),
+    ] = None,
+    token_env: TokenEnvOption = "GITHUB_TOKEN",
+    bot: BotOption = BOT_LOGIN,
+) -> int:
+    """Print the checksum of ENV's plan as the bot last commented it on the pull request
+    merged as --commit (for `apply --checksum`). Only the bot's own plan comment counts:
+    a checksum anybody else wrote is ignored. Exit 4 when there is none.
+
+    With --plan-out, the plan is fetched from the artifact stagingpro-plan-ENV-CHECKSUM
+    and kept only if its own checksum is the reviewed one."""
+    with GitHub.from_environment(token_env) as github:
+        number = github.merged_pull_request(commit)
+        if number is None:
+            raise PolicyError(
+                f"{commit[:12]} was not merged from a pull request: no plan was reviewed",
+                hint=f"apply it through the deploy workflow (a plan, then an approval), or "
+                f"open a pull request; locally: stagingpro apply {environment}",
+            )
+        checksum = reviewed_checksum(github.comments(number), environment, bot)
+        if checksum is None:
+            raise PolicyError(
+                f"pull request #{number} has no {environment} plan comment by {bot}",
+                hint="re-run the plan workflow on the pull request, review, then merge",
+            )
+        if plan_out is not None:
+            _write_reviewed_plan(github, environment, checksum, plan_out)
+    typer.echo(checksum)
+    return 0
+
+
+def _write_reviewed_plan(github: GitHub, environment: str, checksum: str, out: Path) -> None:
+    name = plan_artifact_name(environment, checksum)
+    content = github.artifact_file(name, PLAN_MEMBER)
+    if content is None:
+        raise PolicyError(f"no artifact {name}: the reviewed plan has expired or was not kept",
+                          hint="re-run the plan workflow on the pull request")
+    out.write_bytes(content)
+    try:
+        plan = load_saved_plan(out)
+    except StagingProError as error:
+        out.unlink()
+        raise PolicyError(f"artifact {name} is not the reviewed plan: {error.message}") from None
+    if plan.checksum != checksum or plan.environment != environment:
+        out.unlink()
+        raise PolicyError(
+            f"artifact {name} holds a plan of {plan.environment} with checksum "
+            f"{plan.checksum}, not the reviewed {environment} plan {checksum}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``reviewed`` to the ``stagingpro`` application."""
+    app.command("reviewed")(reviewed)

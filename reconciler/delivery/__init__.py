@@ -1,0 +1,1 @@
+"""Delivering plans and results to people: pull-request comments and commit statuses."""
