@@ -9,11 +9,14 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import git
+import pytest
 
 from reconciler.apply.deployment import Deployment, ItemRecord
 from reconciler.apply.gitrepo import Repository
 from reconciler.apply.history import NOTES_REF, GitNotesHistory
+from reconciler.cli.app import main
 from reconciler.secrets import remember_secret
+from tests.state.base import write_base
 
 
 def _repository(root: Path) -> Repository:
@@ -51,3 +54,80 @@ def test_a_secret_read_after_the_record_was_built_is_masked_in_the_note(
              quote(secret, safe=""), quote_plus(secret))
     assert not [form for form in forms if form in note]
     assert json.loads(note)["items"][0]["key"] == "Chat"
+
+
+# --- the allow-list -----------------------------------------------------------------------
+
+CONFIG = """\
+version: 1
+secrets: [ORDERS_HOOK_SECRET]
+environments:
+  production:
+    backend: {store_hash: abc123, token_env: BC_PRODUCTION_TOKEN}
+  staging:
+    backend: {sandbox: staging}
+    secrets: [STAGING_ONLY_SECRET]
+"""
+HOOK = """\
+scope: store/cart/*
+destination: https://collector.example/cart
+headers:
+  Authorization: {{env: {variable}}}
+"""
+
+
+def _state(tmp_path: Path, variable: str, config: str = CONFIG) -> Path:
+    state = write_base(tmp_path / "store-state")
+    (state / "stagingpro.yaml").write_text(config, encoding="utf-8")
+    (state / "webhooks").mkdir()
+    (state / "webhooks/cart.yaml").write_text(HOOK.format(variable=variable), encoding="utf-8")
+    return state
+
+
+def _validate(state: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate", "--state", str(state)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out + err
+
+
+def test_a_header_naming_the_production_token_is_refused_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _validate(_state(tmp_path, "BC_PRODUCTION_TOKEN"), capsys)
+    assert code == 1
+    assert "webhooks/cart.yaml:4:" in out
+    assert "BC_PRODUCTION_TOKEN holds the store token of environment production" in out
+
+
+def test_the_production_token_is_refused_even_when_allow_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = CONFIG.replace("[ORDERS_HOOK_SECRET]", "[ORDERS_HOOK_SECRET, BC_PRODUCTION_TOKEN]")
+    code, out = _validate(_state(tmp_path, "BC_PRODUCTION_TOKEN", config), capsys)
+    assert code == 1
+    assert "stagingpro.yaml:2:" in out and "remove it from secrets" in out
+    assert "webhooks/cart.yaml:4:" in out
+
+
+def test_a_variable_outside_the_allow_list_is_refused_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _validate(_state(tmp_path, "HOME_DIRECTORY_KEY"), capsys)
+    assert code == 1
+    assert "webhooks/cart.yaml:4:" in out and "HOME_DIRECTORY_KEY is not in the secrets" in out
+
+
+def test_an_environment_allow_list_covers_only_that_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _validate(_state(tmp_path, "STAGING_ONLY_SECRET"), capsys)
+    assert code == 1
+    assert "STAGING_ONLY_SECRET is not in the secrets" in out and "production" in out
+    assert main(["validate", "--state", str(tmp_path / "store-state"), "--env", "staging"]) == 0
+
+
+def test_an_allow_listed_variable_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _validate(_state(tmp_path, "ORDERS_HOOK_SECRET"), capsys)[0] == 0
