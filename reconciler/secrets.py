@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -52,6 +52,35 @@ def read_secret(variable: str, *, purpose: str) -> str:
         )
     remember_secret(value)
     return value
+
+
+def allowed_reader(allowed: Collection[str], *, purpose: str) -> Callable[[str], str]:
+    """A reader for references (``{env: NAME}``) of declared items: :func:`read_secret`
+    for a variable in the ``allowed`` list (the environment's ``secrets``), and
+    :class:`ConfigError` for any other — the last guard, should a plan file name one."""
+
+    def read(variable: str) -> str:
+        if variable not in allowed:
+            raise ConfigError(
+                f"{variable} is not in this environment's secrets allow-list; {purpose}"
+                " may not send it",
+                hint="list it under 'secrets:' in stagingpro.yaml (never a store token)",
+            )
+        return read_secret(variable, purpose=purpose)
+
+    return read
+
+
+def allowed_lookup(allowed: Collection[str]) -> Callable[[str], str | None]:
+    """Like :func:`allowed_reader`, for comparing: ``None`` for a variable that is not
+    allowed or not set where the plan runs (values are registered for redaction)."""
+
+    def lookup(variable: str) -> str | None:
+        if variable not in allowed or not os.environ.get(variable):
+            return None
+        return read_secret(variable, purpose="a secret named in the declared state")
+
+    return lookup
 
 
 def text_forms(secret: str) -> set[str]:

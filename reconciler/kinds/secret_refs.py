@@ -40,6 +40,9 @@ ENV_REFERENCE = re.compile(r"\{env:\s*([A-Z_][A-Z0-9_]*)\s*\}")
 HIDDEN = "(not shown: differs from the declared value, which holds secrets)"
 """What a plan shows for a live value that holds secrets and differs from the declaration."""
 
+NOT_SHOWN = "(not shown: may hold secrets)"
+"""What a plan shows for the text of a deleted item's field that may hold secrets."""
+
 Lookup = Callable[[str], str | None]
 """A variable's value, or ``None`` when it is not available (never raises)."""
 
