@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -15,7 +16,11 @@ from reconciler.apply.deployment import Deployment, ItemRecord
 from reconciler.apply.gitrepo import Repository
 from reconciler.apply.history import NOTES_REF, GitNotesHistory
 from reconciler.cli.app import main
+from reconciler.kinds.secret_refs import HIDDEN
+from reconciler.plan.model import Change, FieldChange, Plan
+from reconciler.render import plain_text, render_json, render_markdown
 from reconciler.secrets import remember_secret
+from tests.render.helpers import sample_plan
 from tests.state.base import write_base
 
 
@@ -131,3 +136,37 @@ def test_an_allow_listed_variable_passes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _validate(_state(tmp_path, "ORDERS_HOOK_SECRET"), capsys)[0] == 0
+
+
+# --- what a reviewer sees -------------------------------------------------------------------
+
+def _hook_update() -> Change:
+    """A webhook changing ``is_active`` and its URL's secret (shown as differing), sending
+    a token in a header and one in its URL."""
+    destination = "https://collector.example/cart?key={env: CART_HOOK_KEY}"
+    return Change(
+        "webhook", f"store/cart/* {destination}", "update", "",
+        (FieldChange(("is_active",), False, True), FieldChange(("destination",), HIDDEN,
+                                                               destination)),
+        desired={"scope": "store/cart/*", "destination": destination, "is_active": True,
+                 "headers": {"authorization": {"env": "ORDERS_HOOK_SECRET"}}},
+        live_ids={"id": 1}, fingerprint="0" * 64,
+    )
+
+
+@pytest.mark.parametrize("render", [plain_text, render_markdown, render_json])
+def test_every_plan_format_names_the_headers_and_variables_a_hook_sends(
+    render: Callable[[Plan], str],
+) -> None:
+    shown = render(sample_plan(changes=(_hook_update(),)))
+    assert "ORDERS_HOOK_SECRET" in shown and "authorization" in shown
+    assert "CART_HOOK_KEY" in shown
+    if render is not render_json:
+        assert "sends {env: ORDERS_HOOK_SECRET} in headers.authorization" in shown
+        assert "sends {env: CART_HOOK_KEY} in destination" in shown
+    else:
+        (change,) = json.loads(shown)["changes"]
+        assert change["secrets"] == [
+            {"path": ["headers", "authorization"], "env": "ORDERS_HOOK_SECRET"},
+            {"path": ["destination"], "env": "CART_HOOK_KEY"},
+        ]
