@@ -115,25 +115,17 @@ def resolve(value: Any, read: Callable[[str], str]) -> Any:
     return value
 
 
-def _shape(template: str) -> re.Pattern[str]:
-    parts = ENV_REFERENCE.split(template)
-    # split() alternates literal text and variable names: text, NAME, text, NAME, text.
-    return re.compile(
-        "".join(re.escape(part) if i % 2 == 0 else "(.+?)" for i, part in enumerate(parts)),
-        re.DOTALL,
-    )
-
-
 def _string_matches(template: str, live: str, lookup: Lookup | None) -> bool:
-    found = _shape(template).fullmatch(live)
-    if found is None:
-        return False
-    names = [name for _, name in references(template)]
-    for name, text in zip(names, found.groups(), strict=True):
-        value = lookup(name) if lookup is not None else None
-        if value is not None and value != text:
-            return False
-    return True
+    # A pattern with the known values as literal text and any text for the others:
+    # split() alternates literal text and variable names (text, NAME, text, NAME, text).
+    pattern = ""
+    for index, part in enumerate(ENV_REFERENCE.split(template)):
+        if index % 2 == 0:
+            pattern += re.escape(part)
+        else:
+            value = lookup(part) if lookup is not None else None
+            pattern += ".+?" if value is None else re.escape(value)
+    return re.fullmatch(pattern, live, re.DOTALL) is not None
 
 
 def matches(declared: Any, live: Any, lookup: Lookup | None) -> bool:
