@@ -64,7 +64,7 @@ def allowed_reader(allowed: Collection[str], *, purpose: str) -> Callable[[str],
             raise ConfigError(
                 f"{variable} is not in this environment's secrets allow-list; {purpose}"
                 " may not send it",
-                hint="list it under 'secrets:' in stagingpro.yaml (never a store token)",
+                hint="list it under secrets: in stagingpro.yaml; never a store token",
             )
         return read_secret(variable, purpose=purpose)
 

@@ -44,7 +44,7 @@ NOT_SHOWN = "(not shown: may hold secrets)"
 """What a plan shows for the text of a deleted item's field that may hold secrets."""
 
 Lookup = Callable[[str], str | None]
-"""A variable's value, or ``None`` when it is not available (never raises)."""
+"""A variable's value, or ``None`` when it is not available where the plan runs."""
 
 
 class EnvValue(Part):
