@@ -304,6 +304,10 @@ class Environment(Settings):
     """A command run (by ``sh -c``) after each successful apply, e.g. a storefront smoke
     test; its success marks the deployment verified (``after: ... verified: true``)."""
 
+    secrets: list[EnvVarName] | None = None
+    """Variables this environment's declared items may name as ``{env: NAME}``, besides
+    the top-level ``secrets``."""
+
     def prerequisites(self) -> tuple[Prerequisite, ...]:
         """``after`` with every entry in its long form."""
         return tuple(
@@ -342,6 +346,9 @@ class ProjectConfig(_Strict):
     defaults: Settings | None = None
     environments: Annotated[dict[EnvName, Environment], Field(min_length=1)]
     teams: dict[Annotated[str, StringConstraints(min_length=1)], Team] | None = None
+    secrets: list[EnvVarName] | None = None
+    """The allow-list: the only variables declared items may name as ``{env: NAME}`` (in
+    every environment; an environment's own ``secrets`` add to it)."""
 
     @model_validator(mode="after")
     def _promotion_order(self) -> ProjectConfig:
@@ -396,6 +403,53 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(choices)}"
 
 
+# --- the secrets allow-list -----------------------------------------------------------
+
+ConfigPath = tuple[str | int, ...]
+
+
+def credential_variables(config: ProjectConfig) -> dict[str, str]:
+    """The variables holding StagingPro's own credentials → what each one holds: every
+    backend's ``token_env`` and ``read_token_env`` and every notification's webhook or
+    password variable, of every environment. No declared item may send them anywhere."""
+    found: dict[str, str] = {}
+    for name, env in config.environments.items():
+        if env.backend.token_env:
+            found[env.backend.token_env] = f"the store token of environment {name}"
+        if env.backend.read_token_env:
+            found[env.backend.read_token_env] = f"the read-only store token of environment {name}"
+    for settings in [config.defaults, *config.environments.values()]:
+        for route in (settings.notifications or []) if settings else []:
+            channel = route.channel
+            variable = getattr(channel, "webhook_env", None) or getattr(
+                channel, "password_env", None
+            )
+            if variable:
+                found[variable] = "a notification credential"
+    return found
+
+
+def secret_problems(config: ProjectConfig) -> list[tuple[ConfigPath, str]]:
+    """``(path, message)`` for every allow-listed variable that holds a credential of
+    StagingPro's own (:func:`credential_variables`): such a variable is never allowed."""
+    credentials = credential_variables(config)
+    lists: list[tuple[ConfigPath, list[str]]] = [(("secrets",), config.secrets or [])]
+    lists += [
+        (("environments", name, "secrets"), env.secrets or [])
+        for name, env in config.environments.items()
+    ]
+    return [
+        (
+            (*where, index),
+            f"{variable} holds {credentials[variable]}; a store token or notification"
+            " credential may never be sent by a declared item: remove it from secrets",
+        )
+        for where, names in lists
+        for index, variable in enumerate(names)
+        if variable in credentials
+    ]
+
+
 # --- effective settings ---------------------------------------------------------------
 
 
@@ -419,6 +473,9 @@ class EffectiveEnvironment:
     verify: str | None = None
     comes_before: tuple[str, ...] = ()
     """The environments that come after this one (their ``after:`` names it)."""
+    secrets: frozenset[str] = frozenset()
+    """The variables this environment's items may name as ``{env: NAME}``: the top-level
+    and the environment's own ``secrets``, never a credential of StagingPro's own."""
 
     @property
     def is_sandbox(self) -> bool:
@@ -458,6 +515,8 @@ def effective_environment(config: ProjectConfig, name: str) -> EffectiveEnvironm
             other for other, settings in config.environments.items()
             if any(p.environment == name for p in settings.prerequisites())
         ),
+        secrets=frozenset([*(config.secrets or []), *(env.secrets or [])])
+        - frozenset(credential_variables(config)),
     )
 
 
@@ -470,15 +529,22 @@ def parse_config(data: Any, source: str = CONFIG_FILE, text: str = "") -> Projec
     ``text`` (the file's content) lets messages carry ``source:line:column``.
     """
     try:
-        return ProjectConfig.model_validate(data)
+        config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
         described = sorted(_describe(error, source, text) for error in exc.errors())
-        lines = [message for _, message in described]
-        count = len(lines)
-        raise ConfigError(
-            f"{count} problem{'s' if count != 1 else ''} in {source}:\n" + "\n".join(lines),
-            hint="fix each field at the line named above; unknown fields are errors",
-        ) from None
+    else:
+        described = [
+            _describe({"loc": loc, "msg": message}, source, text)
+            for loc, message in secret_problems(config)
+        ]
+        if not described:
+            return config
+    lines = [message for _, message in described]
+    count = len(lines)
+    raise ConfigError(
+        f"{count} problem{'s' if count != 1 else ''} in {source}:\n" + "\n".join(lines),
+        hint="fix each field at the line named above; unknown fields are errors",
+    ) from None
 
 
 def load_config(path: Path) -> ProjectConfig:

@@ -364,3 +364,40 @@ def test_owned_pruning_is_refused_for_kinds_without_an_ownership_marker() -> Non
     assert "pages: owned: StagingPro cannot mark the page items" in message
     assert "products" not in message.split("pages: owned")[0]
     assert "brands" not in message and "categories" not in message
+
+
+SECRETS = """\
+version: 1
+secrets: [HOOK_SECRET]
+defaults:
+  notifications:
+    - on: [apply_failed]
+      slack: {webhook_env: SLACK_URL}
+environments:
+  production:
+    backend: {store_hash: abc123, token_env: BC_PRODUCTION_TOKEN}
+  staging:
+    backend: {sandbox: staging}
+    secrets: [STAGING_SECRET]
+"""
+
+
+def test_the_secrets_allow_list_is_top_level_plus_the_environments_own() -> None:
+    config = parse_config(yaml.safe_load(SECRETS), "stagingpro.yaml", SECRETS)
+    assert effective_environment(config, "production").secrets == {"HOOK_SECRET"}
+    assert effective_environment(config, "staging").secrets == {"HOOK_SECRET", "STAGING_SECRET"}
+
+
+@pytest.mark.parametrize(
+    ("listed", "line", "what"),
+    [("BC_PRODUCTION_TOKEN", 12, "the store token of environment production"),
+     ("SLACK_URL", 12, "a notification credential")],
+)
+def test_a_credential_in_an_allow_list_is_refused_at_its_line(
+    listed: str, line: int, what: str
+) -> None:
+    text = SECRETS.replace("[STAGING_SECRET]", f"[STAGING_SECRET, {listed}]")
+    with pytest.raises(ConfigError) as raised:
+        parse_config(yaml.safe_load(text), "stagingpro.yaml", text)
+    assert f"stagingpro.yaml:{line}:" in str(raised.value)
+    assert f"{listed} holds {what}" in str(raised.value)

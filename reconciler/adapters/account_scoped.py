@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from reconciler.adapters.base import Adapter, ItemResult, LiveContext, LiveItem
 from reconciler.adapters.common import applied, changed_fields, desired_of, each, failed
 from reconciler.errors import ConfigError, LiveError, NotFoundError, WriteOutcomeUnknownError
 from reconciler.plan.model import Change
+from reconciler.secrets import allowed_reader
 
 
 class AccountScopedAdapter(Adapter):
@@ -48,10 +49,21 @@ class AccountScopedAdapter(Adapter):
 
     @abstractmethod
     def payload(
-        self, values: Mapping[str, Any], key: str, only: set[str] | None = None
+        self,
+        values: Mapping[str, Any],
+        key: str,
+        only: set[str] | None = None,
+        *,
+        read: Callable[[str], str],
     ) -> dict[str, Any]:
-        """Model-shaped values → the request body (``only``: just these fields). May raise
-        :class:`ConfigError` (a missing environment variable), which fails the item."""
+        """Model-shaped values → the request body (``only``: just these fields), with
+        ``{env: NAME}`` references resolved by ``read``. May raise :class:`ConfigError`
+        (a variable missing or not allowed), which fails the item."""
+
+    def _reader(self, ctx: LiveContext, change: Change) -> Callable[[str], str]:
+        return allowed_reader(
+            ctx.environment.secrets, purpose=f"{self.kind.name} {change.key}"
+        )
 
     async def listing(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
         """This account's items by key (the first of each key)."""
@@ -98,7 +110,7 @@ class AccountScopedAdapter(Adapter):
     async def _create(
         self, ctx: LiveContext, change: Change, present: Mapping[str, Any] | None
     ) -> ItemResult:
-        body = self.payload(desired_of(change), change.key)
+        body = self.payload(desired_of(change), change.key, read=self._reader(ctx, change))
         if present is not None:
             saved = await self._put(ctx, present, body)
         else:
@@ -124,7 +136,10 @@ class AccountScopedAdapter(Adapter):
 
     async def _update(self, ctx: LiveContext, change: Change) -> ItemResult:
         store_id = await self._id(ctx, change)
-        body = self.payload(desired_of(change), change.key, changed_fields(change))
+        body = self.payload(
+            desired_of(change), change.key, changed_fields(change),
+            read=self._reader(ctx, change),
+        )
         await ctx.client.put(f"{self.path}/{store_id}", body)
         return applied(change, {self.id_field: store_id})
 

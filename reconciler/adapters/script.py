@@ -17,17 +17,21 @@ and never the ones of other apps or of the control panel. Reading and writing fo
   a create whose answer was lost: then the list is read again). Updates send the changed
   fields (with ``kind``, ``src`` and ``html`` together when ``kind`` changes, since the
   API clears the other one). Deleting a script already gone counts as deleted.
+* secrets: ``src`` and ``html`` may name secrets (``{env: NAME}``), resolved only in the
+  request body (:mod:`reconciler.kinds.secret_refs`); the store gives the resolved text
+  back, which the planner compares without showing it.
 * ownership: ``owned`` is true for every script read, since the API only shows this
   account's own scripts; prune mode ``owned`` may therefore delete any of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.adapters.account_scoped import AccountScopedAdapter
 from reconciler.kinds.script import Script, ScriptKind
+from reconciler.kinds.secret_refs import resolve
 
 PATH = "/v3/content/scripts"
 FIELDS = tuple(Script.model_fields)
@@ -45,12 +49,15 @@ def script_data(script: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def script_payload(values: Mapping[str, Any], only: set[str] | None = None) -> dict[str, Any]:
-    """Model-shaped values → the API's body (``only``: just these fields)."""
+def script_payload(
+    values: Mapping[str, Any], read: Callable[[str], str], only: set[str] | None = None
+) -> dict[str, Any]:
+    """Model-shaped values → the API's body (``only``: just these fields), the secrets
+    ``src`` and ``html`` name resolved by ``read``."""
     if only is not None and "kind" in only:
         only = only | {"src", "html"}
     return {
-        name: values[name]
+        name: resolve(values[name], read) if name in ScriptKind.secret_fields else values[name]
         for name in FIELDS
         if name in values and (only is None or name in only)
     }
@@ -69,9 +76,14 @@ class ScriptAdapter(AccountScopedAdapter):
         return script_data(item)
 
     def payload(
-        self, values: Mapping[str, Any], key: str, only: set[str] | None = None
+        self,
+        values: Mapping[str, Any],
+        key: str,
+        only: set[str] | None = None,
+        *,
+        read: Callable[[str], str],
     ) -> dict[str, Any]:
-        return script_payload(values, only)
+        return script_payload(values, read, only)
 
 
 adapter = ScriptAdapter()

@@ -21,7 +21,10 @@ its name (:mod:`reconciler.adapters.theme_bundle`: ``"Ridgeline [1.3.0 sp-<diges
   StagingPro (it carries the marker).
 * write (create or update = deploy): the folder is found beside the declaring
   ``theme.yaml`` (``Change.source``, relative to ``ctx.state_root``) or in its
-  ``directory``. If a theme with the same name, version and digest is in the store it is
+  ``directory``. Settings may name secrets (``{env: NAME}``): the bundle holds their
+  values, the digest only their names, so a new value is rolled out by naming a new
+  variable or a new version (``ThemeKind.secrets_by_declaration``).
+  If a theme with the same name, version and digest is in the store it is
   only re-activated; otherwise the bundle is uploaded (``POST /v3/themes``, multipart) and
   the job polled with bounded exponential backoff (:data:`POLL_DELAYS`, at most
   :data:`POLL_BUDGET` seconds) until ``COMPLETED`` or ``FAILED`` (the TR-xxx errors become
@@ -52,9 +55,11 @@ from reconciler.adapters.theme_bundle import (
     theme_digest,
 )
 from reconciler.errors import ConfigError, LiveError, NotFoundError
+from reconciler.kinds.secret_refs import resolve
 from reconciler.kinds.theme import ThemeKind
 from reconciler.live.client import LiveClient
 from reconciler.plan.model import Change
+from reconciler.secrets import allowed_reader
 
 THEMES = "/v3/themes"
 DEFAULT_CHANNEL = 1
@@ -198,7 +203,10 @@ class ThemeAdapter(Adapter):
         theme = next((t for t in themes if t.get("name") == upload_name), None)
         uploaded = theme is None
         if theme is None:
-            bundle = build_bundle(theme_dir, upload_name, settings)
+            # The digest (and so the upload's name) covers the declared references, never
+            # the secrets' values: only the bundle holds those.
+            read = allowed_reader(ctx.environment.secrets, purpose=f"theme {name}")
+            bundle = build_bundle(theme_dir, upload_name, resolve(settings, read))
             theme_uuid = await self._upload(ctx, bundle, themes, previous)
             theme = (await ctx.client.get(f"{THEMES}/{theme_uuid}"))["data"]
         variation = _variation(theme, desired.get("variation"), config)

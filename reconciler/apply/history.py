@@ -25,14 +25,17 @@ import git
 from reconciler.apply.deployment import Deployment
 from reconciler.apply.gitrepo import Repository
 from reconciler.errors import ConfigError, LiveError
+from reconciler.secrets import redact_json
 
 NOTES_REF = "refs/notes/stagingpro"
 LOCAL_FILE = Path(".stagingpro") / "deployments.jsonl"
 
 
 def _line(deployment: Deployment) -> str:
-    """One deployment record as stored: a line of JSON."""
-    return json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":")) + "\n"
+    """One deployment record as stored: a line of JSON, redacted now, with every secret
+    known at this moment (one read later in the run than the record's items is covered)."""
+    record = redact_json(deployment.to_json())
+    return json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def _settled(records: list[Deployment]) -> list[Deployment]:

@@ -26,7 +26,12 @@ import git
 from reconciler.apply.deployment import Deployment, new_id, now_iso
 from reconciler.apply.gitrepo import Repository
 from reconciler.apply.history import History
-from reconciler.config import EffectiveEnvironment, Prerequisite, ProjectConfig
+from reconciler.config import (
+    EffectiveEnvironment,
+    Prerequisite,
+    ProjectConfig,
+    credential_variables,
+)
 from reconciler.errors import PolicyError
 
 APPLIED = ("succeeded", "no-changes")
@@ -124,18 +129,13 @@ def verify_deployment(
     """Run the environment's ``verify`` command after ``deployment``; the ``verify``
     record (``verified`` or ``verify-failed``) to add to the history.
 
-    The command runs with the environment's variables, less every store token named in
+    The command runs with the environment's variables, less every credential named in
     ``stagingpro.yaml`` (a smoke test reads the storefront, it never needs them), plus
     ``STAGINGPRO_ENVIRONMENT``, ``STAGINGPRO_DEPLOYMENT`` and ``STAGINGPRO_COMMIT``.
     """
     assert settings.verify is not None
-    tokens = {
-        name
-        for env in config.environments.values()
-        for name in (env.backend.token_env, env.backend.read_token_env)
-        if name
-    }
-    variables = {k: v for k, v in os.environ.items() if k not in tokens}
+    credentials = credential_variables(config)
+    variables = {k: v for k, v in os.environ.items() if k not in credentials}
     variables.update(
         STAGINGPRO_ENVIRONMENT=settings.name,
         STAGINGPRO_DEPLOYMENT=deployment.id,

@@ -158,6 +158,12 @@ class Kind(Generic[ItemT]):
     mode ``owned`` can tell them apart (products, brands, categories: a metafield; scripts
     and webhooks: only the creating API account sees them). Kinds without a marker accept
     ``off`` or ``all``."""
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields whose values may name secrets as ``{env: NAME}``
+    (:mod:`reconciler.kinds.secret_refs`); anywhere else that text is just text."""
+    secrets_by_declaration: ClassVar[bool] = False
+    """Whether live secret-bearing values are compared by the text around their references
+    only (:mod:`reconciler.kinds.secret_refs`)."""
     merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     """List fields whose entries an overlay patch merges by a key: the fields that together
     name an entry (``{"variants": ("sku",)}``, ``{"records": ("sku", "currency")}``); their

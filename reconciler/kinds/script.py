@@ -1,7 +1,9 @@
 """Storefront scripts: ``content/scripts``, matched by name (``scripts.v3.yml``).
 
 BigCommerce lets an API account see only the scripts it created, so every script
-StagingPro manages is one it creates from this declaration.
+StagingPro manages is one it creates from this declaration. ``src`` and ``html`` may
+name secrets (an API key in a widget's tag) as ``{env: VARIABLE}``
+(:mod:`reconciler.kinds.secret_refs`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind
-from reconciler.kinds.fields import ChannelId, HttpsUrl, Name255
+from reconciler.kinds.fields import ChannelId, Name255
+from reconciler.kinds.secret_refs import HttpsUrlWithSecrets
 
 IntegrityHash = Annotated[
     str, StringConstraints(pattern=r"^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$")
@@ -28,7 +31,7 @@ class Script(ItemModel):
     name: Name255
     description: str | None = None
     kind: Literal["src", "script_tag"]
-    src: HttpsUrl | None = None
+    src: HttpsUrlWithSecrets | None = None
     html: Annotated[str, StringConstraints(max_length=65536)] | None = None
     location: Literal["head", "footer"] | None = None
     visibility: Literal["storefront", "all_pages", "checkout", "order_confirmation"] | None = None
@@ -78,3 +81,4 @@ class ScriptKind(Kind[Script]):
     model = Script
     can_mark_owned = True
     key_fields = ("name",)
+    secret_fields = ("src", "html")

@@ -34,7 +34,8 @@ class Theme(ItemModel):
     """The name of the variation to activate (from ``config.json`` ``variations``)."""
     channel_id: ChannelId | None = None
     settings: dict[str, JsonValue] | None = None
-    """Theme setting overrides applied on top of ``config.json``'s ``settings``."""
+    """Theme setting overrides applied on top of ``config.json``'s ``settings``; a value
+    may name a secret as ``{env: VARIABLE}``, alone or inside a string."""
     directory: RelativeFile | None = None
     """The theme's source folder relative to ``theme.yaml`` (default: the same folder)."""
 
@@ -70,6 +71,8 @@ class ThemeKind(Kind[Theme]):
     file_glob = "*/theme.yaml"
     model = Theme
     key_fields = ("name",)
+    secret_fields = ("settings",)
+    secrets_by_declaration = True
 
     def files(self, item: Theme) -> Iterable[FileRef]:
         yield FileRef(item.directory or ".", ("directory",), directory=True)

@@ -1,7 +1,9 @@
 """Webhooks: ``webhooks``, matched by (scope, destination) (``webhooks.v3.yml``).
 
 Header values are secrets more often than not (a shared key the receiver checks), so a
-header's value comes only from an environment variable: ``{env: VARIABLE}``.
+header's value comes only from an environment variable: ``{env: VARIABLE}``. The
+destination may carry secrets too (``?token={env: VARIABLE}``); both follow
+:mod:`reconciler.kinds.secret_refs`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, StringConstraints, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind
-from reconciler.kinds.fields import EnvVarName, HttpsUrl, Part
+from reconciler.kinds.secret_refs import EnvValue, HttpsUrlWithSecrets, with_references_checked
 
 Scope = Annotated[
     str,
@@ -30,17 +32,11 @@ def _port_443(url: str) -> str:
     return url
 
 
-class EnvValue(Part):
-    """A value read from an environment variable when the webhook is applied."""
-
-    env: EnvVarName
-
-
 class Webhook(ItemModel):
     """A webhook subscription."""
 
     scope: Scope
-    destination: Annotated[HttpsUrl, AfterValidator(_port_443)]
+    destination: Annotated[HttpsUrlWithSecrets, AfterValidator(with_references_checked(_port_443))]
     is_active: bool | None = None
     headers: dict[HeaderName, EnvValue] | None = None
 
@@ -65,3 +61,4 @@ class WebhookKind(Kind[Webhook]):
     model = Webhook
     can_mark_owned = True
     key_fields = ("scope", "destination")
+    secret_fields = ("headers", "destination")

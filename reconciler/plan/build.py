@@ -38,6 +38,7 @@ from typing import Any
 from reconciler.adapters.base import LiveItem, encode_json
 from reconciler.config import EffectiveEnvironment
 from reconciler.kinds.base import Kind
+from reconciler.kinds.secret_refs import NOT_SHOWN, shield
 from reconciler.plan.canonical import (
     FileDigest,
     canonical_declared,
@@ -53,6 +54,7 @@ from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
 from reconciler.plan.ordering import ordered
 from reconciler.plan.safety import kind_safety, verdict
 from reconciler.plan.selection import EVERYTHING, Selection
+from reconciler.secrets import allowed_lookup
 from reconciler.state.items import DeclaredItem, DeclaredState
 
 LiveState = Mapping[str, Mapping[str, LiveItem]]
@@ -206,6 +208,7 @@ class _KindPlanner:
         self.digest = digest
         self.declared_hash = declared_hash
         self.live_hash = live_hash
+        self.lookup = None if kind.secrets_by_declaration else allowed_lookup(environment.secrets)
 
     def plan(
         self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
@@ -226,6 +229,7 @@ class _KindPlanner:
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
             projected = canonicalize(project(desired, current.data, self.node), self.node)
+            self._shield_secrets(desired, projected)
             if projected == desired:
                 unchanged += 1
                 continue
@@ -240,6 +244,13 @@ class _KindPlanner:
                 if change is not None:
                     changes.append(change)
         return changes, unchanged
+
+    def _shield_secrets(self, desired: Mapping[str, Any], projected: Any) -> None:
+        """Live values of fields that name secrets, as the plan may compare and show them
+        (:func:`~reconciler.kinds.secret_refs.shield`): the declaration, or "differs"."""
+        for name in self.kind.secret_fields:
+            if isinstance(projected, dict) and name in desired and name in projected:
+                projected[name] = shield(desired[name], projected[name], self.lookup)
 
     def _title(self, values: Mapping[str, Any], key: str) -> str:
         for name in TITLE_FIELDS:
@@ -295,11 +306,20 @@ class _KindPlanner:
             key=current.key,
             action="delete",
             title=self._title(live, current.key),
-            fields=tuple(FieldChange((name,), value, ABSENT) for name, value in live.items()),
+            fields=tuple(
+                FieldChange((name,), _unshown(self.kind, name, value), ABSENT)
+                for name, value in live.items()
+            ),
             live_ids=dict(current.ids),
             fingerprint=fingerprint(live),
             blocked=blocked,
         )
+
+
+def _unshown(kind: Kind[Any], name: str, value: Any) -> Any:
+    """A deleted item's value as the plan shows it: text of a field that may hold secrets
+    is not shown (no declaration says where the secrets in it are)."""
+    return NOT_SHOWN if name in kind.secret_fields and isinstance(value, str) else value
 
 
 def _source(item: DeclaredItem, root: Path) -> str:

@@ -61,6 +61,16 @@ def plan_schema() -> dict[str, Any]:
             },
             "blocked": {"type": "string", "description": "why this change will not be applied"},
             "source": {"type": "string", "description": "file:line of the declaration"},
+            "secrets": {
+                "type": "array",
+                "description": "where the declared values name secrets, by variable (never"
+                " a value)",
+                "items": _object(
+                    {"path": {"type": "array", "items": {"type": ["string", "integer"]}},
+                     "env": {"type": "string"}},
+                    ["path", "env"],
+                ),
+            },
         },
         ["kind", "key", "action", "title", "fields"],
     )

@@ -4,8 +4,9 @@
 json`` write); :func:`plan_from_json` reads one back, refusing a ``format_version`` it
 does not know and a plan whose ``checksum`` no longer matches its content (edited by
 hand). ``ABSENT`` sides of a field change are left out of the JSON. The summary values
-(``counts``, ``has_changes``, the safety ``blocked`` verdict and ``violations``) are
-derived from the rest and written for consumers; reading ignores them.
+(``counts``, ``has_changes``, the safety ``blocked`` verdict and ``violations``, a
+change's ``secrets``) are derived from the rest and written for consumers; reading
+ignores them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reconciler.plan.model import (
     Plan,
     Safety,
 )
+from reconciler.plan.secret_refs import secret_references
 
 
 def _field_json(change: FieldChange) -> dict[str, Any]:
@@ -50,6 +52,9 @@ def _change_json(change: Change) -> dict[str, Any]:
         value = getattr(change, name)
         if value is not None:
             data[name] = value
+    sent = secret_references(change)
+    if sent:
+        data["secrets"] = [{"path": list(path), "env": variable} for path, variable in sent]
     return data
 
 

@@ -23,6 +23,7 @@ from reconciler.render.values import (
     format_value,
     kind_title,
     plural,
+    secret_lines,
     summary_phrases,
     theme_sentence,
 )
@@ -66,6 +67,7 @@ def _details(change: Change, plan: Plan) -> str:
     if len(lines) > MAX_LINES_PER_CHANGE:
         hidden = len(lines) - MAX_LINES_PER_CHANGE + 1
         lines = [*lines[: MAX_LINES_PER_CHANGE - 1], f"… and {hidden} more changes"]
+    lines += secret_lines(change)  # never cut: a reviewer must see every one
     return "<br>".join(_cell(redact(line)) for line in lines)
 
 

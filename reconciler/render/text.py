@@ -27,6 +27,7 @@ from reconciler.render.values import (
     count_rows,
     describe_field,
     format_value,
+    secret_lines,
     theme_sentence,
     totals,
 )
@@ -80,7 +81,7 @@ def _change_lines(change: Change, plan: Plan) -> list[str]:
     if len(lines) > MAX_FIELDS:
         hidden = len(lines) - MAX_FIELDS
         lines = [*lines[:MAX_FIELDS], f"… and {hidden} more"]
-    return lines
+    return lines + secret_lines(change)  # never cut: a reviewer must see every one
 
 
 def render_text(plan: Plan) -> Text:

@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.kinds.registry import kind_named
 from reconciler.plan.model import ABSENT, Change, FieldChange, PathPart, Plan
+from reconciler.plan.secret_refs import secret_references
 
 MONEY_FIELDS = frozenset({"price", "sale_price", "retail_price", "cost_price", "map_price"})
 """Fields shown as prices in the store's currency."""
@@ -119,6 +120,15 @@ def describe_field(change: FieldChange, plan: Plan) -> str:
     before = format_value(change.before, name, plan)
     after = format_value(change.after, name, plan)
     return f"{where}: {before} → {after}"
+
+
+def secret_lines(change: Change) -> list[str]:
+    """``sends {env: ERP_HOOK_TOKEN} in headers.authorization``: every secret a change
+    sends, by variable name and where (never a value)."""
+    return [
+        f"sends {{env: {variable}}} in {format_path(path)}"
+        for path, variable in secret_references(change)
+    ]
 
 
 def theme_sentence(change: Change) -> str | None:

@@ -24,11 +24,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.config import ProjectConfig
+from reconciler.config import ProjectConfig, secret_problems
 from reconciler.errors import ConfigError, Problem, StateError
 from reconciler.kinds.base import FieldPath, ItemModel, Kind
 from reconciler.kinds.registry import KINDS
-from reconciler.state import documents, messages, overlays, reading, yamlio
+from reconciler.state import documents, messages, overlays, reading, secret_checks, yamlio
 from reconciler.state.items import DeclaredItem, DeclaredState, Source, declared_at
 from reconciler.state.positions import Positions
 from reconciler.state.references import CrossChecker, did_you_mean, problem_at
@@ -146,6 +146,8 @@ class _Loader:
                 items = self._environment_items(base, extra.get(name), found)
                 started = self._time("overlays", started)
                 found.extend(self.checker.check(items, self.invalid))
+                if name and config is not None:
+                    found.extend(secret_checks.check(items, config, name))
                 started = self._time("cross-checks", started)
                 per_environment[name] = set(found)
                 if name and config is not None:
@@ -231,12 +233,16 @@ class _Loader:
             self._problem_file(path, "empty file; declare at least 'environments:'")
             return None
         try:
-            return ProjectConfig.model_validate(data)
+            config = ProjectConfig.model_validate(data)
         except ValidationError as error:
             for field_error in messages.explain(error, data, ProjectConfig):
                 place = self.positions.locate(path, field_error.path, key=field_error.at_key)
                 self.problems.append(Problem(path, place.line, place.column, field_error.message))
             return None
+        for where, message in secret_problems(config):
+            place = self.positions.locate(path, where)
+            self.problems.append(Problem(path, place.line, place.column, message))
+        return config
 
     def _environments(
         self, wanted: Sequence[str] | None, declared: list[str], config_ok: bool

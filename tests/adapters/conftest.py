@@ -32,6 +32,8 @@ STORE = "teststore"
 CONFIG = parse_config(
     {
         "version": 1,
+        "secrets": ["RIDGELINE_HOOK_SECRET", "RIDGELINE_STAGING_HOOK_SECRET", "ERP_HOOK_TOKEN",
+                    "OTHER_HOOK_SECRET", "CHAT_WIDGET_KEY"],
         "environments": {
             "staging": {"backend": {"sandbox": STORE}},
             "readonly": {"backend": {"sandbox": STORE, "token_env": "SP_READONLY_TOKEN"}},

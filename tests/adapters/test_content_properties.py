@@ -8,6 +8,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -29,9 +30,15 @@ PROPERTY = settings(
 )
 
 
-def round_trip(kind_name: str, raw: dict[str, Any], ids: dict[str, dict[str, int]]) -> None:
+def round_trip(
+    kind_name: str,
+    raw: dict[str, Any],
+    ids: dict[str, dict[str, int]],
+    secrets: frozenset[str] = frozenset(),
+) -> None:
     """Write ``raw`` (a valid declaration of ``kind_name``) to a fresh store, read it back,
-    check it. ``ids``: ``{kind: {key: id}}`` the references resolve to."""
+    check it. ``ids``: ``{kind: {key: id}}`` the references resolve to; ``secrets``: the
+    variables it may name."""
     kind = kind_named(kind_name)
     model = kind.model.model_validate(raw)
     declared = canonical_declared(kind, model.model_dump(mode="json", exclude_unset=True))
@@ -39,7 +46,7 @@ def round_trip(kind_name: str, raw: dict[str, Any], ids: dict[str, dict[str, int
 
     async def run() -> LiveItem:
         app = open_sandbox(":memory:")
-        env = effective_environment(CONFIG, "staging")
+        env = replace(effective_environment(CONFIG, "staging"), secrets=secrets)
         async with connect("staging", env, options=ClientOptions(seed=1),
                            transport=sandbox_transport(app)) as client:
             maps = IdMaps()
@@ -129,7 +136,7 @@ def variables(names: list[str]) -> Iterator[None]:
 def test_any_webhook_round_trips(raw: dict[str, Any]) -> None:
     names = [value["env"] for value in (raw.get("headers") or {}).values()]
     with variables(names):
-        round_trip("webhook", raw, {})
+        round_trip("webhook", raw, {}, frozenset(names))
 
 
 @PROPERTY

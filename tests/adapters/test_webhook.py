@@ -163,3 +163,21 @@ async def test_read_only_token_reads_but_cannot_write(
         results = await adapter.write(ctx, [hook()])
     assert results[0].outcome == "failed"
     assert results[0].detail is not None and results[0].detail.status == 403
+
+
+async def test_a_variable_outside_the_allow_list_is_never_read_or_sent(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last guard, for a plan file edited to name the store token: the hook fails by
+    the variable's name and nothing is sent."""
+    monkeypatch.setenv("BC_PRODUCTION_TOKEN", "production-token-value")
+    async with harness.context() as ctx:
+        cursor = await harness.mark()
+        results = await adapter.write(ctx, [
+            hook(headers={"Authorization": {"env": "BC_PRODUCTION_TOKEN"}}),
+            hook("store/cart/*", destination=f"{DESTINATION}?t={{env: BC_PRODUCTION_TOKEN}}")])
+        sent = await harness.since(cursor, query=True)
+    assert [r.outcome for r in results] == ["failed", "failed"]
+    assert all("BC_PRODUCTION_TOKEN is not in this environment's secrets allow-list"
+               in r.message for r in results)
+    assert [method for method, _ in sent] == ["GET"]  # the list; no write

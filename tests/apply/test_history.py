@@ -90,7 +90,7 @@ def test_outside_git_history_is_a_local_file(
     shutil.copytree(EXAMPLE, tmp_path / "store-state")
     monkeypatch.chdir(tmp_path)
     for name in ("RIDGELINE_HOOK_SECRET", "RIDGELINE_STAGING_HOOK_SECRET", "ERP_HOOK_TOKEN"):
-        monkeypatch.setenv(name, "x")
+        monkeypatch.setenv(name, "x-secret-value")
     args = ["--state", "store-state", "--sandbox-db", "sandbox.db"]
     assert main(["apply", "uat", "--auto-approve", *args]) == 0
     out = capsys.readouterr().out

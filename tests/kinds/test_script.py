@@ -82,3 +82,10 @@ def test_a_script_tag_loads_the_default_way_only() -> None:
                 " but default; remove it, or use kind src with the script's URL",
             )
         ]
+
+
+def test_src_and_html_may_carry_secret_references() -> None:
+    Script.model_validate(SRC | {"src": "https://cdn.example.com/a.js?key={env: CDN_KEY}"})
+    Script.model_validate(TAG | {"html": "<script>startChat('{env: CHAT_KEY}')</script>"})
+    assert_rejected(Script, SRC | {"src": "https://cdn.example.com/ a.js?key={env: CDN_KEY}"},
+                    ("src",), "https://")

@@ -69,3 +69,13 @@ def test_literal_header_message_says_what_to_do() -> None:
     [(_, message)] = rejected(Webhook, HOOK | {"headers": {"X-Key": "s3cret"}})
     assert "{env: VARIABLE_NAME}" in message and "must not be in git" in message
     assert "s3cret" not in message
+
+
+def test_a_destination_may_carry_a_secret_reference() -> None:
+    url = "https://hooks.example.com/orders?token={env: ORDERS_HOOK_TOKEN}"
+    hook = Webhook.model_validate(HOOK | {"destination": url})
+    assert KIND.key(hook) == f"store/order/* {url}"
+    assert_rejected(Webhook, HOOK | {"destination": "http://h.example/?t={env: T}"},
+                    ("destination",), "https://")
+    assert_rejected(Webhook, HOOK | {"destination": "https://h.example:8443/?t={env: T}"},
+                    ("destination",), "port 8443")

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.adapters.base import LiveItem
 from reconciler.kinds.registry import KINDS
+from reconciler.kinds.secret_refs import NOT_SHOWN
 from reconciler.plan.build import compute_plan
 from reconciler.plan.model import ABSENT, Plan
 from reconciler.plan.selection import Selection
@@ -222,3 +223,13 @@ def test_sources_point_at_the_first_line_of_the_declaration(tmp_path: Path) -> N
     sources = {c.key: c.source for c in plan.changes}
     assert sources["A-1"] == "catalog/products/a-1.yaml:3:1"
     assert sources["Footwear/Trail"] == "catalog/categories/c.yaml:3:3"
+
+
+def test_a_deleted_items_text_that_may_hold_secrets_is_not_shown(tmp_path: Path) -> None:
+    root = _state(tmp_path, [product("A-1")], prune={"scripts": "all"})
+    old = {"name": "Old chat", "kind": "script_tag", "location": "footer",
+           "html": "<script>chat('live-key-never-declared')</script>"}
+    plan = _plan(root, {"product": _live_products("A-1"), "script": live_items("script", old)})
+    (delete,) = [c for c in plan.changes if c.action == "delete"]
+    shown = {f.path: f.before for f in delete.fields}
+    assert shown[("html",)] == NOT_SHOWN and shown[("location",)] == "footer"
