@@ -44,12 +44,19 @@ from reconciler.plan.canonical import (
     canonical_live,
     canonicalize,
     file_digest,
-    fingerprint,
-    item_fingerprint,
     rules_of,
 )
 from reconciler.plan.differ import diff, project
-from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
+from reconciler.plan.lifecycle import filter_of, strip
+from reconciler.plan.model import (
+    ABSENT,
+    Change,
+    FieldChange,
+    KindLifecycle,
+    KindSafety,
+    LeftAlone,
+    Plan,
+)
 from reconciler.plan.ordering import ordered
 from reconciler.plan.safety import kind_safety, verdict
 from reconciler.plan.selection import EVERYTHING, Selection
@@ -135,6 +142,8 @@ def _compute(
     changes: list[Change] = []
     unchanged: dict[str, int] = {}
     safeties: dict[str, KindSafety] = {}
+    lifecycle: list[KindLifecycle] = []
+    left_alone: list[LeftAlone] = []
     declared_hash, live_hash = hashlib.sha256(), hashlib.sha256()
     for kind in covered:
         planner = _KindPlanner(kind, environment, digest, declared.root, declared_hash, live_hash)
@@ -144,6 +153,9 @@ def _compute(
         kind_changes, same = planner.plan(wanted, present)
         changes.extend(kind_changes)
         unchanged[kind.name] = same
+        if planner.fields:
+            lifecycle.append(planner.fields.record(planner.declaring))
+            left_alone.extend(planner.left_alone)
         safeties[kind.name] = kind_safety(
             kind.name,
             len(everything_live),
@@ -167,6 +179,8 @@ def _compute(
         currency_symbol=info.currency_symbol,
         created_at=created_at,
         commit=commit,
+        lifecycle=tuple(lifecycle),
+        left_alone=tuple(left_alone),
     )
 
 
@@ -206,6 +220,11 @@ class _KindPlanner:
         self.digest = digest
         self.declared_hash = declared_hash
         self.live_hash = live_hash
+        self.fields = filter_of(kind.name, environment.lifecycle)
+        """The lifecycle rules: fields left alone after create, or always."""
+        self.declaring = 0
+        """How many declared items set a field those rules leave alone."""
+        self.left_alone: list[LeftAlone] = []
 
     def plan(
         self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
@@ -214,14 +233,20 @@ class _KindPlanner:
         unchanged = 0
         self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
         self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
+        left_alone = (*self.fields.create_only, *self.fields.ignore)
         for match in sorted(present):
-            _feed(self.live_hash, present[match].key, present[match].text)
+            read = present[match]
+            # Without the fields left alone, so that a sale does not change the plan.
+            text = encode_json(strip(read.data, left_alone)) if left_alone else read.text
+            _feed(self.live_hash, read.key, text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
             _feed(self.declared_hash, item.key, encode_json(desired))
+            if left_alone and self.fields.declares_any(desired):
+                self.declaring += 1
             current = present.get(match)
             if current is None:
-                changes.append(self._create(item, desired))
+                changes.append(self._create(item, self.fields.sendable(desired)))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
@@ -230,8 +255,11 @@ class _KindPlanner:
                 unchanged += 1
                 continue
             fields = diff(desired, projected, self.node)
+            if left_alone:
+                fields, left = self.fields.split(item.key, fields)
+                self.left_alone.extend(left)
             if fields:
-                changes.append(self._update(item, desired, current, fields))
+                changes.append(self._update(item, self.fields.sendable(desired), current, fields))
             else:
                 unchanged += 1
         for match, current in present.items():
@@ -279,7 +307,7 @@ class _KindPlanner:
             fields=tuple(fields),
             desired=desired,
             live_ids=dict(current.ids),
-            fingerprint=item_fingerprint(self.kind, current.data),
+            fingerprint=self.fields.fingerprint(canonical_live(self.kind, current.data)),
             source=_source(item, self.root),
         )
 
@@ -297,7 +325,7 @@ class _KindPlanner:
             title=self._title(live, current.key),
             fields=tuple(FieldChange((name,), value, ABSENT) for name, value in live.items()),
             live_ids=dict(current.ids),
-            fingerprint=fingerprint(live),
+            fingerprint=self.fields.fingerprint(live),
             blocked=blocked,
         )
 
