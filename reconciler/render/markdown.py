@@ -166,12 +166,16 @@ def _left_alone(plan: Plan) -> str:
     summaries = lifecycle_summaries(plan)
     if not summaries:
         return ""
+
+    def text(line: str) -> str:  # the * of list paths would start emphasis
+        return _cell(redact(line)).replace("*", "\\*")
+
     out = f"\n{_cell(HEADING)}\n\n"
     for summary, details in summaries:
-        out += f"- {_cell(redact(summary))}\n"
+        out += f"- {text(summary)}\n"
         if details:
             out += "  <details><summary>values that differ live</summary>\n\n"
-            out += "".join(f"  - {_cell(redact(line))}\n" for line in details)
+            out += "".join(f"  - {text(line)}\n" for line in details)
             out += "\n  </details>\n"
     return out
 
