@@ -37,6 +37,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     WithJsonSchema,
     create_model,
     model_validator,
@@ -71,13 +72,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_CREATE_ONLY = "Fields sent when an item is created and never compared afterwards."
+_IGNORE = "Fields never sent and never compared."
+
+
 class KindLifecycle(_Strict):
     """One kind's lifecycle lists as written (absent: inherit the layer below)."""
 
-    create_only: list[str] | None = None
-    """Fields sent when an item is created and never compared afterwards."""
-    ignore: list[str] | None = None
-    """Fields never sent and never compared."""
+    create_only: list[str] | None = Field(None, description=_CREATE_ONLY)
+    ignore: list[str] | None = Field(None, description=_IGNORE)
 
     @model_validator(mode="after")
     def _each_path_once(self) -> KindLifecycle:
@@ -108,10 +111,13 @@ def _check_path(kind: Kind[Any], for_ignore: bool, path: str) -> str:
 
 
 def _path_type(kind: Kind[Any], *, for_ignore: bool) -> Any:
+    required = required_paths(kind) if for_ignore else frozenset()
     return Annotated[
         str,
         AfterValidator(partial(_check_path, kind, for_ignore)),
-        WithJsonSchema({"type": "string", "enum": list(field_paths(kind))}),
+        WithJsonSchema({
+            "type": "string", "enum": [p for p in field_paths(kind) if p not in required]
+        }),
     ]
 
 
@@ -123,8 +129,8 @@ def _kind_model(kind: Kind[Any]) -> type[KindLifecycle]:
         f"{camel}Lifecycle",
         __base__=KindLifecycle,
         __doc__=f"Lifecycle rules of {kind.plural.replace('_', ' ')} (paths into its model).",
-        create_only=(create_only, None),
-        ignore=(ignore, None),
+        create_only=(create_only, Field(None, description=_CREATE_ONLY)),
+        ignore=(ignore, Field(None, description=_IGNORE)),
     )
 
 

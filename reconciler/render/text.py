@@ -10,6 +10,10 @@
       - delete page /old-sale/
       ! blocked delete product KEEP-1: protect: true — this item is never deleted
 
+    Left alone (lifecycle in stagingpro.yaml):
+      product: create-only inventory_level (declared by 26; 1 differs live)
+          LAMP-01 inventory_level: create-only, live 80, declared 85
+
     product   1 to update · 1 blocked · 40 unchanged
     Plan: 0 to create, 1 to update, 1 to delete, 1 blocked.
     Safety: ok
