@@ -76,14 +76,14 @@ _CREATE_ONLY = "Fields sent when an item is created and never compared afterward
 _IGNORE = "Fields never sent and never compared."
 
 
-class KindLifecycle(_Strict):
+class KindLifecycleSettings(_Strict):
     """One kind's lifecycle lists as written (absent: inherit the layer below)."""
 
     create_only: list[str] | None = Field(None, description=_CREATE_ONLY)
     ignore: list[str] | None = Field(None, description=_IGNORE)
 
     @model_validator(mode="after")
-    def _each_path_once(self) -> KindLifecycle:
+    def _each_path_once(self) -> KindLifecycleSettings:
         create_only, ignore = self.create_only or [], self.ignore or []
         for name, paths in (("create_only", create_only), ("ignore", ignore)):
             repeated = sorted({p for p in paths if paths.count(p) > 1})
@@ -121,13 +121,13 @@ def _path_type(kind: Kind[Any], *, for_ignore: bool) -> Any:
     ]
 
 
-def _kind_model(kind: Kind[Any]) -> type[KindLifecycle]:
+def _kind_model(kind: Kind[Any]) -> type[KindLifecycleSettings]:
     camel = "".join(part.title() for part in kind.name.split("_"))
     create_only: Any = list[_path_type(kind, for_ignore=False)] | None  # type: ignore[misc]
     ignore: Any = list[_path_type(kind, for_ignore=True)] | None  # type: ignore[misc]
     return create_model(
         f"{camel}Lifecycle",
-        __base__=KindLifecycle,
+        __base__=KindLifecycleSettings,
         __doc__=f"Lifecycle rules of {kind.plural.replace('_', ' ')} (paths into its model).",
         create_only=(create_only, Field(None, description=_CREATE_ONLY)),
         ignore=(ignore, Field(None, description=_IGNORE)),
@@ -152,11 +152,11 @@ class _LifecycleBase(_Strict):
                     )
         return data
 
-    def rules(self) -> dict[str, KindLifecycle]:
+    def rules(self) -> dict[str, KindLifecycleSettings]:
         """The kinds this layer sets rules for."""
         return {
             name: value for name in type(self).model_fields
-            if isinstance(value := getattr(self, name), KindLifecycle)
+            if isinstance(value := getattr(self, name), KindLifecycleSettings)
         }
 
 

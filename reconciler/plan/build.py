@@ -7,6 +7,9 @@ refer to (product images). For each kind the plan covers, in apply order:
   declared value);
 * a declared item whose live counterpart differs (:mod:`reconciler.plan.differ`) is an
   **update**; an equal one is counted as unchanged;
+* fields the environment's ``lifecycle`` rules leave alone (:mod:`reconciler.plan.lifecycle`)
+  are left out of creates (``ignore``) and of updates (``create_only`` too); the values
+  that differ live are recorded as ``left_alone``;
 * a live item that is not declared is a **delete** only where the environment's prune
   mode for the kind allows it (``off``: never; ``owned``: only items carrying
   StagingPro's ownership marker; ``all``: every one). A live item whose data says
@@ -14,10 +17,10 @@ refer to (product images). For each kind the plan covers, in apply order:
 
 Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thresholds
 checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
-updated or deleted live item (sha256 of its canonical data,
-:func:`~reconciler.plan.canonical.item_fingerprint`), ``live_fingerprint`` over the data
-of every live item of the selection as read, ``declared_fingerprint`` over
-the canonical declared state of the selection.
+updated or deleted live item (sha256 of its canonical data), ``live_fingerprint`` over the
+data of every live item of the selection as read — both without the fields the lifecycle
+rules leave alone, so a sale changes neither —, ``declared_fingerprint`` over the
+canonical declared state of the selection.
 
 Items are compared cheaply first: only the live values a declaration manages are
 canonicalised (its projection, :func:`~reconciler.plan.differ.project`) and compared with
@@ -153,8 +156,8 @@ def _compute(
         kind_changes, same = planner.plan(wanted, present)
         changes.extend(kind_changes)
         unchanged[kind.name] = same
-        if planner.fields:
-            lifecycle.append(planner.fields.record(planner.declaring))
+        if planner.lifecycle:
+            lifecycle.append(planner.lifecycle.record(planner.declaring))
             left_alone.extend(planner.left_alone)
         safeties[kind.name] = kind_safety(
             kind.name,
@@ -220,7 +223,7 @@ class _KindPlanner:
         self.digest = digest
         self.declared_hash = declared_hash
         self.live_hash = live_hash
-        self.fields = filter_of(kind.name, environment.lifecycle)
+        self.lifecycle = filter_of(kind.name, environment.lifecycle)
         """The lifecycle rules: fields left alone after create, or always."""
         self.declaring = 0
         """How many declared items set a field those rules leave alone."""
@@ -233,20 +236,20 @@ class _KindPlanner:
         unchanged = 0
         self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
         self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
-        left_alone = (*self.fields.create_only, *self.fields.ignore)
+        alone = (*self.lifecycle.create_only, *self.lifecycle.ignore)
         for match in sorted(present):
             read = present[match]
             # Without the fields left alone, so that a sale does not change the plan.
-            text = encode_json(strip(read.data, left_alone)) if left_alone else read.text
+            text = encode_json(strip(read.data, alone)) if alone else read.text
             _feed(self.live_hash, read.key, text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
             _feed(self.declared_hash, item.key, encode_json(desired))
-            if left_alone and self.fields.declares_any(desired):
+            if alone and self.lifecycle.declares_any(desired):
                 self.declaring += 1
             current = present.get(match)
             if current is None:
-                changes.append(self._create(item, self.fields.sendable(desired)))
+                changes.append(self._create(item, self.lifecycle.sendable(desired)))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
@@ -255,11 +258,12 @@ class _KindPlanner:
                 unchanged += 1
                 continue
             fields = diff(desired, projected, self.node)
-            if left_alone:
-                fields, left = self.fields.split(item.key, fields)
+            if alone:
+                fields, left = self.lifecycle.split(item.key, fields)
                 self.left_alone.extend(left)
             if fields:
-                changes.append(self._update(item, self.fields.sendable(desired), current, fields))
+                sendable = self.lifecycle.sendable(desired)
+                changes.append(self._update(item, sendable, current, fields))
             else:
                 unchanged += 1
         for match, current in present.items():
@@ -307,7 +311,7 @@ class _KindPlanner:
             fields=tuple(fields),
             desired=desired,
             live_ids=dict(current.ids),
-            fingerprint=self.fields.fingerprint(canonical_live(self.kind, current.data)),
+            fingerprint=self.lifecycle.fingerprint(canonical_live(self.kind, current.data)),
             source=_source(item, self.root),
         )
 
@@ -325,7 +329,7 @@ class _KindPlanner:
             title=self._title(live, current.key),
             fields=tuple(FieldChange((name,), value, ABSENT) for name, value in live.items()),
             live_ids=dict(current.ids),
-            fingerprint=self.fields.fingerprint(live),
+            fingerprint=self.lifecycle.fingerprint(live),
             blocked=blocked,
         )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from reconciler.lifecycle_settings import FieldLifecycle
@@ -82,11 +83,11 @@ class FieldFilter:
     kind: str
     rules: FieldLifecycle
 
-    @property
+    @cached_property
     def create_only(self) -> tuple[Pattern, ...]:
         return _patterns(self.rules.create_only)
 
-    @property
+    @cached_property
     def ignore(self) -> tuple[Pattern, ...]:
         return _patterns(self.rules.ignore)
 
