@@ -219,10 +219,13 @@ def _left_alone_from(data: Any, where: str) -> LeftAlone:
     rule = reader.get("rule", str)
     if rule not in ("create_only", "ignore"):
         raise _bad(f"{where}.rule", f"expected create_only or ignore, got {rule!r}")
+    path = reader.get("path", list)
+    if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
+        raise _bad(f"{where}.path", "expected field names and list positions")
     return LeftAlone(
         kind=reader.get("kind", str),
         key=reader.get("key", str),
-        path=tuple(reader.get("path", list)),
+        path=tuple(path),
         rule=rule,
         live=reader.data.get("live", ABSENT),
         declared=reader.data.get("declared", ABSENT),

@@ -17,8 +17,6 @@ from reconciler.render.values import format_path, format_value
 
 HEADING = "Left alone (lifecycle in stagingpro.yaml):"
 WORDS = {"create_only": "create-only", "ignore": "ignored"}
-
-
 MAX_DETAILS = 20
 """Differing values listed per kind; the rest are counted (the JSON plan has them all)."""
 
