@@ -62,7 +62,10 @@ class FieldLifecycle:
 BUILT_IN: Mapping[str, FieldLifecycle] = {
     # The store lowers stock on every sale and raises it on returns and restocks: the
     # declared level is the opening stock. inventory_warning_level is the merchant's
-    # threshold, which the store never changes by itself, so it stays managed.
+    # threshold, which the store never changes by itself, so it stays managed. A webhook's
+    # is_active is switched off by the store after 90 days without deliveries
+    # (webhooks.v3.yml), but turning it back on is what a declared `is_active: true`
+    # asks for, so it stays managed too.
     "product": FieldLifecycle(create_only=("inventory_level", "variants.*.inventory_level")),
 }
 """The rules every environment starts from (module docstring)."""
