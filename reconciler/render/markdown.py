@@ -170,7 +170,7 @@ def _left_alone(plan: Plan) -> str:
     def text(line: str) -> str:  # the * of list paths would start emphasis
         return _cell(redact(line)).replace("*", "\\*")
 
-    out = f"\n{_cell(HEADING)}\n\n"
+    out = f"\n**{_cell(HEADING)}**\n\n"
     for summary, details in summaries:
         out += f"- {text(summary)}\n"
         if details:
