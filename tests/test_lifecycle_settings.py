@@ -119,16 +119,6 @@ def test_a_field_listed_twice_or_in_both_lists_is_refused(tmp_path: Path) -> Non
     assert "mpn is in both create_only and ignore" in message
 
 
-def test_the_store_counters_cannot_be_declared_at_all() -> None:
-    """total_sold, view_count, ratings and dates are the store's own: no model has them,
-    so only stock needs a default."""
-    for kind in ("product", "category", "brand", "page"):
-        paths = field_paths(kind_named(kind))
-        for counter in ("total_sold", "view_count", "reviews_rating_sum", "reviews_count",
-                        "date_created", "date_modified", "views"):
-            assert counter not in paths
-
-
 @given(st.sampled_from(field_paths(kind_named("product"))))
 def test_every_field_path_of_a_kind_is_accepted_as_create_only(path: str) -> None:
     text = _config(environment=f"      product: {{create_only: ['{path}']}}\n")
