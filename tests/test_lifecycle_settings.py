@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,8 +30,6 @@ def _config(defaults: str = "", environment: str = "") -> str:
 
 
 def _effective(text: str, env: str = "staging") -> dict[str, FieldLifecycle]:
-    import yaml
-
     return dict(effective_environment(parse_config(yaml.safe_load(text)), env).lifecycle)
 
 
