@@ -50,6 +50,7 @@ from pydantic import (
 from reconciler.errors import ConfigError
 from reconciler.kinds.fields import EnvVarName, HttpsUrl
 from reconciler.kinds.registry import KINDS, kind_named
+from reconciler.lifecycle_settings import FieldLifecycle, Lifecycle, merged_lifecycle
 
 CONFIG_FILE = "stagingpro.yaml"
 
@@ -257,6 +258,9 @@ class Settings(_Strict):
     deploy_windows: list[DeployWindow] | None = None
     """Applies run only inside one of these windows (none given: at any time)."""
     notifications: list[NotificationRoute] | None = None
+    lifecycle: Lifecycle | None = None
+    """Per kind: fields left alone after create (``create_only``) or always (``ignore``);
+    see :mod:`reconciler.lifecycle_settings`."""
 
     @field_validator("prune", mode="before")
     @classmethod
@@ -459,7 +463,9 @@ class EffectiveEnvironment:
 
     Mappings (``prune``, ``safety``) merge key by key, the environment winning; lists
     (``deploy_windows``, ``notifications``) are the environment's when it gives them,
-    else the defaults'. ``prune`` names every kind (``off`` unless set).
+    else the defaults'. ``prune`` names every kind (``off`` unless set). ``lifecycle``
+    names the kinds with rules (built-in defaults, then ``defaults``, then the
+    environment, list by list: :func:`~reconciler.lifecycle_settings.merged_lifecycle`).
     """
 
     name: str
@@ -476,6 +482,7 @@ class EffectiveEnvironment:
     secrets: frozenset[str] = frozenset()
     """The variables this environment's items may name as ``{env: NAME}``: the top-level
     and the environment's own ``secrets``, never a credential of StagingPro's own."""
+    lifecycle: Mapping[str, FieldLifecycle] = field(default_factory=dict)
 
     @property
     def is_sandbox(self) -> bool:
@@ -517,6 +524,7 @@ def effective_environment(config: ProjectConfig, name: str) -> EffectiveEnvironm
         ),
         secrets=frozenset([*(config.secrets or []), *(env.secrets or [])])
         - frozenset(credential_variables(config)),
+        lifecycle=merged_lifecycle(base.lifecycle, env.lifecycle),
     )
 
 

@@ -66,6 +66,7 @@ from reconciler.kinds.fields import is_url
 from reconciler.live.client import LiveResponse
 from reconciler.plan.canonical import canonical_live, rules_of
 from reconciler.plan.differ import diff
+from reconciler.plan.lifecycle import filter_of
 from reconciler.plan.model import ABSENT, Change, FieldChange
 
 PATH = "/v3/catalog/products"
@@ -503,8 +504,12 @@ class ProductWriter:
         work.metafields = metafield_ids(own)
         work.owned = True
         work.records_changed = True
-        # What differs, exactly as the planner computes it.
-        fields = diff(work.desired, canonical_live(PRODUCT_KIND, live), rules_of(PRODUCT_KIND))
+        # What differs, exactly as the planner computes it: the product exists, so what
+        # the lifecycle rules leave alone after create (its stock) stays as it is.
+        fields, _ = filter_of(PRODUCT_KIND.name, self.ctx.environment.lifecycle).split(
+            work.change.key,
+            diff(work.desired, canonical_live(PRODUCT_KIND, live), rules_of(PRODUCT_KIND)),
+        )
         work.change = Change(
             work.change.kind, work.change.key, work.change.action, work.change.title,
             fields=tuple(fields), desired=work.desired, live_ids=work.ids,

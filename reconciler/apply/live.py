@@ -10,7 +10,8 @@ A saved plan is checked against the store before anything is written
 (:func:`check_fresh`): each item it touches is re-read (:meth:`Adapter.read_keys`, only
 those keys for the kinds the plan changes; the kinds those depend on are read whole, since
 their ids turn into keys in the touched items' data) and its fingerprint compared with
-the one the plan recorded.
+the one the plan recorded (both without the fields the plan's lifecycle rules leave
+alone: a sale since the plan was made does not make it stale).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from reconciler.apply.dependencies import referenced_keys
 from reconciler.errors import PlanStaleError
 from reconciler.kinds.base import Kind
 from reconciler.kinds.registry import kind_named
-from reconciler.plan.canonical import canonical_live, fingerprint
+from reconciler.plan.canonical import canonical_live
+from reconciler.plan.lifecycle import filter_for
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.read import kinds_to_read, read_levels, store_label
 
@@ -76,7 +78,9 @@ def stale_items(plan: Plan, live: LiveItems) -> list[str]:
             continue
         if current is None:
             problems.append(f"{label} is no longer in the store")
-        elif fingerprint(canonical_live(kind, current.data)) != change.fingerprint:
+        elif filter_for(plan, kind.name).fingerprint(
+            canonical_live(kind, current.data)
+        ) != change.fingerprint:
             problems.append(f"{label} was changed in the store since the plan was made")
     return problems
 

@@ -7,6 +7,9 @@ refer to (product images). For each kind the plan covers, in apply order:
   declared value);
 * a declared item whose live counterpart differs (:mod:`reconciler.plan.differ`) is an
   **update**; an equal one is counted as unchanged;
+* fields the environment's ``lifecycle`` rules leave alone (:mod:`reconciler.plan.lifecycle`)
+  are left out of creates (``ignore``) and of updates (``create_only`` too); the values
+  that differ live are recorded as ``left_alone``;
 * a live item that is not declared is a **delete** only where the environment's prune
   mode for the kind allows it (``off``: never; ``owned``: only items carrying
   StagingPro's ownership marker; ``all``: every one). A live item whose data says
@@ -14,10 +17,10 @@ refer to (product images). For each kind the plan covers, in apply order:
 
 Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thresholds
 checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
-updated or deleted live item (sha256 of its canonical data,
-:func:`~reconciler.plan.canonical.item_fingerprint`), ``live_fingerprint`` over the data
-of every live item of the selection as read, ``declared_fingerprint`` over
-the canonical declared state of the selection.
+updated or deleted live item (sha256 of its canonical data), ``live_fingerprint`` over the
+data of every live item of the selection as read — both without the fields the lifecycle
+rules leave alone, so a sale changes neither —, ``declared_fingerprint`` over the
+canonical declared state of the selection.
 
 Items are compared cheaply first: only the live values a declaration manages are
 canonicalised (its projection, :func:`~reconciler.plan.differ.project`) and compared with
@@ -45,12 +48,19 @@ from reconciler.plan.canonical import (
     canonical_live,
     canonicalize,
     file_digest,
-    fingerprint,
-    item_fingerprint,
     rules_of,
 )
 from reconciler.plan.differ import diff, project
-from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
+from reconciler.plan.lifecycle import filter_of, strip
+from reconciler.plan.model import (
+    ABSENT,
+    Change,
+    FieldChange,
+    KindLifecycle,
+    KindSafety,
+    LeftAlone,
+    Plan,
+)
 from reconciler.plan.ordering import ordered
 from reconciler.plan.safety import kind_safety, verdict
 from reconciler.plan.selection import EVERYTHING, Selection
@@ -137,6 +147,8 @@ def _compute(
     changes: list[Change] = []
     unchanged: dict[str, int] = {}
     safeties: dict[str, KindSafety] = {}
+    lifecycle: list[KindLifecycle] = []
+    left_alone: list[LeftAlone] = []
     declared_hash, live_hash = hashlib.sha256(), hashlib.sha256()
     for kind in covered:
         planner = _KindPlanner(kind, environment, digest, declared.root, declared_hash, live_hash)
@@ -146,6 +158,9 @@ def _compute(
         kind_changes, same = planner.plan(wanted, present)
         changes.extend(kind_changes)
         unchanged[kind.name] = same
+        if planner.lifecycle:
+            lifecycle.append(planner.lifecycle.record(planner.declaring))
+            left_alone.extend(planner.left_alone)
         safeties[kind.name] = kind_safety(
             kind.name,
             len(everything_live),
@@ -169,6 +184,8 @@ def _compute(
         currency_symbol=info.currency_symbol,
         created_at=created_at,
         commit=commit,
+        lifecycle=tuple(lifecycle),
+        left_alone=tuple(left_alone),
     )
 
 
@@ -209,6 +226,11 @@ class _KindPlanner:
         self.declared_hash = declared_hash
         self.live_hash = live_hash
         self.lookup = None if kind.secrets_by_declaration else allowed_lookup(environment.secrets)
+        self.lifecycle = filter_of(kind.name, environment.lifecycle)
+        """The lifecycle rules: fields left alone after create, or always."""
+        self.declaring = 0
+        """How many declared items set a field those rules leave alone."""
+        self.left_alone: list[LeftAlone] = []
 
     def plan(
         self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
@@ -217,14 +239,20 @@ class _KindPlanner:
         unchanged = 0
         self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
         self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
+        alone = (*self.lifecycle.create_only, *self.lifecycle.ignore)
         for match in sorted(present):
-            _feed(self.live_hash, present[match].key, present[match].text)
+            read = present[match]
+            # Without the fields left alone, so that a sale does not change the plan.
+            text = encode_json(strip(read.data, alone)) if alone else read.text
+            _feed(self.live_hash, read.key, text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
             _feed(self.declared_hash, item.key, encode_json(desired))
+            if alone and self.lifecycle.declares_any(desired):
+                self.declaring += 1
             current = present.get(match)
             if current is None:
-                changes.append(self._create(item, desired))
+                changes.append(self._create(item, self.lifecycle.sendable(desired)))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
@@ -234,8 +262,12 @@ class _KindPlanner:
                 unchanged += 1
                 continue
             fields = diff(desired, projected, self.node)
+            if alone:
+                fields, left = self.lifecycle.split(item.key, fields)
+                self.left_alone.extend(left)
             if fields:
-                changes.append(self._update(item, desired, current, fields))
+                sendable = self.lifecycle.sendable(desired)
+                changes.append(self._update(item, sendable, current, fields))
             else:
                 unchanged += 1
         for match, current in present.items():
@@ -290,7 +322,7 @@ class _KindPlanner:
             fields=tuple(fields),
             desired=desired,
             live_ids=dict(current.ids),
-            fingerprint=item_fingerprint(self.kind, current.data),
+            fingerprint=self.lifecycle.fingerprint(canonical_live(self.kind, current.data)),
             source=_source(item, self.root),
         )
 
@@ -311,7 +343,7 @@ class _KindPlanner:
                 for name, value in live.items()
             ),
             live_ids=dict(current.ids),
-            fingerprint=fingerprint(live),
+            fingerprint=self.lifecycle.fingerprint(live),
             blocked=blocked,
         )
 

@@ -100,6 +100,35 @@ class Change:
     source: str | None = None
 
 
+Rule = Literal["create_only", "ignore"]
+"""Why a declared field is left alone (``stagingpro.yaml`` ``lifecycle``): sent on create
+only, or never."""
+
+
+@dataclass(frozen=True)
+class KindLifecycle:
+    """One kind's lifecycle rules as the plan applied them (dotted field paths), and how
+    many of the kind's declared items in the plan declare a field they leave alone."""
+
+    kind: str
+    create_only: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    declared_by: int = 0
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    """A declared value that differs from the live one and that the plan leaves alone by
+    a lifecycle ``rule`` (a sale lowered the stock: ``live`` 80, ``declared`` 85)."""
+
+    kind: str
+    key: str
+    path: tuple[PathPart, ...]
+    rule: Rule
+    live: JsonValue | Absent = ABSENT
+    declared: JsonValue | Absent = ABSENT
+
+
 @dataclass(frozen=True)
 class KindSafety:
     """The share of one kind's live items a plan updates and deletes, and the verdict."""
@@ -152,6 +181,11 @@ class Plan:
     created_at: str = ""
     commit: str | None = None
     format_version: int = FORMAT_VERSION
+    lifecycle: tuple[KindLifecycle, ...] = ()
+    """The lifecycle rules of the kinds it covers (only kinds with rules)."""
+    left_alone: tuple[LeftAlone, ...] = ()
+    """Declared values that differ live, left alone by those rules (not in ``checksum``:
+    like unchanged items, they must not make a reviewed plan stale)."""
 
     @property
     def has_changes(self) -> bool:
@@ -159,12 +193,14 @@ class Plan:
 
     @property
     def checksum(self) -> str:
-        """sha256 of the canonical JSON of everything but ``created_at`` and ``commit``."""
+        """sha256 of the canonical JSON of everything but ``created_at``, ``commit`` and
+        ``left_alone``."""
         from reconciler.plan.serialize import plan_body
 
         body = plan_body(self)
         body.pop("created_at", None)
         body.pop("commit", None)
+        body.pop("left_alone", None)
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 

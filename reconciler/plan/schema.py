@@ -90,6 +90,26 @@ def plan_schema() -> dict[str, Any]:
             "max_delete_share", "min_items", "violations",
         ],
     )
+    paths = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+    kind_lifecycle = _object(
+        {
+            "create_only": {**paths, "description": "sent on create, never compared after"},
+            "ignore": {**paths, "description": "never sent, never compared"},
+            "declared_by": {**_COUNT, "description": "declared items setting such a field"},
+        },
+        ["create_only", "ignore", "declared_by"],
+    )
+    left_alone = _object(
+        {
+            "kind": {"type": "string"},
+            "key": {"type": "string", "description": "the natural key"},
+            "path": field_change["properties"]["path"],
+            "rule": {"enum": ["create_only", "ignore"]},
+            "live": {"description": "the live value; left out when the store has none"},
+            "declared": {"description": "the declared value"},
+        },
+        ["kind", "key", "path", "rule"],
+    )
     counts = {
         "type": "object",
         "additionalProperties": _object(
@@ -123,17 +143,28 @@ def plan_schema() -> dict[str, Any]:
                 ["blocked", "forced_reason", "violations", "kinds"],
             ),
             "changes": {"type": "array", "items": {"$ref": "#/$defs/Change"}},
+            "lifecycle": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/KindLifecycle"},
+                "description": "per kind: the lifecycle rules of stagingpro.yaml it applied",
+            },
+            "left_alone": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/LeftAlone"},
+                "description": "declared values that differ live, left alone by those rules"
+                " (not covered by the checksum)",
+            },
             "checksum": {
                 **_SHA256,
                 "description": "sha256 of the plan's canonical JSON without created_at,"
-                " commit and checksum",
+                " commit, left_alone and checksum",
             },
         },
         [
             "format_version", "environment", "store", "currency", "currency_symbol",
             "created_at", "commit", "kinds", "selection", "declared_fingerprint",
             "live_fingerprint", "has_changes", "counts", "unchanged", "safety", "changes",
-            "checksum",
+            "lifecycle", "left_alone", "checksum",
         ],
     )
     return {
@@ -145,5 +176,8 @@ def plan_schema() -> dict[str, Any]:
             " 'stagingpro schema --write'; do not edit."
         ),
         **schema,
-        "$defs": {"Change": change, "FieldChange": field_change, "KindSafety": kind_safety},
+        "$defs": {
+            "Change": change, "FieldChange": field_change, "KindSafety": kind_safety,
+            "KindLifecycle": kind_lifecycle, "LeftAlone": left_alone,
+        },
     }

@@ -20,7 +20,9 @@ from reconciler.plan.model import (
     FORMAT_VERSION,
     Change,
     FieldChange,
+    KindLifecycle,
     KindSafety,
+    LeftAlone,
     Plan,
     Safety,
 )
@@ -71,6 +73,17 @@ def _kind_safety_json(kind: KindSafety) -> dict[str, Any]:
     }
 
 
+def _left_alone_json(left: LeftAlone) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": left.kind, "key": left.key, "path": list(left.path), "rule": left.rule,
+    }
+    if left.live is not ABSENT:
+        data["live"] = left.live
+    if left.declared is not ABSENT:
+        data["declared"] = left.declared
+    return data
+
+
 def plan_body(plan: Plan) -> dict[str, Any]:
     """Everything of :func:`plan_to_json` but the checksum (what the checksum covers,
     together with ``created_at`` and ``commit``, which it then leaves out)."""
@@ -96,6 +109,12 @@ def plan_body(plan: Plan) -> dict[str, Any]:
             "kinds": [_kind_safety_json(k) for k in plan.safety.kinds],
         },
         "changes": [_change_json(c) for c in plan.changes],
+        "lifecycle": {
+            k.kind: {"create_only": list(k.create_only), "ignore": list(k.ignore),
+                     "declared_by": k.declared_by}
+            for k in plan.lifecycle
+        },
+        "left_alone": [_left_alone_json(left) for left in plan.left_alone],
     }
 
 
@@ -190,6 +209,34 @@ def _kind_safety_from(data: Any, where: str) -> KindSafety:
     )
 
 
+def _lifecycle_from(kind: str, data: Any) -> KindLifecycle:
+    reader = _Reader(data, f"plan.lifecycle.{kind}")
+    return KindLifecycle(
+        kind=kind,
+        create_only=tuple(str(p) for p in reader.get("create_only", list, [])),
+        ignore=tuple(str(p) for p in reader.get("ignore", list, [])),
+        declared_by=reader.get("declared_by", int, 0),
+    )
+
+
+def _left_alone_from(data: Any, where: str) -> LeftAlone:
+    reader = _Reader(data, where)
+    rule = reader.get("rule", str)
+    if rule not in ("create_only", "ignore"):
+        raise _bad(f"{where}.rule", f"expected create_only or ignore, got {rule!r}")
+    path = reader.get("path", list)
+    if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
+        raise _bad(f"{where}.path", "expected field names and list positions")
+    return LeftAlone(
+        kind=reader.get("kind", str),
+        key=reader.get("key", str),
+        path=tuple(path),
+        rule=rule,
+        live=reader.data.get("live", ABSENT),
+        declared=reader.data.get("declared", ABSENT),
+    )
+
+
 def plan_from_json(data: Mapping[str, Any]) -> Plan:
     """The plan written by :func:`plan_to_json`.
 
@@ -228,6 +275,14 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         created_at=reader.get("created_at", str, ""),
         commit=reader.get("commit", (str, type(None)), None),
         format_version=version,
+        lifecycle=tuple(
+            _lifecycle_from(str(kind), rules)
+            for kind, rules in reader.get("lifecycle", dict, {}).items()
+        ),
+        left_alone=tuple(
+            _left_alone_from(left, f"plan.left_alone[{i}]")
+            for i, left in enumerate(reader.get("left_alone", list, []))
+        ),
     )
     recorded = reader.get("checksum", (str, type(None)), None)
     if recorded is not None and recorded != plan.checksum:

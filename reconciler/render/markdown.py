@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 
 from reconciler.plan.model import Change, Plan
+from reconciler.render.lifecycle import HEADING, lifecycle_summaries
 from reconciler.render.values import (
     KEY_LABELS,
     count_rows,
@@ -110,7 +111,10 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     where = f"`{plan.environment}`" + (f" (store `{plan.store}`)" if plan.store else "")
     if not plan.changes:
         items = sum(plan.unchanged.values())
-        return f"### ✅ StagingPro plan for {where}: no changes\n\n{items} items are up to date.\n"
+        return (
+            f"### ✅ StagingPro plan for {where}: no changes\n\n{items} items are up to date.\n"
+            + _left_alone(plan)
+        )[:limit]
     phrases = summary_phrases(plan)
     head = [f"### StagingPro plan for {where}\n\n"]
     if phrases:
@@ -146,6 +150,9 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
             omitted[kind] = len(changes) - shown
         if shown:
             out += section + "\n</details>\n\n"
+    left_alone = _left_alone(plan)
+    if len(out) + len(left_alone) <= budget:
+        out += left_alone
     if omitted:
         left = ", ".join(plural(kind, count) for kind, count in omitted.items())
         out += (
@@ -153,6 +160,26 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
             " The complete plan is in the JSON plan (`stagingpro plan --format json`).\n"
         )
     return out[:limit]
+
+
+def _left_alone(plan: Plan) -> str:
+    """The fields the lifecycle rules left alone: a line per kind, and the values that
+    differ live in a collapsible list."""
+    summaries = lifecycle_summaries(plan)
+    if not summaries:
+        return ""
+
+    def text(line: str) -> str:  # the * of list paths would start emphasis
+        return _cell(redact(line)).replace("*", "\\*")
+
+    out = f"\n**{_cell(HEADING)}**\n\n"
+    for summary, details in summaries:
+        out += f"- {text(summary)}\n"
+        if details:
+            out += "  <details><summary>values that differ live</summary>\n\n"
+            out += "".join(f"  - {text(line)}\n" for line in details)
+            out += "\n  </details>\n"
+    return out
 
 
 def _kind_counts(changes: list[Change]) -> str:

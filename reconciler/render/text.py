@@ -10,6 +10,10 @@
       - delete page /old-sale/
       ! blocked delete product KEEP-1: protect: true — this item is never deleted
 
+    Left alone (lifecycle in stagingpro.yaml):
+      product: create-only inventory_level (declared by 26; 1 differs live)
+          LAMP-01 inventory_level: create-only, live 80, declared 85
+
     product   1 to update · 1 blocked · 40 unchanged
     Plan: 0 to create, 1 to update, 1 to delete, 1 blocked.
     Safety: ok
@@ -23,6 +27,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from reconciler.plan.model import Change, Plan
+from reconciler.render.lifecycle import HEADING, lifecycle_summaries
 from reconciler.render.values import (
     count_rows,
     describe_field,
@@ -101,6 +106,7 @@ def render_text(plan: Plan) -> Text:
             marker_style = style if line[:2] in ("+ ", "- ") else ""
             out.append(f"      {redact(line)}\n", style=marker_style)
     out.append("\n")
+    out.append_text(_left_alone(plan))
     width = max((len(kind) for kind, _, _ in count_rows(plan)), default=0)
     for kind, per, unchanged in count_rows(plan):
         parts = [f"{per[a]} to {a}" for a in ("create", "update", "delete") if per[a]]
@@ -119,6 +125,20 @@ def render_text(plan: Plan) -> Text:
         items = sum(plan.unchanged.values())
         out.append(f"No changes: {items} items are up to date.\n", style="bold green")
     out.append_text(_safety(plan))
+    return out
+
+
+def _left_alone(plan: Plan) -> Text:
+    summaries = lifecycle_summaries(plan)
+    out = Text()
+    if not summaries:
+        return out
+    out.append(f"{HEADING}\n", style="dim")
+    for summary, details in summaries:
+        out.append(f"  {redact(summary)}\n", style="dim")
+        for line in details:
+            out.append(f"      {redact(line)}\n", style="cyan")
+    out.append("\n")
     return out
 
 

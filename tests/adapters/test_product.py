@@ -516,3 +516,20 @@ async def test_a_protected_create_of_a_product_the_store_has_records_each_metafi
                                               {"resource_id:in": [live.ids["id"]]})
     assert live.owned and live.data["protect"] is True and differences(gift, live) == []
     assert sorted(m["key"] for m in listed) == ["images", "managed", "protect"]
+
+
+async def test_adopting_a_product_the_store_has_leaves_its_create_only_stock_alone(
+    harness: Harness, declared: DeclaredState
+) -> None:
+    lamp = declared.get("product", "LAMP-01")
+    assert lamp is not None and lamp.model.inventory_level == 85
+    async with harness.context() as ctx:
+        await seed_references(ctx, declared)
+        # Made (and partly sold) outside StagingPro between the plan and the apply.
+        await ctx.client.post(PRODUCTS, {"sku": "LAMP-01", "name": "Old lamp", "type": "physical",
+                                         "price": 5, "weight": 0, "inventory_tracking": "product",
+                                         "inventory_level": 3})
+        all_applied(await adapter.write(ctx, [create(lamp, canonical=True)]))
+        live = (await read_all(ctx))["lamp-01"]
+    assert live.data["inventory_level"] == 3
+    assert [f.path for f in differences(lamp, live)] == [("inventory_level",)]

@@ -15,7 +15,9 @@ from reconciler.plan.model import (
     FORMAT_VERSION,
     Change,
     FieldChange,
+    KindLifecycle,
     KindSafety,
+    LeftAlone,
     Plan,
     Safety,
 )
@@ -98,3 +100,34 @@ def test_unknown_versions_and_edited_plans_are_refused() -> None:
         data = plan_to_json(PLAN)
         del data["live_fingerprint"]
         plan_from_json(data)
+
+
+def test_lifecycle_rules_and_values_left_alone_round_trip_and_validate() -> None:
+    plan = Plan(**{
+        **PLAN.__dict__,
+        "lifecycle": (KindLifecycle("product", ("inventory_level",), ("mpn",), 26),),
+        "left_alone": (
+            LeftAlone("product", "TRAIL-01", ("inventory_level",), "create_only", 80, 85),
+            LeftAlone("product", "TRAIL-02", ("variants", "T-2-S", "mpn"), "ignore",
+                      ABSENT, "X1"),
+        ),
+    })
+    data = json.loads(json.dumps(plan_to_json(plan)))
+    assert data["lifecycle"] == {
+        "product": {"create_only": ["inventory_level"], "ignore": ["mpn"], "declared_by": 26}
+    }
+    assert data["left_alone"][1] == {"kind": "product", "key": "TRAIL-02",
+                                     "path": ["variants", "T-2-S", "mpn"], "rule": "ignore",
+                                     "declared": "X1"}
+    jsonschema.validate(data, plan_schema())
+    assert plan_from_json(data) == plan
+
+
+def test_the_checksum_covers_the_lifecycle_rules_but_not_the_live_values_left_alone() -> None:
+    rules = Plan(**{**PLAN.__dict__,
+                    "lifecycle": (KindLifecycle("product", ("inventory_level",)),)})
+    assert rules.checksum != PLAN.checksum
+    after_a_sale = Plan(**{**rules.__dict__, "left_alone": (
+        LeftAlone("product", "TRAIL-01", ("inventory_level",), "create_only", 80, 85),
+    )})
+    assert after_a_sale.checksum == rules.checksum
