@@ -13,11 +13,12 @@ refer to (product images). For each kind the plan covers, in apply order:
   ``protect: true`` is shown as a *blocked* delete and never deleted.
 
 Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thresholds
-checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
-updated or deleted live item (sha256 of its canonical data,
-:func:`~reconciler.plan.canonical.item_fingerprint`), ``live_fingerprint`` over the data
-of every live item of the selection as read, ``declared_fingerprint`` over
-the canonical declared state of the selection.
+checked (:mod:`reconciler.plan.safety`) and a ``fingerprint`` taken per updated or deleted
+live item (sha256 of its canonical data,
+:func:`~reconciler.plan.canonical.item_fingerprint`). Only these touched items are
+fingerprinted: the plan's checksum is its change set (:mod:`reconciler.plan.model`), so
+unchanged live items and declarations are not part of it. The environment's settings that
+shape the plan go with it (:func:`plan_settings`).
 
 Items are compared cheaply first: only the live values a declaration manages are
 canonicalised (its projection, :func:`~reconciler.plan.differ.project`) and compared with
@@ -27,15 +28,17 @@ canonicalised only for the fingerprint of an update or delete.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-import hashlib
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.adapters.base import LiveItem, encode_json
+from pydantic_core import to_jsonable_python
+
+from reconciler.adapters.base import LiveItem
 from reconciler.config import EffectiveEnvironment
 from reconciler.kinds.base import Kind
 from reconciler.plan.canonical import (
@@ -49,7 +52,7 @@ from reconciler.plan.canonical import (
     rules_of,
 )
 from reconciler.plan.differ import diff, project
-from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
+from reconciler.plan.model import ABSENT, Change, FieldChange, JsonValue, KindSafety, Plan
 from reconciler.plan.ordering import ordered
 from reconciler.plan.safety import kind_safety, verdict
 from reconciler.plan.selection import EVERYTHING, Selection
@@ -62,6 +65,20 @@ THEME_CONTENT_HASH = "content_hash"
 """The digest of a theme's folder and setting overrides (``theme_bundle.theme_digest``)."""
 TITLE_FIELDS = ("name", "path", "url", "from_path")
 """Where a change's human label comes from, first found (product and page names …)."""
+NOT_PLAN_SETTINGS = frozenset({"name", "backend", "protected", "deploy_windows", "notifications"})
+"""The :class:`EffectiveEnvironment` fields that decide where and whether an apply may run,
+not what a plan contains; every *other* field (prune, safety, lifecycle, any added later)
+is one of the plan's ``settings`` and so part of its checksum."""
+
+
+def plan_settings(environment: EffectiveEnvironment) -> dict[str, JsonValue]:
+    """The settings of ``environment`` that shape its plans, as JSON (see
+    :data:`NOT_PLAN_SETTINGS`): a reviewed plan is not the one applied when they changed."""
+    return {
+        setting.name: to_jsonable_python(getattr(environment, setting.name))
+        for setting in dataclasses.fields(environment)
+        if setting.name not in NOT_PLAN_SETTINGS
+    }
 
 
 @dataclass(frozen=True)
@@ -135,9 +152,8 @@ def _compute(
     changes: list[Change] = []
     unchanged: dict[str, int] = {}
     safeties: dict[str, KindSafety] = {}
-    declared_hash, live_hash = hashlib.sha256(), hashlib.sha256()
     for kind in covered:
-        planner = _KindPlanner(kind, environment, digest, declared.root, declared_hash, live_hash)
+        planner = _KindPlanner(kind, environment, digest, declared.root)
         wanted = _selected(declared.items.get(kind.name, {}), kind, selection)
         everything_live = live.get(kind.name, {})
         present = _selected(everything_live, kind, selection)
@@ -158,8 +174,7 @@ def _compute(
         store=info.store,
         changes=ordered(changes, covered),
         unchanged=unchanged,
-        declared_fingerprint=declared_hash.hexdigest(),
-        live_fingerprint=live_hash.hexdigest(),
+        settings=plan_settings(environment),
         safety=verdict(safeties, force_reason),
         kinds=tuple(kind.name for kind in covered),
         selection=selection.arguments(),
@@ -178,17 +193,8 @@ def _selected(
     return {match: item for match, item in items.items() if selection.selects(kind, item.key)}
 
 
-def _feed(digest: Any, key: str, text: str) -> None:
-    """Add one item's compact JSON ``text`` to a plan-level fingerprint. Items are fed one
-    by one (one JSON text of a 50,000-product store would be hundreds of megabytes at
-    once) in a deterministic order, with their keys as built: all a fingerprint needs."""
-    digest.update(f"\x01{key}\x01".encode())
-    digest.update(text.encode())
-
-
 class _KindPlanner:
-    """Plans one kind, feeding the plan-level fingerprints as it goes (the canonical
-    declared items in declaration order, the live items as read in key order)."""
+    """Plans one kind."""
 
     def __init__(
         self,
@@ -196,29 +202,20 @@ class _KindPlanner:
         environment: EffectiveEnvironment,
         digest: FileDigest,
         root: Path,
-        declared_hash: Any,
-        live_hash: Any,
     ) -> None:
         self.kind = kind
         self.root = root
         self.node = rules_of(kind)
         self.prune = environment.prune.get(kind.name, "off")
         self.digest = digest
-        self.declared_hash = declared_hash
-        self.live_hash = live_hash
 
     def plan(
         self, wanted: Mapping[str, DeclaredItem], present: Mapping[str, LiveItem]
     ) -> tuple[list[Change], int]:
         changes: list[Change] = []
         unchanged = 0
-        self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
-        self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
-        for match in sorted(present):
-            _feed(self.live_hash, present[match].key, present[match].text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
-            _feed(self.declared_hash, item.key, encode_json(desired))
             current = present.get(match)
             if current is None:
                 changes.append(self._create(item, desired))
