@@ -105,6 +105,10 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
     if not outcome.results:
         if not outcome.approved:
             console.print("Apply cancelled; nothing was changed.")
+        elif outcome.unreviewed:
+            console.print(
+                f"Nothing reviewed is left to apply to {plan.environment} ({plan.store})."
+            )
         else:
             console.print(
                 f"No changes. {plan.environment} ({plan.store}) matches the declared state."
@@ -259,6 +263,7 @@ def run_apply(
     *,
     saved: Plan | None = None,
     checksum: str | None = None,
+    reviewed: Plan | None = None,
     auto_approve: bool = True,
 ) -> int:
     """Apply with the terminal's progress bar and summary; the exit code."""
@@ -285,7 +290,8 @@ def run_apply(
 
     try:
         outcome = apply_environment(
-            request, saved=saved, checksum=checksum, approve=approve, progress=_Relay()
+            request, saved=saved, checksum=checksum, reviewed=reviewed, approve=approve,
+            progress=_Relay(),
         )
     finally:
         if bar is not None:
@@ -305,8 +311,17 @@ def apply(
     checksum: Annotated[
         str | None,
         typer.Option("--checksum", metavar="SHA",
-                     help="Plan now and apply only if the plan's checksum is SHA (the"
-                     " reviewed plan's; what the merge workflow uses)."),
+                     help="Plan now and apply only if the plan's checksum (its change set)"
+                     " is SHA, the reviewed plan's; refused when it differs. With"
+                     " --reviewed: SHA must be that plan's checksum."),
+    ] = None,
+    reviewed_file: Annotated[
+        Path | None,
+        typer.Option("--reviewed", metavar="PLAN.json",
+                     help="The reviewed plan (stagingpro plan --out): plan now and apply only"
+                     " the changes identical to reviewed ones; other changes (another pull"
+                     " request's) are listed, not applied; refused when an item it changes"
+                     " changed since the review.", dir_okay=False, exists=True),
     ] = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without showing the plan and asking.")
@@ -331,17 +346,17 @@ def apply(
     per change. Takes the environment's lock and records the deployment in the git notes
     (refs/notes/stagingpro) of the applied commit.
 
-    Without --plan or --checksum the plan is shown and confirmed on the terminal (or
-    --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
+    Without --plan, --checksum or --reviewed the plan is shown and confirmed on the
+    terminal (or --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
     (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
     1 error (including a stale or altered saved plan).
     """
-    if plan_file is not None and checksum is not None:
-        raise ConfigError("give --plan or --checksum, not both")
-    if plan_file is not None and (only or exclude):
+    if plan_file is not None and (checksum is not None or reviewed_file is not None):
+        raise ConfigError("give --plan, or --checksum and/or --reviewed, not both")
+    if (plan_file is not None or reviewed_file is not None) and (only or exclude):
         raise ConfigError("--only/--exclude select what to plan; a saved plan is applied whole",
                           hint="plan with --only/--exclude and --out, then apply that plan")
-    reviewed = plan_file is not None or checksum is not None
+    reviewed = plan_file is not None or checksum is not None or reviewed_file is not None
     request = build_request(
         state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
         remote=remote, lock_ttl=lock_ttl, selection=Selection.parse(only or (), exclude or ()),
@@ -351,7 +366,18 @@ def apply(
             "apply", "pass --auto-approve, or apply a reviewed plan with --plan or --checksum"
         )
     saved = load_saved_plan(plan_file) if plan_file is not None else None
-    return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
+    reviewed_plan = None
+    if reviewed_file is not None:
+        reviewed_plan = load_saved_plan(reviewed_file)
+        if checksum is not None and reviewed_plan.checksum != checksum:
+            raise PlanStaleError(
+                f"{reviewed_file} is not the reviewed plan: its checksum is"
+                f" {reviewed_plan.checksum[:12]}…, not {checksum[:12]}…",
+                hint="pass the plan file of the plan run whose checksum was reviewed",
+            )
+        checksum = None  # the plan's changes are compared one by one
+    return run_apply(request, saved=saved, checksum=checksum, reviewed=reviewed_plan,
+                     auto_approve=reviewed or auto_approve)
 
 
 def load_saved_plan(path: Path) -> Plan:
