@@ -27,6 +27,8 @@ from rich.progress import (
 from rich.table import Table
 
 from reconciler.adapters.base import ItemResult
+from reconciler.apply.gitrepo import open_repository
+from reconciler.apply.history import History, fetched_history
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, summary_counts
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
 from reconciler.errors import ConfigError, PartialFailureError, PlanStaleError
@@ -174,9 +176,20 @@ RemoteOption = Annotated[
         help="The git remote that locks and deployment history are shared through (a"
         " compare-and-swap push of refs/stagingpro/locks/ENV; notes pushed to"
         " refs/notes/stagingpro). Default: origin for real stores when it exists, none for"
-        " sandbox environments; 'none' keeps them in the local repository.",
+        " sandbox environments; 'none' (or '') keeps them in the local repository.",
     ),
 ]
+FetchOption = Annotated[
+    bool,
+    typer.Option(
+        "--fetch/--no-fetch",
+        help="Fetch the deployment history (refs/notes/stagingpro) from --remote, or else"
+        " origin when it exists, and merge it with this clone's before reading it; a"
+        " remote that cannot be reached is a warning.",
+    ),
+]
+NO_REMOTE = ("none", "")
+"""``--remote`` values that mean: no remote."""
 ConfirmOption = Annotated[
     str | None,
     typer.Option("--confirm", metavar="ENV",
@@ -198,15 +211,35 @@ LockTtlOption = Annotated[
 def resolve_remote(state: Path, environment: str, remote: str | None) -> str | None:
     """The remote to share locks and history through (see ``--remote``)."""
     if remote is not None:
-        return None if remote == "none" else remote
-    from reconciler.apply.gitrepo import open_repository
-
+        return None if remote in NO_REMOTE else remote
     config = load_config(state / CONFIG_FILE)
     settings = effective_environment(config, environment)
     if settings.is_sandbox:
         return None
     repository = open_repository(state)
     return "origin" if repository is not None and repository.has_remote("origin") else None
+
+
+def history_remote(state: Path, remote: str | None, fetch: bool) -> str | None:
+    """The remote to fetch the deployment history from before reading it (``--fetch``):
+    ``--remote`` when given, else origin when the repository has it — also for sandbox
+    environments, whose locks stay local: a team member's clone should not show stale
+    notes."""
+    if not fetch or remote in NO_REMOTE:
+        return None
+    if remote is not None:
+        return remote
+    repository = open_repository(state)
+    return "origin" if repository is not None and repository.has_remote("origin") else None
+
+
+def read_history(state: Path, remote: str | None, fetch: bool) -> History:
+    """The deployment history, fetched first (:func:`history_remote`); a warning on
+    stderr when the remote cannot be reached."""
+    history, warning = fetched_history(state, history_remote(state, remote, fetch))
+    if warning is not None:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(redact(warning), markup=False)
+    return history
 
 
 def check_force(force: str | None) -> None:
