@@ -260,10 +260,11 @@ def _locked(
                 timings["read"] = time.perf_counter() - started
                 check_fresh(plan, ctx, live)
             else:
+                if reviewed is not None:
+                    check_target(reviewed, ctx)
                 plan = await _fresh_plan(ctx, request, commit)
                 timings["read"] = time.perf_counter() - started
                 if reviewed is not None:
-                    check_target(reviewed, ctx)
                     part = reviewed_part(reviewed, plan)
                     plan = part.plan
                     unreviewed.extend(part.unreviewed)

@@ -164,6 +164,8 @@ def test_reviewed_plan_must_be_the_one_whose_checksum_was_reviewed(project: Proj
     code, _, err = project.cli("apply", "staging", "--reviewed", "pr-gaiters.json",
                                "--plan", "pr-gaiters.json")
     assert code == 1 and "not both" in err
+    code, _, err = project.cli("apply", "uat", "--reviewed", "pr-gaiters.json")
+    assert code == 1 and "the plan is for staging" in err
 
 
 # -- the reviewed part, as a library ----------------------------------------------------------
