@@ -110,8 +110,9 @@ class History(ABC):
     def push(self) -> None:  # noqa: B027 - only git notes have anywhere to be pushed
         """Share the history (nothing to do where there is nowhere to share it)."""
 
-    def fetch(self, remote: str | None = None) -> None:  # noqa: B027 - only git notes can
-        """Bring in what others recorded (nothing to do for a local file)."""
+    def fetch(self, remote: str | None = None) -> None:  # noqa: B027 - only notes can
+        """Bring in what others recorded through ``remote`` (nothing to do for a local
+        file); :class:`LiveError` when it cannot be reached."""
 
 
 class GitNotesHistory(History):

@@ -380,9 +380,10 @@ def apply(
     (refs/notes/stagingpro) of the applied commit.
 
     Without --plan, --checksum or --reviewed the plan is shown and confirmed on the
-    terminal (or --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
-    (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
-    1 error (including a stale or altered saved plan).
+    terminal (or --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some
+    items failed (listed), 4 blocked (safety thresholds, protected environment, deploy
+    window, lock), 1 error (including a stale or altered saved plan, or a reviewed item
+    that changed since the review).
     """
     if plan_file is not None and (checksum is not None or reviewed_file is not None):
         raise ConfigError("give --plan, or --checksum and/or --reviewed, not both")
