@@ -2,7 +2,8 @@
 
 Public API::
 
-    apply_environment(ApplyRequest(state, env), saved=plan | checksum=sha) -> ApplyOutcome
+    apply_environment(ApplyRequest(state, env), saved=plan | checksum=sha | reviewed=plan)
+    reviewed_part(reviewed, fresh) -> ReviewedPart      # what of a fresh plan was reviewed
     execute(ctx, changes) -> [ItemResult]             # the waves alone (executor)
     retry_environment(request, deployment_id)          # only what failed (retry)
     rollback(state, env, to=..., apply=...)            # declared state back, optionally applied
@@ -12,6 +13,7 @@ Public API::
 Modules: :mod:`.run` (the end-to-end order: policy, lock, read, plan or staleness
 check, safety, approval, waves, history), :mod:`.executor` (dependency waves),
 :mod:`.dependencies` (what a change refers to, what to skip after a failure),
-:mod:`.live` (reading for an apply, staleness), :mod:`.deployment` (the record),
+:mod:`.live` (reading for an apply, staleness), :mod:`.reviewed` (the reviewed part of a
+fresh plan), :mod:`.deployment` (the record),
 :mod:`.history`, :mod:`.lock`, :mod:`.gitrepo`, :mod:`.retry`, :mod:`.rollback`.
 """

@@ -23,7 +23,7 @@ from pathlib import Path
 import git
 
 from reconciler.apply.deployment import Deployment
-from reconciler.apply.gitrepo import Repository
+from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.errors import ConfigError, LiveError
 from reconciler.secrets import redact_json
 
@@ -113,8 +113,9 @@ class History(ABC):
     def push(self) -> None:  # noqa: B027 - only git notes have anywhere to be pushed
         """Share the history (nothing to do where there is nowhere to share it)."""
 
-    def fetch(self) -> None:  # noqa: B027 - only git notes have anywhere to be fetched from
-        """Bring in what others recorded (nothing to do for a local file)."""
+    def fetch(self, remote: str | None = None) -> None:  # noqa: B027 - only notes can
+        """Bring in what others recorded through ``remote`` (nothing to do for a local
+        file); :class:`LiveError` when it cannot be reached."""
 
 
 class GitNotesHistory(History):
@@ -155,16 +156,27 @@ class GitNotesHistory(History):
                 found.extend(_parse(self.repository.run("cat-file", "blob", parts[0])))
         return _settled(found)
 
-    def fetch(self) -> None:
-        """Merge the remote's notes into the local ones (other runners' deployments)."""
-        remote = self.repository.remote
+    def fetch(self, remote: str | None = None) -> None:
+        """Merge the notes of ``remote`` (default: the repository's) into the local ones:
+        other runners' deployments join the ones recorded here and not pushed yet (each
+        line is a whole record, so ``cat_sort_uniq`` merges without conflicts).
+
+        Raises :class:`LiveError` when the remote cannot be reached; a remote with no
+        history yet is not an error."""
+        remote = remote or self.repository.remote
         if remote is None:
             return
         tracking = "refs/notes/stagingpro-remote"
         try:
-            self.repository.run("fetch", remote, f"+{NOTES_REF}:{tracking}")
-        except git.GitCommandError:
-            return  # the remote has no history yet
+            self.repository.run("fetch", "--no-tags", remote, f"+{NOTES_REF}:{tracking}")
+        except git.GitCommandError as error:
+            if self._remote_lacks_notes(remote):
+                return  # the remote has no history yet
+            raise LiveError(
+                f"could not fetch the deployment history from {remote}:"
+                f" {_git_said(error)}",
+                hint=f"check the remote (git fetch {remote}), or leave it out with --no-fetch",
+            ) from None
         if self.repository.ref(NOTES_REF) is None:
             self.repository.run("update-ref", NOTES_REF, tracking)
             return
@@ -172,6 +184,14 @@ class GitNotesHistory(History):
             "notes", "--ref", NOTES_REF, "merge", "-s", "cat_sort_uniq", tracking,
             identity=True,
         )
+
+    def _remote_lacks_notes(self, remote: str) -> bool:
+        """Whether ``remote`` answers and has no notes ref (``ls-remote`` exits 2)."""
+        try:
+            self.repository.run("ls-remote", "--exit-code", remote, NOTES_REF)
+        except git.GitCommandError as error:
+            return error.status == 2
+        return False
 
     def push(self, attempts: int = 5) -> None:
         """Push the notes to the remote, merging what others pushed meanwhile."""
@@ -210,6 +230,32 @@ class FileHistory(History):
         except FileNotFoundError:
             return []
         return _settled(_parse(text))
+
+
+def _git_said(error: git.GitCommandError) -> str:
+    """The first line of what git said (GitPython wraps it as ``stderr: '…'``)."""
+    text = str(error.stderr).strip().removeprefix("stderr:").strip().strip("'")
+    return text.splitlines()[0] if text else f"git exited with status {error.status}"
+
+
+def fetched_history(state: Path, remote: str | None) -> tuple[History, str | None]:
+    """The history of the declared state at ``state`` with the deployments pushed to
+    ``remote`` merged in first (none: the local history alone). The second value is a
+    warning when ``remote`` could not be reached: the local history, possibly out of
+    date, is then what there is — reading it must not fail because a network did.
+    :class:`ConfigError` when the repository has no remote of that name."""
+    repository = open_repository(state, remote)
+    history = history_for(state, repository)
+    if remote is None or repository is None:
+        return history, None
+    try:
+        history.fetch(remote)
+    except LiveError as error:
+        return history, (
+            f"warning: {error.message}\n  showing the deployments recorded in this clone,"
+            f" which may be out of date; {error.hint}"
+        )
+    return history, None
 
 
 def history_for(state: Path, repository: Repository | None) -> History:

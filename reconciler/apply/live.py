@@ -85,9 +85,8 @@ def stale_items(plan: Plan, live: LiveItems) -> list[str]:
     return problems
 
 
-def check_fresh(plan: Plan, ctx: LiveContext, live: LiveItems) -> None:
-    """Raise :class:`PlanStaleError` when ``plan`` is not for this store or the items it
-    touches changed since it was made."""
+def check_target(plan: Plan, ctx: LiveContext) -> None:
+    """Raise :class:`PlanStaleError` when ``plan`` is not for this environment and store."""
     store = store_label(ctx.environment)
     if plan.environment != ctx.environment.name or plan.store != store:
         raise PlanStaleError(
@@ -96,6 +95,12 @@ def check_fresh(plan: Plan, ctx: LiveContext, live: LiveItems) -> None:
             hint=f"make a plan for {ctx.environment.name}: stagingpro plan"
             f" {ctx.environment.name} --out plan.json",
         )
+
+
+def check_fresh(plan: Plan, ctx: LiveContext, live: LiveItems) -> None:
+    """Raise :class:`PlanStaleError` when ``plan`` is not for this store or the items it
+    touches changed since it was made."""
+    check_target(plan, ctx)
     problems = stale_items(plan, live)
     if problems:
         shown = "\n".join(f"  {p}" for p in problems[:20])

@@ -13,8 +13,7 @@ import dataclasses
 import glob
 
 from reconciler.apply.deployment import Deployment
-from reconciler.apply.gitrepo import open_repository
-from reconciler.apply.history import history_for
+from reconciler.apply.history import History
 from reconciler.apply.run import ApplyRequest
 from reconciler.errors import ConfigError
 from reconciler.plan.selection import Rule, Selection
@@ -37,12 +36,11 @@ def retry_selection(deployment: Deployment) -> Selection:
     return Selection(only=rules)
 
 
-def find_deployment(request: ApplyRequest, deployment_id: str | None) -> Deployment:
-    """The deployment to retry: ``deployment_id``, else the environment's latest."""
-    repository = open_repository(request.state, request.remote)
-    history = history_for(request.state, repository)
-    if repository is not None and request.remote is not None:
-        history.fetch()
+def find_deployment(
+    request: ApplyRequest, deployment_id: str | None, history: History
+) -> Deployment:
+    """The deployment to retry: ``deployment_id``, else the environment's latest, in
+    ``history`` (fetched by the caller: :func:`~reconciler.apply.history.fetched_history`)."""
     if deployment_id is None:
         # A verify record or a broken lock wrote nothing, so it has nothing to retry.
         return history.latest(request.environment, operations=("apply", "retry", "rollback"))

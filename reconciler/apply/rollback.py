@@ -147,18 +147,19 @@ def rollback(
     *,
     branch: str | None = "",
     apply: bool = False,
+    history: History | None = None,
 ) -> RollbackOutcome:
     """Roll ``request.environment`` back to ``target`` (module docstring). ``branch``:
-    ``""`` for the default branch name, ``None`` to commit on the current branch."""
+    ``""`` for the default branch name, ``None`` to commit on the current branch.
+    ``history``: the deployments to find ``target`` in, fetched by the caller
+    (:func:`~reconciler.apply.history.fetched_history`); default this clone's."""
     repository = open_repository(request.state, request.remote)
     if repository is None:
         raise ConfigError(
             f"{request.state} is not in a git repository: there is no history to roll back",
             hint="keep the declared state in git (git init, commit) to use rollback",
         )
-    history = history_for(request.state, repository)
-    if request.remote is not None:
-        history.fetch()
+    history = history or history_for(request.state, repository)
     plan = plan_rollback(repository, history, request, target)
     default = f"stagingpro/rollback-{request.environment}-{plan.target[:8]}"
     name = default if branch == "" else branch

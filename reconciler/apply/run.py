@@ -7,6 +7,7 @@ history.
     outcome = apply_environment(request)                      # plan and apply now
     outcome = apply_environment(request, saved=plan)          # a reviewed, saved plan
     outcome = apply_environment(request, checksum="9f2c…")    # only the reviewed plan
+    outcome = apply_environment(request, reviewed=plan)       # its reviewed part
 
 The order of things is what makes it safe:
 
@@ -16,8 +17,14 @@ The order of things is what makes it safe:
 2. **Lock** (:mod:`reconciler.apply.lock`) before reading, so no other apply can change
    the store between this one's read and its writes.
 3. **Read** with the context the writes will use (ids of referenced items), then either
-   compute a fresh plan (and, with ``checksum``, refuse it unless it is the reviewed one)
-   or check a saved plan is still fresh (:class:`PlanStaleError`).
+   compute a fresh plan or check a saved plan is still fresh (:class:`PlanStaleError`).
+   A plan's checksum is its change set (:mod:`reconciler.plan.model`), so a reviewed
+   plan survives other items changing in the store. With ``checksum``, the fresh plan
+   must be the reviewed one, else it is refused (pointing at ``--reviewed``). With
+   ``reviewed`` (the reviewed plan itself), only the fresh changes identical to reviewed
+   ones are applied; changes from elsewhere (another pull request merged meanwhile) are
+   listed as not reviewed and left alone, and a reviewed item that changed since the
+   review refuses the apply (:mod:`reconciler.apply.reviewed`).
 4. **Safety**: a blocked plan is refused (:class:`SafetyError`, exit 4) unless forced
    with a reason, which is recorded.
 5. **Approval** (the CLI shows the plan and asks, or ``--auto-approve``).
@@ -62,7 +69,7 @@ from reconciler.apply.deployment import (
 from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
-from reconciler.apply.live import check_fresh, read_all, read_touched
+from reconciler.apply.live import check_fresh, check_target, read_all, read_touched
 from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
 from reconciler.apply.promotion import (
     APPLIED,
@@ -70,6 +77,7 @@ from reconciler.apply.promotion import (
     in_step_record,
     verify_deployment,
 )
+from reconciler.apply.reviewed import reviewed_part
 from reconciler.config import (
     CONFIG_FILE,
     EffectiveEnvironment,
@@ -82,7 +90,7 @@ from reconciler.live.client import ClientOptions
 from reconciler.live.connect import connect
 from reconciler.live.stats import ClientStats, ProgressCallback
 from reconciler.plan.build import compute_plan
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Change, Plan
 from reconciler.plan.read import read_store_info
 from reconciler.plan.scope import declared_scope, plan_scope
 from reconciler.plan.selection import EVERYTHING, Selection
@@ -142,6 +150,8 @@ class ApplyOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """What the summary should also say (a prelude's work, a history push that failed)."""
+    unreviewed: tuple[Change, ...] = ()
+    """With a reviewed plan: the fresh changes it did not have, which were not applied."""
 
     @property
     def failed(self) -> list[ItemResult]:
@@ -197,12 +207,14 @@ def apply_environment(
     *,
     saved: Plan | None = None,
     checksum: str | None = None,
+    reviewed: Plan | None = None,
     approve: Approver | None = None,
     progress: ApplyProgress | None = None,
     prelude: Prelude | None = None,
 ) -> ApplyOutcome:
     """Apply to ``request.environment`` (module docstring). ``saved``: apply exactly this
-    reviewed plan; ``checksum``: plan now and apply only if the plan's checksum is this."""
+    reviewed plan; ``checksum``: plan now and apply only if the plan's checksum is this;
+    ``reviewed``: plan now and apply only the changes identical to this plan's."""
     config = load_config(request.state / CONFIG_FILE)
     settings = effective_environment(config, request.environment)
     check_policy(settings, request)
@@ -213,8 +225,8 @@ def apply_environment(
     lock = EnvironmentLock(request.environment, repository, request.state, ttl=request.lock_ttl)
     with lock.held(commit, request.operation):
         outcome = _locked(
-            request, settings, repository, history, commit, saved, checksum, approve, progress,
-            prelude,
+            request, settings, repository, history, commit, saved, checksum, reviewed, approve,
+            progress, prelude,
         )
     if settings.verify and outcome.deployment is not None and (
         outcome.deployment.status in APPLIED
@@ -234,6 +246,7 @@ def _locked(
     commit: str | None,
     saved: Plan | None,
     checksum: str | None,
+    reviewed: Plan | None,
     approve: Approver | None,
     progress: ApplyProgress | None,
     prelude: Prelude | None,
@@ -244,6 +257,7 @@ def _locked(
     waves: list[WaveTiming] = []
     notes: list[str] = []
     opening: list[Deployment] = []  # the deployment's first record, once written
+    unreviewed: list[Change] = []
     client = connect(
         request.environment,
         settings,
@@ -266,15 +280,25 @@ def _locked(
                 timings["read"] = time.perf_counter() - started
                 check_fresh(plan, ctx, live)
             else:
+                if reviewed is not None:
+                    check_target(reviewed, ctx)
                 plan = await _fresh_plan(ctx, request, commit)
                 timings["read"] = time.perf_counter() - started
-                if checksum is not None and plan.checksum != checksum:
+                if reviewed is not None:
+                    part = reviewed_part(reviewed, plan)
+                    plan = part.plan
+                    unreviewed.extend(part.unreviewed)
+                    notes.extend(part.notes())
+                elif checksum is not None and plan.checksum != checksum:
                     raise PlanStaleError(
                         f"the plan for {request.environment} is not the reviewed one:"
                         f" its checksum is {plan.checksum[:12]}…, the reviewed plan's"
-                        f" {checksum[:12]}… (the declared state or the store changed since"
-                        " the review)",
-                        hint="plan again, review the new plan, and apply its checksum",
+                        f" {checksum[:12]}… (its changes, or the store items they touch,"
+                        " differ since the review)",
+                        hint="to apply only what was reviewed, pass the reviewed plan itself:"
+                        " --reviewed plan.json (changes made elsewhere are then left out,"
+                        " and refused if they touch a reviewed item); or plan again and"
+                        " review the new plan",
                     )
             check_safety(plan, request.force_reason)
             if not plan.has_changes:
@@ -304,7 +328,8 @@ def _locked(
     plan, results, approved = running.run(run())
     timings["total"] = time.perf_counter() - started
     outcome = ApplyOutcome(
-        plan, results, client.stats, approved=approved, timings=timings, notes=notes
+        plan, results, client.stats, approved=approved, timings=timings, notes=notes,
+        unreviewed=tuple(unreviewed),
     )
     if not results and opening and approved and not plan.has_changes:
         outcome.deployment = in_step_record(opening[0])

@@ -28,6 +28,8 @@ from rich.progress import (
 from rich.table import Table
 
 from reconciler.adapters.base import ItemResult
+from reconciler.apply.gitrepo import open_repository
+from reconciler.apply.history import History, fetched_history
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, summary_counts
 from reconciler.apply.schedule import NothingPending, pending_to_apply, schedule_outside_window
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
@@ -107,6 +109,10 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
     if not outcome.results:
         if not outcome.approved:
             console.print("Apply cancelled; nothing was changed.")
+        elif outcome.unreviewed:
+            console.print(
+                f"Nothing reviewed is left to apply to {plan.environment} ({plan.store})."
+            )
         else:
             console.print(
                 f"No changes. {plan.environment} ({plan.store}) matches the declared state."
@@ -172,9 +178,20 @@ RemoteOption = Annotated[
         help="The git remote that locks and deployment history are shared through (a"
         " compare-and-swap push of refs/stagingpro/locks/ENV; notes pushed to"
         " refs/notes/stagingpro). Default: origin for real stores when it exists, none for"
-        " sandbox environments; 'none' keeps them in the local repository.",
+        " sandbox environments; 'none' (or '') keeps them in the local repository.",
     ),
 ]
+FetchOption = Annotated[
+    bool,
+    typer.Option(
+        "--fetch/--no-fetch",
+        help="Fetch the deployment history (refs/notes/stagingpro) from --remote, or else"
+        " origin when it exists, and merge it with this clone's before reading it; a"
+        " remote that cannot be reached is a warning.",
+    ),
+]
+NO_REMOTE = ("none", "")
+"""``--remote`` values that mean: no remote."""
 ConfirmOption = Annotated[
     str | None,
     typer.Option("--confirm", metavar="ENV",
@@ -196,15 +213,35 @@ LockTtlOption = Annotated[
 def resolve_remote(state: Path, environment: str, remote: str | None) -> str | None:
     """The remote to share locks and history through (see ``--remote``)."""
     if remote is not None:
-        return None if remote == "none" else remote
-    from reconciler.apply.gitrepo import open_repository
-
+        return None if remote in NO_REMOTE else remote
     config = load_config(state / CONFIG_FILE)
     settings = effective_environment(config, environment)
     if settings.is_sandbox:
         return None
     repository = open_repository(state)
     return "origin" if repository is not None and repository.has_remote("origin") else None
+
+
+def history_remote(state: Path, remote: str | None, fetch: bool) -> str | None:
+    """The remote to fetch the deployment history from before reading it (``--fetch``):
+    ``--remote`` when given, else origin when the repository has it — also for sandbox
+    environments, whose locks stay local: a team member's clone should not show stale
+    notes."""
+    if not fetch or remote in NO_REMOTE:
+        return None
+    if remote is not None:
+        return remote
+    repository = open_repository(state)
+    return "origin" if repository is not None and repository.has_remote("origin") else None
+
+
+def read_history(state: Path, remote: str | None, fetch: bool) -> History:
+    """The deployment history, fetched first (:func:`history_remote`); a warning on
+    stderr when the remote cannot be reached."""
+    history, warning = fetched_history(state, history_remote(state, remote, fetch))
+    if warning is not None:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(redact(warning), markup=False)
+    return history
 
 
 def check_force(force: str | None) -> None:
@@ -261,6 +298,7 @@ def run_apply(
     *,
     saved: Plan | None = None,
     checksum: str | None = None,
+    reviewed: Plan | None = None,
     auto_approve: bool = True,
 ) -> int:
     """Apply with the terminal's progress bar and summary; the exit code."""
@@ -287,7 +325,8 @@ def run_apply(
 
     try:
         outcome = apply_environment(
-            request, saved=saved, checksum=checksum, approve=approve, progress=_Relay()
+            request, saved=saved, checksum=checksum, reviewed=reviewed, approve=approve,
+            progress=_Relay(),
         )
     finally:
         if bar is not None:
@@ -307,8 +346,17 @@ def apply(
     checksum: Annotated[
         str | None,
         typer.Option("--checksum", metavar="SHA",
-                     help="Plan now and apply only if the plan's checksum is SHA (the"
-                     " reviewed plan's; what the merge workflow uses)."),
+                     help="Plan now and apply only if the plan's checksum (its change set)"
+                     " is SHA, the reviewed plan's; refused when it differs. With"
+                     " --reviewed: SHA must be that plan's checksum."),
+    ] = None,
+    reviewed_file: Annotated[
+        Path | None,
+        typer.Option("--reviewed", metavar="PLAN.json",
+                     help="The reviewed plan (stagingpro plan --out): plan now and apply only"
+                     " the changes identical to reviewed ones; other changes (another pull"
+                     " request's) are listed, not applied; refused when an item it changes"
+                     " changed since the review.", dir_okay=False, exists=True),
     ] = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without showing the plan and asking.")
@@ -343,17 +391,18 @@ def apply(
     per change. Takes the environment's lock and records the deployment in the git notes
     (refs/notes/stagingpro) of the applied commit.
 
-    Without --plan or --checksum the plan is shown and confirmed on the terminal (or
-    --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
-    (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
-    1 error (including a stale or altered saved plan).
+    Without --plan, --checksum or --reviewed the plan is shown and confirmed on the
+    terminal (or --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some
+    items failed (listed), 4 blocked (safety thresholds, protected environment, deploy
+    window, lock), 1 error (including a stale or altered saved plan, or a reviewed item
+    that changed since the review).
     """
-    if plan_file is not None and checksum is not None:
-        raise ConfigError("give --plan or --checksum, not both")
-    if plan_file is not None and (only or exclude):
+    if plan_file is not None and (checksum is not None or reviewed_file is not None):
+        raise ConfigError("give --plan, or --checksum and/or --reviewed, not both")
+    if (plan_file is not None or reviewed_file is not None) and (only or exclude):
         raise ConfigError("--only/--exclude select what to plan; a saved plan is applied whole",
                           hint="plan with --only/--exclude and --out, then apply that plan")
-    reviewed = plan_file is not None or checksum is not None
+    reviewed = plan_file is not None or checksum is not None or reviewed_file is not None
     request = build_request(
         state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
         remote=remote, lock_ttl=lock_ttl, selection=Selection.parse(only or (), exclude or ()),
@@ -374,7 +423,18 @@ def apply(
             typer.echo(f"Nothing to apply now: {idle}.")
             return EXIT_OK
     saved = load_saved_plan(plan_file) if plan_file is not None else None
-    return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
+    reviewed_plan = None
+    if reviewed_file is not None:
+        reviewed_plan = load_saved_plan(reviewed_file)
+        if checksum is not None and reviewed_plan.checksum != checksum:
+            raise PlanStaleError(
+                f"{reviewed_file} is not the reviewed plan: its checksum is"
+                f" {reviewed_plan.checksum[:12]}…, not {checksum[:12]}…",
+                hint="pass the plan file of the plan run whose checksum was reviewed",
+            )
+        checksum = None  # the plan's changes are compared one by one
+    return run_apply(request, saved=saved, checksum=checksum, reviewed=reviewed_plan,
+                     auto_approve=reviewed or auto_approve)
 
 
 def load_saved_plan(path: Path) -> Plan:

@@ -12,9 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reconciler.apply.deployment import Deployment
-from reconciler.apply.gitrepo import open_repository
-from reconciler.apply.history import History, history_for
-from reconciler.cli.apply import StateOption
+from reconciler.cli.apply import FetchOption, StateOption, read_history
 from reconciler.errors import ConfigError
 from reconciler.secrets import redact
 
@@ -29,9 +27,10 @@ def history(
     state: StateOption = Path("store-state"),
     remote: Annotated[
         str | None,
-        typer.Option("--remote", help="Fetch the deployments other runners pushed to this git"
-                     " remote first (e.g. origin)."),
+        typer.Option("--remote", help="Fetch the deployments others pushed to this git remote"
+                     " first (default: origin when it exists; 'none' or '': none)."),
     ] = None,
+    fetch: FetchOption = True,
     limit: Annotated[int, typer.Option("--limit", help="Newest N deployments.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> int:
@@ -42,9 +41,10 @@ def history(
     Deployments live in the git notes refs/notes/stagingpro of the applied commits (or,
     when the declared state is not in git, in .stagingpro/deployments.jsonl). A deployment
     is recorded before its first write: one that shows as `unfinished` is still running,
-    or was interrupted (apply again to finish it).
+    or was interrupted (apply again to finish it). The remote's notes are fetched and
+    merged first (--no-fetch: this clone's alone).
     """
-    store = _store(state, remote)
+    store = read_history(state, remote, fetch)
     if target == "show":
         if deployment is None:
             raise ConfigError("history show needs a deployment id",
@@ -74,14 +74,6 @@ def history(
         )
     Console(highlight=False, soft_wrap=True, width=200).print(table)
     return 0
-
-
-def _store(state: Path, remote: str | None) -> History:
-    repository = open_repository(state, remote)
-    store = history_for(state, repository)
-    if remote is not None:
-        store.fetch()
-    return store
 
 
 def _show(deployment: Deployment, as_json: bool) -> int:

@@ -10,12 +10,14 @@ import typer
 from reconciler.apply.retry import find_deployment, retry_request
 from reconciler.cli.apply import (
     ConfirmOption,
+    FetchOption,
     ForceOption,
     LockTtlOption,
     RemoteOption,
     SandboxOption,
     StateOption,
     build_request,
+    read_history,
     require_terminal,
     run_apply,
 )
@@ -35,6 +37,7 @@ def retry(
     force: ForceOption = None,
     sandbox_db: SandboxOption = None,
     remote: RemoteOption = None,
+    fetch: FetchOption = True,
     lock_ttl: LockTtlOption = 900,
 ) -> int:
     """Re-plan and apply only the items that failed (or were skipped because something
@@ -48,7 +51,7 @@ def retry(
     )
     if not auto_approve:
         require_terminal("retry", "pass --auto-approve")
-    found = find_deployment(request, deployment)
+    found = find_deployment(request, deployment, read_history(state, remote, fetch))
     retried = retry_request(request, found)
     if retried is None:
         typer.echo(f"Every change of deployment {found.id} applied; nothing to retry.")

@@ -10,6 +10,7 @@ import typer
 from reconciler.apply.rollback import rollback as roll_back
 from reconciler.cli.apply import (
     ConfirmOption,
+    FetchOption,
     ForceOption,
     LockTtlOption,
     RemoteOption,
@@ -17,6 +18,7 @@ from reconciler.cli.apply import (
     StateOption,
     build_request,
     finish,
+    read_history,
 )
 
 
@@ -43,6 +45,7 @@ def rollback(
     force: ForceOption = None,
     sandbox_db: SandboxOption = None,
     remote: RemoteOption = None,
+    fetch: FetchOption = True,
     lock_ttl: LockTtlOption = 900,
 ) -> int:
     """Restore the declared state of DEPLOYMENT|COMMIT in one commit that reverts every
@@ -53,7 +56,8 @@ def rollback(
         state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
         remote=remote, lock_ttl=lock_ttl,
     )
-    outcome = roll_back(request, to, branch=None if in_place else (branch or ""), apply=apply)
+    outcome = roll_back(request, to, branch=None if in_place else (branch or ""), apply=apply,
+                        history=read_history(state, remote, fetch))
     target = outcome.plan.target[:12]
     if outcome.commit is None:
         typer.echo(f"{state} already has the content of {target}; no commit made.")

@@ -16,11 +16,12 @@ refer to (product images). For each kind the plan covers, in apply order:
   ``protect: true`` is shown as a *blocked* delete and never deleted.
 
 Then the changes are put in order (:mod:`reconciler.plan.ordering`), safety thresholds
-checked (:mod:`reconciler.plan.safety`) and fingerprints taken: ``fingerprint`` per
-updated or deleted live item (sha256 of its canonical data), ``live_fingerprint`` over the
-data of every live item of the selection as read — both without the fields the lifecycle
-rules leave alone, so a sale changes neither —, ``declared_fingerprint`` over the
-canonical declared state of the selection.
+checked (:mod:`reconciler.plan.safety`) and a ``fingerprint`` taken per updated or deleted
+live item (sha256 of its canonical data, without the fields the lifecycle rules leave
+alone, so a sale does not change it). Only these touched items are fingerprinted: the
+plan's checksum is its change set (:mod:`reconciler.plan.model`), so unchanged live items
+and declarations are not part of it. The environment's settings that shape the plan go
+with it (:func:`plan_settings`).
 
 Items are compared cheaply first: only the live values a declaration manages are
 canonicalised (its projection, :func:`~reconciler.plan.differ.project`) and compared with
@@ -30,15 +31,17 @@ canonicalised only for the fingerprint of an update or delete.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-import hashlib
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.adapters.base import LiveItem, encode_json
+from pydantic_core import to_jsonable_python
+
+from reconciler.adapters.base import LiveItem
 from reconciler.config import EffectiveEnvironment
 from reconciler.kinds.base import Kind
 from reconciler.kinds.secret_refs import NOT_SHOWN, shield
@@ -51,11 +54,12 @@ from reconciler.plan.canonical import (
     rules_of,
 )
 from reconciler.plan.differ import diff, project
-from reconciler.plan.lifecycle import filter_of, strip
+from reconciler.plan.lifecycle import filter_of
 from reconciler.plan.model import (
     ABSENT,
     Change,
     FieldChange,
+    JsonValue,
     KindLifecycle,
     KindSafety,
     LeftAlone,
@@ -74,6 +78,29 @@ THEME_CONTENT_HASH = "content_hash"
 """The digest of a theme's folder and setting overrides (``theme_bundle.theme_digest``)."""
 TITLE_FIELDS = ("name", "path", "url", "from_path")
 """Where a change's human label comes from, first found (product and page names …)."""
+NOT_PLAN_SETTINGS = frozenset({
+    "name", "backend", "protected", "deploy_windows", "notifications", "after", "verify",
+    "comes_before",
+})
+"""The :class:`EffectiveEnvironment` fields that decide where and whether an apply may run,
+not what a plan contains; every *other* field (prune, safety, lifecycle, secrets, any added
+later) is one of the plan's ``settings`` and so part of its checksum."""
+
+
+def plan_settings(environment: EffectiveEnvironment) -> dict[str, JsonValue]:
+    """The settings of ``environment`` that shape its plans, as JSON (see
+    :data:`NOT_PLAN_SETTINGS`): a reviewed plan is not the one applied when they changed."""
+    return {
+        setting.name: to_jsonable_python(_ordered(getattr(environment, setting.name)))
+        for setting in dataclasses.fields(environment)
+        if setting.name not in NOT_PLAN_SETTINGS
+    }
+
+
+def _ordered(value: Any) -> Any:
+    # A set's iteration order changes from process to process (string hashes are salted):
+    # the plan and the apply that checks it must write the same JSON.
+    return sorted(value) if isinstance(value, set | frozenset) else value
 
 
 @dataclass(frozen=True)
@@ -149,9 +176,8 @@ def _compute(
     safeties: dict[str, KindSafety] = {}
     lifecycle: list[KindLifecycle] = []
     left_alone: list[LeftAlone] = []
-    declared_hash, live_hash = hashlib.sha256(), hashlib.sha256()
     for kind in covered:
-        planner = _KindPlanner(kind, environment, digest, declared.root, declared_hash, live_hash)
+        planner = _KindPlanner(kind, environment, digest, declared.root)
         wanted = _selected(declared.items.get(kind.name, {}), kind, selection)
         everything_live = live.get(kind.name, {})
         present = _selected(everything_live, kind, selection)
@@ -175,8 +201,7 @@ def _compute(
         store=info.store,
         changes=ordered(changes, covered),
         unchanged=unchanged,
-        declared_fingerprint=declared_hash.hexdigest(),
-        live_fingerprint=live_hash.hexdigest(),
+        settings=plan_settings(environment),
         safety=verdict(safeties, force_reason),
         kinds=tuple(kind.name for kind in covered),
         selection=selection.arguments(),
@@ -197,17 +222,8 @@ def _selected(
     return {match: item for match, item in items.items() if selection.selects(kind, item.key)}
 
 
-def _feed(digest: Any, key: str, text: str) -> None:
-    """Add one item's compact JSON ``text`` to a plan-level fingerprint. Items are fed one
-    by one (one JSON text of a 50,000-product store would be hundreds of megabytes at
-    once) in a deterministic order, with their keys as built: all a fingerprint needs."""
-    digest.update(f"\x01{key}\x01".encode())
-    digest.update(text.encode())
-
-
 class _KindPlanner:
-    """Plans one kind, feeding the plan-level fingerprints as it goes (the canonical
-    declared items in declaration order, the live items as read in key order)."""
+    """Plans one kind."""
 
     def __init__(
         self,
@@ -215,16 +231,12 @@ class _KindPlanner:
         environment: EffectiveEnvironment,
         digest: FileDigest,
         root: Path,
-        declared_hash: Any,
-        live_hash: Any,
     ) -> None:
         self.kind = kind
         self.root = root
         self.node = rules_of(kind)
         self.prune = environment.prune.get(kind.name, "off")
         self.digest = digest
-        self.declared_hash = declared_hash
-        self.live_hash = live_hash
         self.lookup = None if kind.secrets_by_declaration else allowed_lookup(environment.secrets)
         self.lifecycle = filter_of(kind.name, environment.lifecycle)
         """The lifecycle rules: fields left alone after create, or always."""
@@ -237,17 +249,9 @@ class _KindPlanner:
     ) -> tuple[list[Change], int]:
         changes: list[Change] = []
         unchanged = 0
-        self.declared_hash.update(f"\x00{self.kind.name}\x00".encode())
-        self.live_hash.update(f"\x00{self.kind.name}\x00".encode())
         alone = (*self.lifecycle.create_only, *self.lifecycle.ignore)
-        for match in sorted(present):
-            read = present[match]
-            # Without the fields left alone, so that a sale does not change the plan.
-            text = encode_json(strip(read.data, alone)) if alone else read.text
-            _feed(self.live_hash, read.key, text)
         for match, item in wanted.items():
             desired = declared_json(item, self.digest, self.root)
-            _feed(self.declared_hash, item.key, encode_json(desired))
             if alone and self.lifecycle.declares_any(desired):
                 self.declaring += 1
             current = present.get(match)

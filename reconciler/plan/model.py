@@ -9,9 +9,17 @@ that may have changed since:
 * each :class:`Change` carries the ``desired`` model-shaped values to write (natural keys,
   never IDs), the store ``live_ids`` it read and a ``fingerprint`` of the live item, so
   apply can refuse a plan whose items changed in the store since it was computed;
-* ``checksum`` is the sha256 of the plan's canonical JSON *without* its timestamp and
-  commit: planning the same declared state against the same store gives the same checksum,
-  which is what ``stagingpro apply --checksum`` compares against the reviewed plan.
+* ``checksum`` is the plan's identity: its **change set**. It covers the environment, the
+  store, the kinds and selection planned, the ``settings`` that shaped the plan (prune
+  modes, safety thresholds, …) and each change (kind, key, action, field changes, desired
+  values, and the ids and fingerprint of the live item it touches) — nothing else. Unchanged
+  live items and the declarations of unchanged items are not part of it, so a sale
+  elsewhere in the store or another merged pull request leaves a reviewed plan's checksum
+  as it was; the time, commit, counts, the shares of the safety verdict (only whether it
+  was exceeded and the ``--force`` reason count) and each change's ``source`` line are
+  left out too. This is what ``stagingpro
+  apply --checksum`` compares against the reviewed plan
+  (:func:`~reconciler.plan.serialize.plan_identity`).
 
 JSON values throughout are "canonical": produced by :mod:`reconciler.plan.canonical`
 (decimals as normalised strings, whitespace of HTML collapsed, unordered lists sorted), so
@@ -26,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Version of the plan's JSON shape (``schemas/plan.schema.json``)."""
 
 Action = Literal["create", "update", "delete"]
@@ -167,8 +175,9 @@ class Plan:
     store: str
     changes: tuple[Change, ...]
     unchanged: Mapping[str, int]
-    declared_fingerprint: str
-    live_fingerprint: str
+    settings: Mapping[str, JsonValue] = field(default_factory=dict)
+    """The environment's settings that shape the plan, as JSON (prune modes, safety
+    thresholds, …; :func:`reconciler.plan.build.plan_settings`)."""
     safety: Safety = field(default_factory=Safety)
     kinds: tuple[str, ...] = ()
     """The kinds this plan covers (after ``--only``/``--exclude``), in apply order."""
@@ -193,15 +202,12 @@ class Plan:
 
     @property
     def checksum(self) -> str:
-        """sha256 of the canonical JSON of everything but ``created_at``, ``commit`` and
-        ``left_alone``."""
-        from reconciler.plan.serialize import plan_body
+        """sha256 of the canonical JSON of the plan's change set (module docstring)."""
+        from reconciler.plan.serialize import plan_identity
 
-        body = plan_body(self)
-        body.pop("created_at", None)
-        body.pop("commit", None)
-        body.pop("left_alone", None)
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(
+            plan_identity(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def counts(self) -> dict[str, dict[str, int]]:

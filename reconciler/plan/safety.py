@@ -9,10 +9,11 @@ items of the kind the store has, also when ``--only`` narrows the plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from reconciler.config import Safety as Thresholds
-from reconciler.plan.model import KindSafety, Safety
+from reconciler.kinds.registry import kind_named
+from reconciler.plan.model import Change, KindSafety, Safety
 
 
 def kind_safety(
@@ -47,3 +48,25 @@ def verdict(kinds: Mapping[str, KindSafety], force_reason: str | None) -> Safety
     """The plan's safety: every kind's verdict, and the reason it was forced, if it was."""
     reason = force_reason.strip() if force_reason else None
     return Safety(kinds=tuple(kinds.values()), forced_reason=reason or None)
+
+
+def recount(safety: Safety, changes: Sequence[Change]) -> Safety:
+    """The verdict for part of a plan, ``changes``: the same kinds, store sizes, thresholds
+    and reason as ``safety``, counting only these changes (applying the reviewed part of a
+    plan must not be blocked by changes it leaves out)."""
+    kinds: dict[str, KindSafety] = {}
+    for kind in safety.kinds:
+        mine = [c for c in changes if c.kind == kind.kind and c.blocked is None]
+        kinds[kind.kind] = kind_safety(
+            kind.kind,
+            kind.live_items,
+            sum(1 for c in mine if c.action == "update"),
+            sum(1 for c in mine if c.action == "delete"),
+            Thresholds(
+                max_update_share=kind.max_update_share,
+                max_delete_share=kind.max_delete_share,
+                min_items=kind.min_items,
+            ),
+            kind_named(kind.kind).plural.replace("_", " "),
+        )
+    return Safety(kinds=tuple(kinds.values()), forced_reason=safety.forced_reason)

@@ -128,8 +128,11 @@ def plan_schema() -> dict[str, Any]:
             "commit": {"type": ["string", "null"], "description": "the git commit planned"},
             "kinds": {"type": "array", "items": {"type": "string"}},
             "selection": {"type": "array", "items": {"type": "string"}},
-            "declared_fingerprint": _SHA256,
-            "live_fingerprint": _SHA256,
+            "settings": {
+                "type": "object",
+                "description": "the environment's settings that shaped the plan (prune"
+                " modes, safety thresholds, ...)",
+            },
             "has_changes": {"type": "boolean"},
             "counts": counts,
             "unchanged": {"type": "object", "additionalProperties": _COUNT},
@@ -156,14 +159,15 @@ def plan_schema() -> dict[str, Any]:
             },
             "checksum": {
                 **_SHA256,
-                "description": "sha256 of the plan's canonical JSON without created_at,"
-                " commit, left_alone and checksum",
+                "description": "the plan's identity: sha256 of its change set (environment,"
+                " store, kinds, selection, settings, safety exceeded and forced reason, and"
+                " each change with the fingerprint of the live item it touches)",
             },
         },
         [
             "format_version", "environment", "store", "currency", "currency_symbol",
-            "created_at", "commit", "kinds", "selection", "declared_fingerprint",
-            "live_fingerprint", "has_changes", "counts", "unchanged", "safety", "changes",
+            "created_at", "commit", "kinds", "selection", "settings",
+            "has_changes", "counts", "unchanged", "safety", "changes",
             "lifecycle", "left_alone", "checksum",
         ],
     )

@@ -2,11 +2,11 @@
 
 :func:`plan_to_json` gives a JSON-ready dict (what ``--out plan.json`` and ``--format
 json`` write); :func:`plan_from_json` reads one back, refusing a ``format_version`` it
-does not know and a plan whose ``checksum`` no longer matches its content (edited by
-hand). ``ABSENT`` sides of a field change are left out of the JSON. The summary values
-(``counts``, ``has_changes``, the safety ``blocked`` verdict and ``violations``, a
-change's ``secrets``) are derived from the rest and written for consumers; reading
-ignores them.
+does not know and a plan whose ``checksum`` no longer matches its change set (edited by
+hand; :func:`plan_identity` is what the checksum covers). ``ABSENT`` sides of a field
+change are left out of the JSON. The summary values (``counts``, ``has_changes``, the
+safety ``blocked`` verdict and ``violations``, a change's ``secrets``) are derived from
+the rest and written for consumers; reading ignores them.
 """
 
 from __future__ import annotations
@@ -85,8 +85,7 @@ def _left_alone_json(left: LeftAlone) -> dict[str, Any]:
 
 
 def plan_body(plan: Plan) -> dict[str, Any]:
-    """Everything of :func:`plan_to_json` but the checksum (what the checksum covers,
-    together with ``created_at`` and ``commit``, which it then leaves out)."""
+    """Everything of :func:`plan_to_json` but the checksum."""
     return {
         "format_version": plan.format_version,
         "environment": plan.environment,
@@ -97,8 +96,7 @@ def plan_body(plan: Plan) -> dict[str, Any]:
         "commit": plan.commit,
         "kinds": list(plan.kinds),
         "selection": list(plan.selection),
-        "declared_fingerprint": plan.declared_fingerprint,
-        "live_fingerprint": plan.live_fingerprint,
+        "settings": dict(plan.settings),
         "has_changes": plan.has_changes,
         "counts": plan.counts(),
         "unchanged": dict(plan.unchanged),
@@ -115,6 +113,48 @@ def plan_body(plan: Plan) -> dict[str, Any]:
             for k in plan.lifecycle
         },
         "left_alone": [_left_alone_json(left) for left in plan.left_alone],
+    }
+
+
+def change_identity(change: Change) -> dict[str, Any]:
+    """What makes ``change`` the change it is (part of the plan's checksum): kind, key,
+    action, and the field changes, desired values, live ids and fingerprint of the live
+    item it touches. A blocked change is never applied: its kind, key, action and reason
+    are enough (the protected item's live values may move freely). Its ``title`` follows
+    from these, and its ``source`` line moves when other items are declared above it, so
+    neither is part of it."""
+    data = _change_json(change)
+    del data["title"]
+    data.pop("source", None)
+    if change.blocked is not None:
+        return {name: data[name] for name in ("kind", "key", "action", "blocked")}
+    return data
+
+
+def plan_identity(plan: Plan) -> dict[str, Any]:
+    """What :attr:`Plan.checksum` covers: the plan's change set (see
+    :mod:`reconciler.plan.model`) — never unchanged items, counts, times or commits. Of the
+    safety verdict only whether thresholds were exceeded and the ``--force`` reason count
+    (the shares depend on how many items the store holds), so an edited verdict does not
+    verify."""
+    return {
+        "format_version": plan.format_version,
+        "environment": plan.environment,
+        "store": plan.store,
+        "kinds": list(plan.kinds),
+        "selection": list(plan.selection),
+        "settings": dict(plan.settings),
+        "safety": {
+            "thresholds_exceeded": bool(plan.safety.violations),
+            "forced_reason": plan.safety.forced_reason,
+        },
+        "changes": [change_identity(c) for c in plan.changes],
+        # The rules apply's staleness check reads from a saved plan: an edit must not
+        # verify (how many items declared such fields is a count, left out).
+        "lifecycle": {
+            k.kind: {"create_only": list(k.create_only), "ignore": list(k.ignore)}
+            for k in plan.lifecycle
+        },
     }
 
 
@@ -259,8 +299,7 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         store=reader.get("store", str),
         changes=tuple(_change_from(c, f"plan.changes[{i}]") for i, c in enumerate(changes)),
         unchanged={str(k): int(v) for k, v in unchanged.items()},
-        declared_fingerprint=reader.get("declared_fingerprint", str),
-        live_fingerprint=reader.get("live_fingerprint", str),
+        settings=reader.get("settings", dict),
         safety=Safety(
             kinds=tuple(
                 _kind_safety_from(k, f"plan.safety.kinds[{i}]")

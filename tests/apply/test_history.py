@@ -152,3 +152,50 @@ def test_an_apply_killed_during_its_writes_shows_as_unfinished(project: Project)
     statuses = {d["id"]: d["status"] for d in json.loads(out)}
     assert statuses.pop(opening["id"]) == "unfinished"
     assert list(statuses.values()) == ["succeeded"]
+
+
+def test_a_team_members_clone_fetches_the_history_by_default(
+    project: Project, tmp_path: Path
+) -> None:
+    """A bare origin and two clones: one applies and pushes its notes, the other has a
+    deployment of its own not pushed yet; history, retry and rollback in the second see
+    both without --remote, keep its own, and warn (not fail) when origin is unreachable."""
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project.root), str(bare))
+    git(project.root, "remote", "add", "origin", str(bare))
+    git(tmp_path, "clone", "-q", str(bare), "member")
+    member = tmp_path / "member" / "store-state"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        project.capsys.readouterr()
+        code = main([*args, "--state", str(member), "--sandbox-db", str(project.db)]
+                    if args[0] != "history" else [*args, "--state", str(member)])
+        out, err = project.capsys.readouterr()
+        return code, out, err
+
+    assert run("apply", "uat", "--auto-approve")[0] == 0  # recorded in this clone only
+    assert project.apply("staging", "--remote", "origin")[0] == 0  # pushed to origin
+    code, out, _ = run("history", "staging", "--json", "--no-fetch")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run("history", "staging", "--json")
+    assert code == 0
+    (pushed,) = json.loads(out)
+    assert pushed["status"] == "succeeded"
+    code, out, _ = run("history", "uat", "--json")
+    assert code == 0 and len(json.loads(out)) == 1  # the clone's own, kept by the merge
+    # retry and rollback read the same fetched history.
+    code, out, err = run("retry", "staging", "--auto-approve")
+    assert code == 0, err
+    assert f"Every change of deployment {pushed['id']} applied" in out
+    code, out, err = run("rollback", "staging", "--to", pushed["id"])
+    assert code == 0, err
+    assert "already has the content" in out
+    # Origin unreachable: a warning, and the clone's history as it is.
+    git(member.parent, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    code, out, err = run("history", "staging", "--json")
+    assert code == 0
+    assert "warning: could not fetch the deployment history from origin" in err
+    assert "--no-fetch" in err
+    assert [d["id"] for d in json.loads(out)] == [pushed["id"]]
+    code, _, err = run("history", "staging", "--remote", "")
+    assert code == 0 and "warning" not in err

@@ -3,21 +3,25 @@ thresholds and --force, ordering, fingerprints and checksum stability."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler.adapters.base import LiveItem
 from reconciler.kinds.registry import KINDS
 from reconciler.kinds.secret_refs import NOT_SHOWN
-from reconciler.plan.build import compute_plan
+from reconciler.plan.build import NOT_PLAN_SETTINGS, compute_plan
 from reconciler.plan.model import ABSENT, Plan
 from reconciler.plan.selection import Selection
 from tests.plan.helpers import live_items, load, product, write_state
 
 BRANDS = {"catalog/brands/brands.yaml": {"brands": [{"name": "Summit"}, {"name": "Cairn"}]}}
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CATEGORIES = {"catalog/categories/c.yaml": {"categories": [
     {"path": "Footwear"}, {"path": "Footwear/Trail"}]}}
 
@@ -187,18 +191,67 @@ def test_selection_narrows_both_sides_and_never_deletes_outside_it(tmp_path: Pat
     assert [c.key for c in excluded.changes if c.kind == "product"] == ["ROAD-1", "TRAIL-1"]
 
 
-def test_checksum_and_fingerprints_are_stable_and_track_content(tmp_path: Path) -> None:
+def test_checksum_is_stable_over_time_and_commit(tmp_path: Path) -> None:
     root = _state(tmp_path, [product("A-1", price=5)])
     live = {"product": _live_products("A-1")}
     first = _plan(root, live, created_at="2026-01-01T00:00:00+00:00", commit="a" * 40)
     again = _plan(root, live, created_at="2026-02-02T00:00:00+00:00", commit=None)
     assert first.checksum == again.checksum
-    assert first.live_fingerprint == again.live_fingerprint
-    assert first.declared_fingerprint == again.declared_fingerprint
-    moved = _plan(root, {"product": _live_products("A-1", price=11)})
-    assert moved.live_fingerprint != first.live_fingerprint
-    assert moved.declared_fingerprint == first.declared_fingerprint
-    assert moved.checksum != first.checksum
+
+
+def test_checksum_is_the_change_set_not_the_rest_of_the_store(tmp_path: Path) -> None:
+    """Stock and any undeclared value of other products, products only the store has,
+    and other declared items, equal live: none of them is part of the plan's identity;
+    the live values of the item it changes are."""
+    others = [f"B-{i:03d}" for i in range(100)]
+    root = _state(tmp_path, [product("A-1", price=5), *(product(sku) for sku in others)])
+    declared, environment = load(root)
+
+    def plan_of(a_stock: int, stock: list[int], shop_only: int, a_mpn: str = "A") -> Plan:
+        products = {
+            **live_items("product", product("A-1", inventory_level=a_stock, mpn=a_mpn)),
+            **live_items("product", *(
+                product(sku, inventory_level=level, mpn=f"M{level}")
+                for sku, level in zip(others, stock, strict=True)
+            )),
+            **live_items("product", *(product(f"SHOP-{i}") for i in range(shop_only))),
+        }
+        live = {"brand": _brands_live(), "product": products}
+        return compute_plan(declared, live, environment, kinds=KINDS)
+
+    reviewed = plan_of(3, [0] * 100, 0)
+    assert [(c.action, c.key) for c in reviewed.changes if c.kind == "product"] == [
+        ("update", "A-1")
+    ]
+
+    @FAST
+    @given(st.lists(st.integers(0, 10_000), min_size=100, max_size=100), st.integers(0, 5))
+    def unrelated_moves(stock: list[int], shop_only: int) -> None:
+        assert plan_of(3, stock, shop_only).checksum == reviewed.checksum
+
+    unrelated_moves()
+    # A-1's stock is create-only (lifecycle): a sale of A-1 itself changes nothing either.
+    assert plan_of(2, [0] * 100, 0).checksum == reviewed.checksum
+    # Another of A-1's live values changed since the review: not the reviewed plan.
+    assert plan_of(3, [0] * 100, 0, a_mpn="B").checksum != reviewed.checksum
+
+
+def test_settings_that_shape_the_plan_are_part_of_it(tmp_path: Path) -> None:
+    root = _state(tmp_path / "a", [product("A-1")])
+    plan, environment = _plan(root, {}), load(root)[1]
+    # Every setting an environment holds is either policy (where and whether to apply)
+    # or in the plan: a setting added later is picked up without listing it.
+    assert set(plan.settings) == {
+        f.name for f in dataclasses.fields(environment)
+    } - NOT_PLAN_SETTINGS
+    assert {"prune", "safety"} <= set(plan.settings)
+    pruned = _plan(_state(tmp_path / "b", [product("A-1")], prune={"products": "owned"}), {})
+    assert pruned.settings["prune"]["product"] == "owned"
+    assert pruned.checksum != plan.checksum
+    stricter = _plan(_state(tmp_path / "c", [product("A-1")], safety={"min_items": 3}), {})
+    assert stricter.checksum != plan.checksum
+    protected = _plan(_state(tmp_path / "d", [product("A-1")], protected=True), {})
+    assert protected.checksum == plan.checksum
 
 
 def test_image_files_are_resolved_from_the_state_root_and_hashed(tmp_path: Path) -> None:

@@ -41,8 +41,7 @@ PLAN = Plan(
                live_ids={"id": 9}, fingerprint="1" * 64, blocked="protect: true"),
     ),
     unchanged={"product": 40, "brand": 6},
-    declared_fingerprint="2" * 64,
-    live_fingerprint="3" * 64,
+    settings={"prune": {"product": "owned"}, "safety": {"max_update_share": 0.3}},
     safety=Safety(
         (KindSafety("product", 42, 1, 0, 0.3, 0.3, 10, ("would update 40 of 42 products",)),),
         forced_reason="sale",
@@ -67,7 +66,7 @@ def test_json_round_trip_keeps_everything() -> None:
 def test_output_validates_against_the_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(plan_schema())
     jsonschema.validate(plan_to_json(PLAN), plan_schema())
-    empty = Plan("uat", "sandbox:x", (), {}, "4" * 64, "5" * 64)
+    empty = Plan("uat", "sandbox:x", (), {})
     jsonschema.validate(plan_to_json(empty), plan_schema())
 
 
@@ -75,11 +74,48 @@ def test_the_committed_schema_is_the_generated_one() -> None:
     assert (SCHEMAS / SCHEMA_FILE).read_text(encoding="utf-8") == render(plan_schema())
 
 
-def test_checksum_ignores_time_and_commit_but_not_content() -> None:
-    later = Plan(**{**PLAN.__dict__, "created_at": "2027-01-01T00:00:00+00:00", "commit": None})
-    assert later.checksum == PLAN.checksum
-    other = Plan(**{**PLAN.__dict__, "unchanged": {"product": 41, "brand": 6}})
-    assert other.checksum != PLAN.checksum
+def _with(**values: Any) -> Plan:
+    return Plan(**{**PLAN.__dict__, **values})
+
+
+def _with_change(index: int, **values: Any) -> Plan:
+    changes = list(PLAN.changes)
+    changes[index] = Change(**{**changes[index].__dict__, **values})
+    return _with(changes=tuple(changes))
+
+
+def test_checksum_is_the_change_set_not_the_time_counts_or_positions() -> None:
+    assert _with(created_at="2027-01-01T00:00:00+00:00", commit=None).checksum == PLAN.checksum
+    # How many items are unchanged, or how many the store holds, is not the change set.
+    assert _with(unchanged={"product": 41, "brand": 6}).checksum == PLAN.checksum
+    shares = Safety((KindSafety("product", 420, 1, 0, 0.3, 0.3, 10, ("would update",)),),
+                    forced_reason="sale")
+    assert _with(safety=shares).checksum == PLAN.checksum
+    # Another item declared above it moves a change's source line, not the change.
+    assert _with_change(0, source="catalog/products/trail.yaml:9:1").checksum == PLAN.checksum
+    # A blocked delete is never applied: its live values may move.
+    assert _with_change(1, fingerprint="9" * 64).checksum == PLAN.checksum
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        lambda: _with(environment="staging"),
+        lambda: _with(store="other"),
+        lambda: _with(settings={"prune": {"product": "all"}}),
+        lambda: _with(selection=()),
+        lambda: _with(safety=Safety(PLAN.safety.kinds, forced_reason=None)),
+        lambda: _with(safety=Safety((), forced_reason="sale")),
+        lambda: _with_change(0, fingerprint="7" * 64),
+        lambda: _with_change(0, desired={"sku": "TRAIL-01", "price": "78"}),
+        lambda: _with_change(0, fields=PLAN.changes[0].fields[:1]),
+        lambda: _with_change(0, live_ids={"id": 8}),
+        lambda: _with_change(1, blocked=None),
+        lambda: _with(changes=PLAN.changes[:1]),
+    ],
+)
+def test_checksum_changes_with_the_change_set(edited: Any) -> None:
+    assert edited().checksum != PLAN.checksum
 
 
 def _edited(change: dict[str, Any]) -> dict[str, Any]:
@@ -96,9 +132,9 @@ def test_unknown_versions_and_edited_plans_are_refused() -> None:
         plan_from_json(_edited({"environment": "staging"}))
     with pytest.raises(ConfigError, match=r"plan\.changes\[0\]\.action: expected create"):
         plan_from_json(_edited({"changes": [{"kind": "product", "key": "A", "action": "zap"}]}))
-    with pytest.raises(ConfigError, match=r"plan\.live_fingerprint: missing"):
+    with pytest.raises(ConfigError, match=r"plan\.settings: missing"):
         data = plan_to_json(PLAN)
-        del data["live_fingerprint"]
+        del data["settings"]
         plan_from_json(data)
 
 

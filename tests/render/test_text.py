@@ -50,7 +50,7 @@ def test_blocked_and_forced_verdicts() -> None:
 
 
 def test_no_changes() -> None:
-    plan = Plan("uat", "", (), {"product": 3, "brand": 2}, "0" * 64, "1" * 64,
+    plan = Plan("uat", "", (), {"product": 3, "brand": 2},
                 kinds=("brand", "product"))
     text = plain_text(plan)
     assert "No changes: 5 items are up to date.\n" in text
