@@ -29,14 +29,17 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler import repo_files
 from reconciler.adapters.base import LiveItem, encode_json
 from reconciler.config import EffectiveEnvironment
+from reconciler.errors import UnsafeFileError
 from reconciler.kinds.base import Kind
 from reconciler.plan.canonical import (
     FileDigest,
@@ -84,7 +87,10 @@ def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[st
     if item.kind.name == "theme":
         from reconciler.adapters.theme_bundle import theme_digest
 
-        folder = root / posixpath.dirname(item.source.file) / str(desired.get("directory", "."))
+        relative = posixpath.join(
+            posixpath.dirname(item.source.file), str(desired.get("directory", "."))
+        )
+        folder = repo_files.directory(root, relative)
         desired[THEME_CONTENT_HASH] = theme_digest(folder, desired.get("settings"))
     return desired
 
@@ -311,11 +317,11 @@ def _source(item: DeclaredItem, root: Path) -> str:
     """
     if item.source.path == ():
         try:
-            with (root / item.source.file).open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, start=1):
+            with repo_files.open_file(root, item.source.file) as raw:
+                for number, line in enumerate(io.TextIOWrapper(raw, "utf-8"), start=1):
                     content = line.strip()
                     if content and not content.startswith("#") and content != "---":
                         return f"{item.source.file}:{number}:{len(line) - len(line.lstrip()) + 1}"
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnsafeFileError, UnicodeDecodeError):
             pass
     return str(item.locate())
