@@ -116,8 +116,12 @@ def read_bytes(
 ) -> bytes:
     """The content of ``relative`` under ``root`` (:func:`open_file`'s rules and errors)."""
     with open_file(root, relative, inside=inside, limit=limit) as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # it grew after the stat
+        # Asking for limit + 1 bytes at once would allocate that much up front.
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(size + 1)
+        if len(data) > size:  # it grew after the stat
+            data += handle.read(limit + 1 - len(data))
+    if len(data) > limit:
         raise UnsafeFileError(str(relative), _too_large(PurePath(relative).as_posix(), limit))
     return data
 

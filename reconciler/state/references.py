@@ -196,6 +196,8 @@ class CrossChecker:
         if isinstance(found, UnsafeFileError):
             if target.startswith(".."):
                 message = f"{what} '{file_ref.relative_path}' is outside the state directory"
+            elif file_ref.directory:  # a file inside it is refused
+                message = f"{what} {target}: {found.reason}"
             else:
                 message = f"{what} '{file_ref.relative_path}': {found.reason}"
         elif found is None:

@@ -362,6 +362,8 @@ def _failure(error: yaml.MarkedYAMLError, text: str) -> YamlFailure:
     problem = error.problem or "not valid YAML"
     if isinstance(error, DuplicateKeyError):
         return YamlFailure(line, column, problem)
+    if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels)
+        return YamlFailure(line, column, _TOO_DEEP)
     if "'\\t'" in problem or _tab_at(text, mark):
         return YamlFailure(
             line, column, "tab character in indentation; YAML indents with spaces only"
