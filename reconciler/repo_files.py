@@ -21,6 +21,7 @@ descended (as ``os.walk`` does), so a link cycle cannot make a walk endless.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import stat
@@ -42,27 +43,42 @@ def resolve(root: Path, relative: str | PurePath, *, inside: str = "the state di
     Raises :class:`UnsafeFileError` when the path or a symlink on it leads outside
     ``root``; ``inside`` names the root in that message. The file need not exist.
     """
-    shown = PurePath(relative).as_posix()
+    return Path(_locate(root, _shown(relative), inside)[0])
+
+
+def _shown(relative: str | PurePath) -> str:
+    return relative if isinstance(relative, str) else relative.as_posix()
+
+
+def _locate(root: Path, shown: str, inside: str) -> tuple[str, os.stat_result | None]:
+    """:func:`resolve` as a string, with the file's status when it exists (one system
+    call fewer per file: loading 50,000 files opens each of them once)."""
     lexical = posixpath.normpath(shown)
     if posixpath.isabs(lexical) or lexical == ".." or lexical.startswith("../"):
-        raise UnsafeFileError(
-            shown, f"'{shown}' leads outside {inside}; name a path inside it"
-        )
-    top = _real(str(root.absolute()))
+        raise UnsafeFileError(shown, f"'{shown}' leads outside {inside}; name a path inside it")
+    top = _real(str(root) if root.is_absolute() else str(root.absolute()))
     folder, name = posixpath.split(lexical)
     # Folders repeat (thousands of files in catalog/products/): resolve each one once.
-    parent = _real(f"{top}/{folder}") if folder else top
-    candidate = Path(parent, name) if name not in ("", ".") else Path(parent)
-    if candidate.is_symlink():
-        candidate = Path(os.path.realpath(candidate))
-    real = str(candidate)
-    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+    real = _real(f"{top}/{folder}") if folder else top
+    if name not in ("", "."):
+        real = f"{real}/{name}"
+    try:
+        status: os.stat_result | None = os.lstat(real)
+    except OSError:
+        status = None
+    if status is not None and stat.S_ISLNK(status.st_mode):
+        real = os.path.realpath(real)
+        try:
+            status = os.lstat(real)
+        except OSError:
+            status = None
+    if real != top and not real.startswith(top.rstrip("/") + "/"):
         raise UnsafeFileError(
             shown,
             f"'{shown}' is or passes through a symlink to {real}, outside {inside};"
             " replace the symlink with the file itself",
         )
-    return candidate
+    return real, status
 
 
 @lru_cache(maxsize=4096)
@@ -88,10 +104,15 @@ def open_file(
     regular file, or one over ``limit`` bytes; :class:`OSError` when it cannot be opened
     (missing, no permission).
     """
-    shown = PurePath(relative).as_posix()
-    real = resolve(root, relative, inside=inside)
-    before = real.stat()
-    _check_regular(shown, before, limit)
+    return os.fdopen(_open(root, _shown(relative), inside, limit)[0], "rb")
+
+
+def _open(root: Path, shown: str, inside: str, limit: int) -> tuple[int, int]:
+    """An open descriptor of the checked file, and its size when opened."""
+    real, before = _locate(root, shown, inside)
+    if before is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), shown)
+    _check_regular(shown, before, limit)  # from the status: a FIFO is never opened
     # O_NOFOLLOW: ``real`` has no symlinks left, so one appearing now is a swap;
     # O_NONBLOCK: should a FIFO appear after the stat, opening it does not wait.
     fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -101,10 +122,10 @@ def open_file(
             raise UnsafeFileError(shown, f"'{shown}' changed while it was being opened")
         _check_regular(shown, now, limit)
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    return fd, now.st_size
 
 
 def read_bytes(
@@ -115,15 +136,23 @@ def read_bytes(
     limit: int = MAX_FILE_BYTES,
 ) -> bytes:
     """The content of ``relative`` under ``root`` (:func:`open_file`'s rules and errors)."""
-    with open_file(root, relative, inside=inside, limit=limit) as handle:
-        # Asking for limit + 1 bytes at once would allocate that much up front.
-        size = os.fstat(handle.fileno()).st_size
-        data = handle.read(size + 1)
-        if len(data) > size:  # it grew after the stat
-            data += handle.read(limit + 1 - len(data))
-    if len(data) > limit:
-        raise UnsafeFileError(str(relative), _too_large(PurePath(relative).as_posix(), limit))
-    return data
+    shown = _shown(relative)
+    fd, size = _open(root, shown, inside, limit)
+    try:
+        chunks: list[bytes] = []
+        read = 0
+        # The size it had, then whatever it grew by, in steps: never ``limit`` bytes up
+        # front (that would allocate them), never past the limit.
+        want = size + 1
+        while chunk := os.read(fd, min(want, limit + 1 - read)):
+            want = 1 << 16
+            chunks.append(chunk)
+            read += len(chunk)
+            if read > limit:
+                raise UnsafeFileError(shown, _too_large(shown, limit))
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def directory(root: Path, relative: str | PurePath, *, inside: str = "the state directory"
