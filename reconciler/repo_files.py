@@ -83,12 +83,9 @@ def _locate(root: Path, shown: str, inside: str) -> tuple[str, os.stat_result | 
 
 @lru_cache(maxsize=4096)
 def _real(path: str) -> str:
+    # Cached per process: a folder turned into a symlink after its first use would go
+    # unnoticed, which only a concurrent writer of the tree could do (not a repository).
     return os.path.realpath(path)
-
-
-def forget_resolved() -> None:
-    """Drop the cache of resolved folders (for a long-lived process whose tree changed)."""
-    _real.cache_clear()
 
 
 def open_file(
