@@ -556,21 +556,24 @@ def parse_config(data: Any, source: str = CONFIG_FILE, text: str = "") -> Projec
 
 
 def load_config(path: Path) -> ProjectConfig:
-    """Read and validate ``stagingpro.yaml`` at ``path``."""
+    """Read and validate ``stagingpro.yaml`` at ``path`` (read as the state files are:
+    inside its directory, a regular file, aliases and nesting bounded)."""
+    # Imported here: the state package imports this module.
+    from reconciler.repo_files import read_bytes
+    from reconciler.state import yamlio
+
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bytes(path.parent, path.name)
     except OSError as exc:
         raise ConfigError(
             f"cannot read {path}: {exc.strerror}",
             hint=f"run from the repository root or pass the path to {CONFIG_FILE}",
         ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_config(data, str(path), text)
+    text = yamlio.decode(raw)
+    data = yamlio.parse(text) if isinstance(text, str) else text
+    if isinstance(data, yamlio.YamlFailure):
+        raise ConfigError(f"{path}:{data.line}:{data.column}: {data.message}") from None
+    return parse_config(data, str(path), text if isinstance(text, str) else "")
 
 
 def _describe(error: Mapping[str, Any], source: str, text: str) -> tuple[int, str]:

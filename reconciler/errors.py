@@ -11,6 +11,7 @@ with :attr:`StagingProError.exit_code`.
     StagingProError                 exit 1
     ├── ConfigError                 stagingpro.yaml or command-line options are wrong
     ├── StateError                  the declared YAML has problems (carries every Problem)
+    │   └── UnsafeFileError         a file leaves the repository, or is no regular file
     ├── LiveError                   talking to a store failed
     │   ├── AuthError               401/403: missing token, wrong token, missing scope
     │   ├── NotFoundError           404 on something that must exist
@@ -86,6 +87,18 @@ class StateError(StagingProError):
         count = len(self.problems)
         summary = f"{count} problem{'s' if count != 1 else ''} in the declared state"
         super().__init__(summary + "".join(f"\n{p.format()}" for p in self.problems))
+
+
+class UnsafeFileError(StateError):
+    """A repository file that is not read: its path or a symlink on it leads outside the
+    state directory (or a theme outside its folder), it is no regular file (a FIFO, a
+    device), or it is too large. :attr:`file` is the path as named, :attr:`reason` the
+    message (see :mod:`reconciler.repo_files`)."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = reason
+        super().__init__([Problem(file, 0, 0, reason)])
 
 
 @dataclass

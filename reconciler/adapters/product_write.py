@@ -35,8 +35,10 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
+from reconciler import repo_files
 from reconciler.adapters.base import ItemResult, LiveContext
 from reconciler.adapters.batching import send_batches, status_of
 from reconciler.adapters.common import OWNER_KEY, applied, failed, own_metafield
@@ -61,7 +63,13 @@ from reconciler.adapters.product_read import (
     own_metafields,
     read_choices,
 )
-from reconciler.errors import ApiDetail, LiveError, NotFoundError, WriteOutcomeUnknownError
+from reconciler.errors import (
+    ApiDetail,
+    LiveError,
+    NotFoundError,
+    UnsafeFileError,
+    WriteOutcomeUnknownError,
+)
 from reconciler.kinds.fields import is_url
 from reconciler.live.client import LiveResponse
 from reconciler.plan.canonical import canonical_live, rules_of
@@ -309,16 +317,26 @@ def image_file(ctx: LiveContext, change: Change, path: str, sha256: str | None
     """The multipart part of a repository image file and its sha256."""
     if ctx.state_root is None:
         raise Unresolved(f"image file {path!r}: no state root to read repository files from")
-    candidates = [ctx.state_root / path]
+    candidates = [path]
     if change.source:
         declaring = change.source.rsplit(":", 1)[0]
-        candidates.append(ctx.state_root / posixpath.dirname(declaring) / path)
+        candidates.append(posixpath.join(posixpath.dirname(declaring), path))
+    refused = ""
     for candidate in candidates:
-        if candidate.is_file():
-            data = candidate.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            media = MEDIA_TYPES.get(candidate.suffix.lower(), "application/octet-stream")
-            return (candidate.name, data, media), sha256 or digest
+        # Only regular files inside the state root are read, symlinks resolved.
+        try:
+            data = repo_files.read_bytes(ctx.state_root, candidate)
+        except UnsafeFileError as unsafe:
+            refused = refused or unsafe.reason
+            continue
+        except OSError:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        file = PurePosixPath(candidate)
+        media = MEDIA_TYPES.get(file.suffix.lower(), "application/octet-stream")
+        return (file.name, data, media), sha256 or digest
+    if refused:
+        raise Unresolved(f"image file {path!r}: {refused}")
     raise Unresolved(f"image file {path!r} is not in the repository (under {ctx.state_root})")
 
 

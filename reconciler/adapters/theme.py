@@ -40,11 +40,13 @@ its name (:mod:`reconciler.adapters.theme_bundle`: ``"Ridgeline [1.3.0 sp-<diges
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from reconciler import repo_files
 from reconciler.adapters.base import Adapter, ItemResult, LiveContext, LiveItem
 from reconciler.adapters.common import applied, desired_of, failed
 from reconciler.adapters.theme_bundle import (
@@ -54,7 +56,7 @@ from reconciler.adapters.theme_bundle import (
     read_config,
     theme_digest,
 )
-from reconciler.errors import ConfigError, LiveError, NotFoundError
+from reconciler.errors import ConfigError, LiveError, NotFoundError, UnsafeFileError
 from reconciler.kinds.secret_refs import resolve
 from reconciler.kinds.theme import ThemeKind
 from reconciler.live.client import LiveClient
@@ -177,6 +179,8 @@ class ThemeAdapter(Adapter):
                     results.append(await self._deploy(ctx, change))
             except LiveError as error:
                 results.append(failed(change, error))
+            except UnsafeFileError as unsafe:
+                results.append(failed(change, unsafe.reason))
             except (DeployError, ConfigError) as problem:
                 results.append(failed(change, str(problem)))
             except OSError as unreadable:
@@ -306,15 +310,20 @@ def _variation(
 
 def theme_directory(ctx: LiveContext, change: Change) -> Path:
     """The declared theme's folder: beside its ``theme.yaml`` (``change.source``, relative
-    to the state root) or in its ``directory`` (relative to ``theme.yaml``)."""
+    to the state root) or in its ``directory`` (relative to ``theme.yaml``), which must
+    stay inside the state root."""
     if ctx.state_root is None or not change.source:
         raise DeployError(
             f"theme {change.key!r}: the plan does not say where its theme.yaml is"
             " (no source or no state root); plan and apply from the repository"
         )
     # ``source`` is ``file:line`` or ``file:line:column``; the file is relative to the root.
-    declaring = ctx.state_root / re.sub(r"(:\d+){1,2}$", "", change.source)
-    folder = (declaring.parent / str(desired_of(change).get("directory") or ".")).resolve()
+    declaring = re.sub(r"(:\d+){1,2}$", "", change.source)
+    relative = posixpath.join(
+        posixpath.dirname(declaring), str(desired_of(change).get("directory") or ".")
+    )
+    # Raises UnsafeFileError when the folder leads outside the state directory.
+    folder = repo_files.resolve(ctx.state_root, relative)
     if not folder.is_dir():
         raise DeployError(f"theme {change.key!r}: folder {folder} does not exist")
     return folder

@@ -37,34 +37,43 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler import repo_files
 from reconciler.errors import ConfigError
 
 DIGEST_CHARS = 16
 MAX_BUNDLE_BYTES = 50 * 1024 * 1024
 """BigCommerce refuses a bundle over 50 MB (upload error TR-500)."""
-SKIPPED_DIRS = frozenset({"node_modules"})
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _MARKER = re.compile(r"^(?P<name>.*\S) \[(?P<version>\S+) sp-(?P<digest>[0-9a-f]{16})\]$")
 
 
 def theme_files(theme_dir: Path) -> list[tuple[str, Path]]:
-    """The files a bundle holds: ``(relative POSIX path, file)``, sorted by path."""
+    """The files a bundle holds: ``(relative POSIX path, real path)``, sorted by path.
+
+    Raises :class:`UnsafeFileError` for a symlink leading outside ``theme_dir`` or a
+    file that is no regular file (:func:`reconciler.repo_files.walk_files`); symlinks
+    staying inside are bundled as the files they point to.
+    """
     if not (theme_dir / "config.json").is_file():
         raise ConfigError(
             f"{theme_dir} has no config.json, so it is not a Stencil theme",
             hint="point the theme's directory at the folder holding config.json and templates/",
         )
-    found: list[tuple[str, Path]] = []
-    for path in theme_dir.rglob("*"):
-        relative = path.relative_to(theme_dir)
-        parts = relative.parts
-        if not path.is_file() or any(p.startswith(".") or p in SKIPPED_DIRS for p in parts):
-            continue
-        if parts == ("theme.yaml",) or (len(parts) == 1 and path.suffix == ".zip"):
-            continue
-        found.append((relative.as_posix(), path))
-    found.sort(key=lambda entry: entry[0])
-    return found
+    return [
+        (relative, path)
+        for relative, path in repo_files.walk_files(
+            theme_dir, inside=f"the theme folder {theme_dir}"
+        )
+        if relative != "theme.yaml" and not _zip_at_top(relative)
+    ]
+
+
+def _zip_at_top(relative: str) -> bool:
+    return "/" not in relative and relative.endswith(".zip")
+
+
+def _read(theme_dir: Path, relative: str) -> bytes:
+    return repo_files.read_bytes(theme_dir, relative, inside=f"the theme folder {theme_dir}")
 
 
 def _settings_text(settings: Mapping[str, Any] | None) -> bytes:
@@ -76,8 +85,8 @@ def _settings_text(settings: Mapping[str, Any] | None) -> bytes:
 def theme_digest(theme_dir: Path, settings: Mapping[str, Any] | None = None) -> str:
     """The content digest of a declared theme (module docstring)."""
     digest = hashlib.sha256()
-    for relative, path in theme_files(theme_dir):
-        data = path.read_bytes()
+    for relative, _ in theme_files(theme_dir):
+        data = _read(theme_dir, relative)
         digest.update(relative.encode() + b"\0" + str(len(data)).encode() + b"\0")
         digest.update(data)
     digest.update(b"settings\0" + _settings_text(settings))
@@ -101,7 +110,7 @@ def read_config(theme_dir: Path) -> dict[str, Any]:
     """The theme's ``config.json``; :class:`ConfigError` naming the file when unreadable."""
     path = theme_dir / "config.json"
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(_read(theme_dir, "config.json").decode("utf-8"))
     except (OSError, ValueError) as error:
         raise ConfigError(
             f"cannot read {path}: {error}", hint="config.json must be a JSON object"
@@ -136,8 +145,8 @@ def build_bundle(theme_dir: Path, name: str, settings: Mapping[str, Any] | None)
     config = bundle_config(read_config(theme_dir), name, settings)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative, path in theme_files(theme_dir):
-            data = path.read_bytes()
+        for relative, _ in theme_files(theme_dir):
+            data = _read(theme_dir, relative)
             if relative == "config.json":
                 data = (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode()
             entry = zipfile.ZipInfo(relative, date_time=_FIXED_TIME)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import io
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from reconciler import repo_files
 from reconciler.adapters.base import LiveItem
 from reconciler.config import EffectiveEnvironment
+from reconciler.errors import UnsafeFileError
 from reconciler.kinds.base import Kind
 from reconciler.kinds.secret_refs import NOT_SHOWN, shield
 from reconciler.plan.canonical import (
@@ -123,7 +126,10 @@ def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[st
     if item.kind.name == "theme":
         from reconciler.adapters.theme_bundle import theme_digest
 
-        folder = root / posixpath.dirname(item.source.file) / str(desired.get("directory", "."))
+        relative = posixpath.join(
+            posixpath.dirname(item.source.file), str(desired.get("directory", "."))
+        )
+        folder = repo_files.directory(root, relative)
         desired[THEME_CONTENT_HASH] = theme_digest(folder, desired.get("settings"))
     return desired
 
@@ -367,11 +373,11 @@ def _source(item: DeclaredItem, root: Path) -> str:
     """
     if item.source.path == ():
         try:
-            with (root / item.source.file).open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, start=1):
+            with repo_files.open_file(root, item.source.file) as raw:
+                for number, line in enumerate(io.TextIOWrapper(raw, "utf-8"), start=1):
                     content = line.strip()
                     if content and not content.startswith("#") and content != "---":
                         return f"{item.source.file}:{number}:{len(line) - len(line.lstrip()) + 1}"
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnsafeFileError, UnicodeDecodeError):
             pass
     return str(item.locate())

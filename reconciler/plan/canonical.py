@@ -56,6 +56,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from reconciler import repo_files
+from reconciler.errors import UnsafeFileError
 from reconciler.kinds.base import Kind
 from reconciler.kinds.fields import is_url
 
@@ -372,15 +374,18 @@ FileDigest = Callable[[str], str | None]
 
 
 def file_digest(root: Path) -> FileDigest:
-    """A cached sha256 reader for repository files under ``root``."""
+    """A cached sha256 reader for repository files under ``root``; a file outside it
+    (or no regular file) is never read: :mod:`reconciler.repo_files`."""
     cache: dict[str, str | None] = {}
 
     def digest(relative: str) -> str | None:
         if relative not in cache:
             try:
-                cache[relative] = hashlib.sha256((root / relative).read_bytes()).hexdigest()
-            except OSError:
+                data = repo_files.read_bytes(root, relative)
+            except (OSError, UnsafeFileError):  # validation says why; nothing is hashed
                 cache[relative] = None
+            else:
+                cache[relative] = hashlib.sha256(data).hexdigest()
         return cache[relative]
 
     return digest

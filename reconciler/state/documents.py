@@ -23,7 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import Problem
+from reconciler import repo_files
+from reconciler.errors import Problem, UnsafeFileError
 from reconciler.kinds.base import FieldPath, Kind
 from reconciler.state import yamlio
 from reconciler.state.positions import Positions
@@ -185,9 +186,12 @@ def _stray(path: str, kinds: Sequence[Kind[Any]], environment: str = "") -> Prob
 
 
 def read(root: Path, path: str) -> Any | yamlio.YamlFailure:
-    """Read and parse one file: plain data, or where and why it could not be read."""
+    """Read and parse one file: plain data, or where and why it could not be read
+    (also when it is not a regular file or leads outside ``root``: :mod:`reconciler.repo_files`)."""
     try:
-        raw = (root / path).read_bytes()
+        raw = repo_files.read_bytes(root, path)
+    except UnsafeFileError as error:
+        return yamlio.YamlFailure(1, 1, error.reason)
     except OSError as error:
         return yamlio.YamlFailure(1, 1, f"cannot read the file: {error.strerror}")
     text = yamlio.decode(raw)

@@ -110,6 +110,10 @@ class _Loader:
         # Keys of items that failed validation: patches and references naming them are
         # not reported again as "matching nothing" or "unknown".
         self.invalid: dict[str, set[str]] = {kind.name: set() for kind in self.kinds}
+        # Kinds with a file that could not be read (not YAML, a tab, refused): its items
+        # are unknown, so nothing is reported as missing them — the file's error is the
+        # root cause, and one message for it beats forty that follow from it.
+        self.unreadable: set[str] = set()
 
     def _time(self, step: str, since: float) -> float:
         now = time.perf_counter()
@@ -145,7 +149,7 @@ class _Loader:
                 found: list[Problem] = []
                 items = self._environment_items(base, extra.get(name), found)
                 started = self._time("overlays", started)
-                found.extend(self.checker.check(items, self.invalid))
+                found.extend(self.checker.check(items, self.invalid, self.unreadable))
                 if name and config is not None:
                     found.extend(secret_checks.check(items, config, name))
                 started = self._time("cross-checks", started)
@@ -275,6 +279,7 @@ class _Loader:
     def _items(self, kind_file: documents.KindFile, data: Any) -> list[DeclaredItem]:
         if isinstance(data, yamlio.YamlFailure):
             self._problem_file(kind_file.path, data.message, data)
+            self.unreadable.add(kind_file.kind.name)
             return []
         raws, problems = documents.split_items(kind_file, data, self.kinds, self.positions)
         self.problems.extend(problems)
@@ -382,8 +387,8 @@ class _Loader:
         path: FieldPath,
         verb: str,
     ) -> Problem | None:
-        if kind.match_key(key) in self.invalid[kind.name]:
-            return None  # the item is invalid, and reported as such
+        if kind.match_key(key) in self.invalid[kind.name] or kind.name in self.unreadable:
+            return None  # the item is invalid or unreadable, and reported as such
         place = self.positions.locate(file, path, key=verb == "patch")
         hint = did_you_mean(key, (item.key for item in items.values()))
         return Problem(

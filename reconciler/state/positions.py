@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import yaml
 
+from reconciler import repo_files
+from reconciler.errors import UnsafeFileError
 from reconciler.state import yamlio
 
 
@@ -60,9 +62,9 @@ class Positions:
             if file in self._trees:
                 return self._trees[file]
         try:
-            text = (self._root / file).read_bytes().decode("utf-8-sig")
+            text = repo_files.read_bytes(self._root, file).decode("utf-8-sig")
             tree = yamlio.compose(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        except (OSError, UnsafeFileError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             tree = None
         with self._lock:
             self._trees[file] = tree

@@ -9,12 +9,14 @@ from __future__ import annotations
 import bisect
 import difflib
 import posixpath
+import stat
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import Problem
+from reconciler import repo_files
+from reconciler.errors import Problem, UnsafeFileError
 from reconciler.kinds.base import FileRef, Kind, Reference, UniqueValue
 from reconciler.state.items import DeclaredItem
 
@@ -75,7 +77,7 @@ class CrossChecker:
         self._root = root
         self._kinds = {kind.name: kind for kind in kinds}
         self._facts: dict[int, tuple[DeclaredItem, _Facts]] = {}
-        self._exists: dict[str, tuple[bool, bool]] = {}
+        self._exists: dict[str, bool | str | UnsafeFileError | None] = {}
         self._suggestions: dict[str, Suggestions] = {}  # per check(): items differ
 
     def facts(self, item: DeclaredItem) -> _Facts:
@@ -95,18 +97,24 @@ class CrossChecker:
         self,
         items: Mapping[str, Mapping[str, DeclaredItem]],
         invalid: Mapping[str, Set[str]],
+        unreadable: Set[str] = frozenset(),
     ) -> list[Problem]:
         """Every unique-value clash, dangling reference and missing file among ``items``.
 
         ``invalid`` holds, per kind, the match keys of items that failed validation:
-        references to them are not reported (the item's own problems are).
+        references to them are not reported (the item's own problems are). ``unreadable``
+        names kinds with a file that could not be read: references to those kinds, and to
+        namespaces they fill (``SKU``), are not reported (the file's problem is).
         """
         problems: list[Problem] = []
         self._suggestions = {}
         namespaces: dict[str, dict[str, tuple[DeclaredItem, UniqueValue]]] = {}
+        unknown = set(unreadable)
         for by_key in items.values():
             for item in by_key.values():
                 for value in self.facts(item).unique_values:
+                    if item.kind.name in unreadable:
+                        unknown.add(value.namespace)
                     seen = namespaces.setdefault(value.namespace, {})
                     first = seen.get(value.value)
                     if first is None:
@@ -127,6 +135,11 @@ class CrossChecker:
             for item in by_key.values():
                 facts = self.facts(item)
                 for reference in facts.references:
+                    if reference.kind in unknown or (
+                        unreadable and reference.kind not in self._kinds
+                        and reference.kind not in namespaces
+                    ):
+                        continue  # its target may be in a file that could not be read
                     problem = self._dangling(item, reference, items, namespaces, invalid)
                     if problem is not None:
                         problems.append(problem)
@@ -176,26 +189,47 @@ class CrossChecker:
         target = posixpath.normpath(
             posixpath.join(posixpath.dirname(declared_in), file_ref.relative_path)
         )
-        exists, is_dir = self._stat(target)
-        if exists and is_dir == file_ref.directory:
-            return None
         what = "directory" if file_ref.directory else "file"
-        if exists:
-            found = "a directory" if is_dir else "a file"
-            message = f"{what} '{file_ref.relative_path}' is {found} ({target})"
-        elif target.startswith(".."):
-            message = f"{what} '{file_ref.relative_path}' is outside the state directory"
-        else:
+        found = self._stat(target, file_ref.directory)
+        if found == file_ref.directory:
+            return None
+        if isinstance(found, UnsafeFileError):
+            if target.startswith(".."):
+                message = f"{what} '{file_ref.relative_path}' is outside the state directory"
+            elif file_ref.directory:  # a file inside it is refused
+                message = f"{what} {target}: {found.reason}"
+            else:
+                message = f"{what} '{file_ref.relative_path}': {found.reason}"
+        elif found is None:
             message = (
                 f"{what} '{file_ref.relative_path}' not found (looked for {target},"
                 f" relative to {declared_in})"
             )
+        else:
+            shown = found if isinstance(found, str) else "a directory" if found else "a file"
+            message = f"{what} '{file_ref.relative_path}' is {shown} ({target})"
         return problem_at(item, file_ref.path, message)
 
-    def _stat(self, target: str) -> tuple[bool, bool]:
+    def _stat(self, target: str, directory: bool) -> bool | str | UnsafeFileError | None:
+        """What ``target`` is: True for a folder whose files may all be read, False for a
+        regular file, a description of anything else, None when missing, or why it may
+        not be read (it leads outside the state directory, or holds a link that does)."""
         cached = self._exists.get(target)
         if cached is None:
-            path = self._root / target
-            cached = (path.exists(), path.is_dir())
-            self._exists[target] = cached
+            cached = self._exists[target] = _what_is(self._root, target, directory)
         return cached
+
+
+def _what_is(root: Path, target: str, directory: bool) -> bool | str | UnsafeFileError | None:
+    try:
+        real = repo_files.resolve(root, target)
+        mode = real.stat().st_mode
+        if stat.S_ISDIR(mode):
+            if directory:  # its files are read (a theme's): every one must be safe
+                repo_files.walk_files(real, inside=f"the folder {target}")
+            return True
+    except UnsafeFileError as unsafe:
+        return unsafe
+    except OSError:
+        return None
+    return False if stat.S_ISREG(mode) else "not a regular file (a FIFO, socket or device)"

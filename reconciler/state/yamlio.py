@@ -151,6 +151,8 @@ class _Builder:
             return self._scalar(node)
         if id(node) in self._active:
             raise _Unusual  # a recursive alias
+        if len(self._active) >= MAX_DEPTH:
+            raise _TooDeep(node)
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
@@ -238,19 +240,109 @@ def decode(raw: bytes) -> str | YamlFailure:
         )
 
 
+ALIAS_BUDGET = 50_000
+"""How many values aliases may copy into one document, in all. Anchors and aliases
+(``<<: *defaults``) save repeating a few fields; nested aliases multiply instead (an
+"alias bomb" of 700 bytes expands to a billion values), so beyond this the file is
+refused before anything is built."""
+MAX_DEPTH = 100
+"""How deeply collections may nest in one document (state files need fewer than ten)."""
+
+
+_TOO_DEEP = f"collections nest deeper than {MAX_DEPTH} levels; flatten the document"
+
+
+class _TooDeep(Exception):
+    """The builder reached :data:`MAX_DEPTH` at ``node``."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+class _Measure:
+    """The size of a node tree with its aliases expanded, without expanding them."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+        self.copied = 0
+
+    def check(self, root: yaml.Node) -> YamlFailure | None:
+        """A failure when ``root`` nests too deep, refers to itself, or its aliases copy
+        more than :data:`ALIAS_BUDGET` values; None when it may be built."""
+        # Iterative depth-first walk: a recursive one would itself run out of stack.
+        stack: list[tuple[yaml.Node, yaml.Node, int]] = [(root, root, 0)]
+        active: set[int] = set()
+        while stack:
+            node, where, state = stack.pop()
+            key = id(node)
+            if state == 1:  # every child is measured
+                active.discard(key)
+                self.sizes[key] = 1 + sum(self.sizes[id(child)] for child in _children(node))
+                continue
+            if key in active:
+                return _at(where, "an alias refers to a collection that contains it"
+                           " (a recursive alias); StagingPro reads trees only")
+            size = self.sizes.get(key)
+            if size is not None:  # an alias: its value is copied once more
+                self.copied += size
+                if self.copied > ALIAS_BUDGET:
+                    return _at(where, f"aliases here expand the document beyond {ALIAS_BUDGET:,}"
+                               " values (nested aliases multiply); write the values out or"
+                               " alias fewer levels")
+                continue
+            if isinstance(node, yaml.ScalarNode):
+                self.sizes[key] = 1
+                continue
+            if len(active) >= MAX_DEPTH:
+                return _at(node, _TOO_DEEP)
+            active.add(key)
+            stack.append((node, where, 1))
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in reversed(node.value):
+                    stack.append((value_node, key_node, 0))
+                    stack.append((key_node, key_node, 0))
+            else:
+                stack.extend((child, node, 0) for child in reversed(node.value))
+        return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value)
+
+
+def _at(node: yaml.Node, message: str) -> YamlFailure:
+    mark = node.start_mark
+    return YamlFailure(mark.line + 1, mark.column + 1, message)
+
+
 def parse(text: str) -> Any | YamlFailure:
-    """Parse one YAML document into plain Python data, or describe why it is not YAML."""
+    """Parse one YAML document into plain Python data, or describe why it is not YAML
+    (also when it nests too deep or its aliases expand too far: :data:`ALIAS_BUDGET`)."""
     try:
         loader = StrictLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
+            # Only an alias ("*name") can expand a document; without one the builder
+            # checks the depth as it goes, and the walk's cost is saved.
+            measured = "*" in text
+            refused = _Measure().check(node) if measured else None
+            if refused is not None:
+                return refused
             try:
                 return _Builder().build(node)
+            except _TooDeep as deep:
+                return _at(deep.node, _TOO_DEEP)
             except _Unusual:
                 # Tags or structures the fast builder leaves to PyYAML (sets, ordered
-                # maps, binary, custom tags, recursive aliases): compose again, slowly.
+                # maps, binary, custom tags): compose again, slowly.
+                refused = None if measured else _Measure().check(node)
+                if refused is not None:
+                    return refused
                 loader.dispose()
                 loader = StrictLoader(text)
                 return loader.get_single_data()
@@ -270,6 +362,8 @@ def _failure(error: yaml.MarkedYAMLError, text: str) -> YamlFailure:
     problem = error.problem or "not valid YAML"
     if isinstance(error, DuplicateKeyError):
         return YamlFailure(line, column, problem)
+    if "maximum nesting depth" in problem:  # libyaml's own limit (1000 levels)
+        return YamlFailure(line, column, _TOO_DEEP)
     if "'\\t'" in problem or _tab_at(text, mark):
         return YamlFailure(
             line, column, "tab character in indentation; YAML indents with spaces only"
