@@ -364,3 +364,18 @@ def test_owned_pruning_is_refused_for_kinds_without_an_ownership_marker() -> Non
     assert "pages: owned: StagingPro cannot mark the page items" in message
     assert "products" not in message.split("pages: owned")[0]
     assert "brands" not in message and "categories" not in message
+
+
+# Store hashes as BigCommerce shows them (the API path /stores/{store_hash}/v3 and the
+# control panel's store-{store_hash}.mybigcommerce.com): short lowercase alphanumerics.
+@pytest.mark.parametrize("store_hash", ["abc123", "17hoqh4ddx", "29i23fcz6", "123456"])
+def test_real_store_hashes_are_accepted(store_hash: str) -> None:
+    assert StoreBackend(store_hash=store_hash, token_env="T").store_hash == store_hash
+
+
+@pytest.mark.parametrize(
+    "store_hash", ["", "ABC123", "store-abc123", "abc 123", "abc123/v3", "a" * 65]
+)
+def test_what_is_not_a_store_hash_is_refused(store_hash: str) -> None:
+    with pytest.raises(ValueError, match=r"\[a-z0-9\]"):
+        StoreBackend(store_hash=store_hash, token_env="T")

@@ -70,7 +70,7 @@ def progress_for(err: Console, plan_size: int) -> ProgressBar | None:
 
 def show_plan(plan: Plan) -> None:
     """The plan on stdout, as ``stagingpro plan`` prints it."""
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     if console.is_terminal:
         console.print(render_text(plan), end="")
     else:
@@ -98,7 +98,7 @@ def failure_table(failed: Sequence[ItemResult]) -> str:
 
 def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None:
     """The end-of-apply summary on stdout (counts per kind and action, requests, time)."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, soft_wrap=True, markup=False)
     plan = outcome.plan
     for note in outcome.notes:
         console.print(note)
@@ -262,7 +262,7 @@ def run_apply(
     auto_approve: bool = True,
 ) -> int:
     """Apply with the terminal's progress bar and summary; the exit code."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     bar: ProgressBar | None = None
 
     def approve(plan: Plan) -> bool:

@@ -72,7 +72,7 @@ def history(
             str(counts["applied"]), str(counts["failed"]), str(counts["skipped"]),
             d.author, d.started_at, (d.commit or "")[:12] + (" (dirty)" if d.dirty else ""),
         )
-    Console(highlight=False, soft_wrap=True, width=200).print(table)
+    Console(highlight=False, soft_wrap=True, width=200, markup=False).print(table)
     return 0
 
 

@@ -148,7 +148,7 @@ def plan(
     names = environments or list(load_config(state / CONFIG_FILE).environments)
     if not names:
         raise ConfigError(f"{state / CONFIG_FILE} declares no environment")
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     plans: list[Plan] = []
     for name in names:
         display = _ReadDisplay(err, name) if err.is_terminal else None
@@ -194,7 +194,7 @@ def _print(plans: list[Plan], output: OutputFormat) -> None:
     if output is OutputFormat.markdown:
         sys.stdout.write("\n---\n\n".join(render_markdown(p) for p in plans))
         return
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     for index, planned in enumerate(plans):
         if index:
             console.print()
