@@ -32,7 +32,9 @@ LOCAL_FILE = Path(".stagingpro") / "deployments.jsonl"
 
 def _line(deployment: Deployment) -> str:
     """One deployment record as stored: a line of JSON."""
-    return json.dumps(deployment.to_json(), sort_keys=True, separators=(",", ":")) + "\n"
+    return json.dumps(
+        deployment.to_json(), sort_keys=True, separators=(",", ":"), allow_nan=False
+    ) + "\n"
 
 
 def _settled(records: list[Deployment]) -> list[Deployment]:

@@ -7,7 +7,6 @@ on a terminal), then a summary, and a table of the items that did not apply (exi
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -29,10 +28,10 @@ from rich.table import Table
 from reconciler.adapters.base import ItemResult
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, summary_counts
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
-from reconciler.errors import ConfigError, PartialFailureError, PlanStaleError
+from reconciler.errors import ConfigError, PartialFailureError
 from reconciler.plan.model import Plan
+from reconciler.plan.saved import PLAN_KEY_ENV, SavedPlan, read_plan_file
 from reconciler.plan.selection import EVERYTHING, Selection
-from reconciler.plan.serialize import plan_from_json
 from reconciler.render import render_text
 from reconciler.secrets import redact
 
@@ -257,7 +256,7 @@ def ask(plan: Plan) -> bool:
 def run_apply(
     request: ApplyRequest,
     *,
-    saved: Plan | None = None,
+    saved: SavedPlan | None = None,
     checksum: str | None = None,
     auto_approve: bool = True,
 ) -> int:
@@ -300,7 +299,9 @@ def apply(
         Path | None,
         typer.Option("--plan", help="Apply this saved plan (stagingpro plan --out) exactly;"
                      " refused when it was changed or the items it touches changed in the"
-                     " store since.", dir_okay=False, exists=True),
+                     f" store since. Signed plans (${PLAN_KEY_ENV} set when planning and"
+                     " applying) are applied as reviewed; unsigned ones only while planning"
+                     " again gives exactly them.", dir_okay=False, exists=True),
     ] = None,
     checksum: Annotated[
         str | None,
@@ -350,28 +351,8 @@ def apply(
         require_terminal(
             "apply", "pass --auto-approve, or apply a reviewed plan with --plan or --checksum"
         )
-    saved = load_saved_plan(plan_file) if plan_file is not None else None
+    saved = read_plan_file(plan_file) if plan_file is not None else None
     return run_apply(request, saved=saved, checksum=checksum, auto_approve=reviewed or auto_approve)
-
-
-def load_saved_plan(path: Path) -> Plan:
-    """A saved plan; :class:`PlanStaleError` when its checksum does not verify."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ConfigError(f"cannot read the plan {path}: {error}",
-                          hint="write it with: stagingpro plan ENV --out plan.json") from None
-    if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
-        raise PlanStaleError(f"{path} carries no checksum, so it cannot be verified",
-                             hint="write it with: stagingpro plan ENV --out plan.json")
-    recorded = data["checksum"]
-    plan = plan_from_json({**data, "checksum": None})
-    if plan.checksum != recorded:
-        raise PlanStaleError(
-            f"{path}: the plan's checksum does not verify: it was changed after it was made",
-            hint="plan again with stagingpro plan ENV --out plan.json and review it",
-        )
-    return plan
 
 
 def register(app: typer.Typer) -> None:

@@ -188,7 +188,9 @@ def _print(plans: list[Plan], output: OutputFormat) -> None:
         else:
             from reconciler.secrets import redact
 
-            text = json.dumps([plan_to_json(p) for p in plans], indent=2, ensure_ascii=False)
+            text = json.dumps(
+                [plan_to_json(p) for p in plans], indent=2, ensure_ascii=False, allow_nan=False
+            )
             sys.stdout.write(redact(text) + "\n")
         return
     if output is OutputFormat.markdown:

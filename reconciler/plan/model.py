@@ -165,7 +165,9 @@ class Plan:
         body = plan_body(self)
         body.pop("created_at", None)
         body.pop("commit", None)
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(
+            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def counts(self) -> dict[str, dict[str, int]]:

@@ -118,6 +118,12 @@ def plan_schema() -> dict[str, Any]:
                 "description": "sha256 of the plan's canonical JSON without created_at,"
                 " commit and checksum",
             },
+            "signature": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "HMAC-SHA256 of the checksum and commit with the key in"
+                " $STAGINGPRO_PLAN_KEY, when it was set (apply then verifies it)",
+            },
         },
         [
             "format_version", "environment", "store", "currency", "currency_symbol",
