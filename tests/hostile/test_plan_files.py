@@ -11,6 +11,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from reconciler.errors import ApiError
 from reconciler.live import LiveClient
@@ -356,3 +359,113 @@ def test_a_store_answer_with_a_non_finite_number_is_refused(number: str) -> None
 
     with pytest.raises(ApiError, match="a number JSON does not allow"):
         asyncio.run(read())
+
+
+# --- random edits of a plan file ----------------------------------------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("STAGINGPRO_PLAN_FUZZ_EXAMPLES", "25"))
+"""Examples per run: a fixed sample in the suite; scripts/fuzz_plan_files.sh runs many more,
+drawn at random."""
+
+_JSON_LEAVES = (
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([float("nan"), float("inf"), 10**30, "NaN", "", "../x.png"])
+)
+JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=5,
+)
+
+
+def json_paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every place in a JSON value, the value itself first."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found.extend(json_paths(inner, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found.extend(json_paths(inner, (*prefix, index)))
+    return found
+
+
+def mutated(data: Any, path: tuple[str | int, ...], operation: str, value: Any) -> Any:
+    """``data`` with the value at ``path`` replaced, removed, or given a new sibling key."""
+    result = copy.deepcopy(data)
+    *parents, last = path
+    target = result
+    for step in parents:
+        target = target[step]
+    if operation == "replace":
+        target[last] = value
+    elif operation == "remove":
+        del target[last]
+    elif isinstance(target[last], dict):
+        target[last]["x-extra"] = value
+    else:
+        target[last] = [target[last], value]
+    return result
+
+
+def brands_without_ids(project: Project) -> list[dict[str, Any]]:
+    brands = project.all_pages("/v3/catalog/brands")
+    return sorted(({k: v for k, v in b.items() if k != "id"} for b in brands),
+                  key=lambda b: str(b["name"]))
+
+
+@settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None,
+    derandomize="STAGINGPRO_PLAN_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_a_randomly_edited_plan_is_refused_cleanly_or_applied_exactly(
+    fuzzed: tuple[Project, dict[str, Any], list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    project, original, expected = fuzzed
+    path = data.draw(st.sampled_from(json_paths(original)[1:]), label="path")
+    operation = data.draw(st.sampled_from(["replace", "remove", "add"]), label="operation")
+    value = data.draw(JSON_VALUES, label="value")
+    forged = mutated(original, path, operation, value)
+    if data.draw(st.booleans(), label="checksum recomputed"):
+        forged = reseal(forged) if isinstance(forged, dict) else forged
+    (project.root / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    cursor = project.cursor()
+    # An unexpected exception escapes main() and fails the test: that is the traceback.
+    code, _, err = project.cli("apply", "staging", "--plan", "forged.json")
+    event(f"exit {code}: {err.split(':')[1] if code else 'applied'}")
+    if code == 1:
+        assert "error:" in err
+        assert writes_since(project, cursor) == []
+        return
+    assert code == 0, err
+    assert brands_without_ids(project) == expected  # exactly what the original plan does
+    _undo_the_plan(project)
+
+
+@pytest.fixture
+def fuzzed(project: Project) -> tuple[Project, dict[str, Any], list[dict[str, Any]]]:
+    """A reviewed plan that updates one brand and creates another, what applying it gives,
+    and the store put back as it was before it."""
+    original = brand_update_plan(project, decoy_in_uat=False)
+    cairn = brand_ids(project, "staging")["Cairn & Co."]
+    project.api("DELETE", f"/v3/catalog/brands/{cairn}")
+    code, _, err = project.cli("plan", "staging", "--only", "brand", "--out", "plan.json")
+    assert code == 0, err
+    original = load(project)
+    assert sorted(c["action"] for c in original["changes"]) == ["create", "update"]
+    code, _, err = project.cli("apply", "staging", "--plan", "plan.json")
+    assert code == 0, err
+    expected = brands_without_ids(project)
+    _undo_the_plan(project)
+    return project, original, expected
+
+
+def _undo_the_plan(project: Project) -> None:
+    ids = brand_ids(project, "staging")
+    project.api("DELETE", f"/v3/catalog/brands/{ids['Cairn & Co.']}")
+    project.api("PUT", f"/v3/catalog/brands/{ids['Summit Gear']}",
+                json={"page_title": "Summit Gear | Ridgeline Outfitters"})
