@@ -100,8 +100,9 @@ def plan(
         Path | None,
         typer.Option(
             "--out",
-            help="Also write the plan as JSON to this file (what apply takes). With several"
-            " environments, one file each: plan.json becomes plan.ENV.json.",
+            help="Also write the plan as JSON to this file (what apply takes; signed when"
+            " $STAGINGPRO_PLAN_KEY is set). With several environments, one file each:"
+            " plan.json becomes plan.ENV.json.",
             dir_okay=False,
         ),
     ] = None,
