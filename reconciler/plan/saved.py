@@ -152,10 +152,10 @@ def selection_of(plan: Plan) -> Selection:
 def check_desired(change: Change, where: str) -> None:
     """Refuse ``desired`` values that the kind's model refuses, that belong to another key
     than the change's, or whose repository file paths leave the state directory."""
-    if change.action == "delete" or change.desired is None:
-        if change.action != "delete":
-            raise invalid_plan(f"{where}.desired", f"a {change.action} needs its values")
+    if change.action == "delete":
         return
+    if change.desired is None:
+        raise invalid_plan(f"{where}.desired", f"{change.action} {change.key}: no values")
     kind = kind_named(change.kind)
     declared = _without_resolved(kind, change.desired, where)
     try:
