@@ -20,7 +20,8 @@ from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ConfigError
 from reconciler.kinds.base import Kind
 from reconciler.live.stats import RequestEvent
-from reconciler.plan import Plan, Selection, plan_environment, plan_to_json
+from reconciler.plan import Plan, Selection, plan_environment
+from reconciler.plan.saved import signed_json
 from reconciler.render import render_json, render_markdown, render_text
 
 
@@ -190,7 +191,7 @@ def _print(plans: list[Plan], output: OutputFormat) -> None:
             from reconciler.secrets import redact
 
             text = json.dumps(
-                [plan_to_json(p) for p in plans], indent=2, ensure_ascii=False, allow_nan=False
+                [signed_json(p) for p in plans], indent=2, ensure_ascii=False, allow_nan=False
             )
             sys.stdout.write(redact(text) + "\n")
         return

@@ -140,19 +140,19 @@ class _Reader:
                 )
         return values
 
-    def kind(self, name: str, value: Any) -> str:
-        """``value`` (read from field ``name``) as the name of a known kind."""
-        if value not in kind_names():
-            raise invalid_plan(
-                f"{self.where}.{name}",
-                f"unknown kind {_shown(value)} (kinds are: {', '.join(kind_names())})",
-            )
-        return str(value)
+    def kind(self, name: str) -> str:
+        """The name of a known kind."""
+        return _known_kind(self.get(name, str), f"{self.where}.{name}")
+
+    def kinds(self, name: str) -> list[str]:
+        """A list of names of known kinds."""
+        where = f"{self.where}.{name}"
+        return [_known_kind(k, f"{where}[{i}]") for i, k in enumerate(self.strings(name))]
 
     def counts(self, name: str) -> dict[str, int]:
         """An object of counts (non-negative integers) by kind name."""
         counts = _Reader(self.get(name, dict), f"{self.where}.{name}")
-        return {counts.kind(kind, kind): counts.count(kind) for kind in counts.data}
+        return {_known_kind(k, f"{counts.where}.{k}"): counts.count(k) for k in counts.data}
 
     def count(self, name: str) -> int:
         """A non-negative integer."""
@@ -169,6 +169,14 @@ class _Reader:
                 f"{self.where}.{name}", f"expected a number from 0 to 1, got {_shown(value)}"
             )
         return float(value)
+
+
+def _known_kind(value: str, where: str) -> str:
+    if value not in kind_names():
+        raise invalid_plan(
+            where, f"unknown kind {_shown(value)} (kinds are: {', '.join(kind_names())})"
+        )
+    return value
 
 
 def _shown(value: Any) -> str:
@@ -211,7 +219,7 @@ def _change_from(data: Any, where: str) -> Change:
         raise invalid_plan(f"{where}.action", f"expected create, update or delete, got {action!r}")
     fields = reader.get("fields", list, [])
     return Change(
-        kind=reader.kind("kind", reader.get("kind", str)),
+        kind=reader.kind("kind"),
         key=reader.get("key", str),
         action=action,
         title=reader.get("title", str, ""),
@@ -227,7 +235,7 @@ def _change_from(data: Any, where: str) -> Change:
 def _kind_safety_from(data: Any, where: str) -> KindSafety:
     reader = _Reader(data, where)
     return KindSafety(
-        kind=reader.kind("kind", reader.get("kind", str)),
+        kind=reader.kind("kind"),
         live_items=reader.count("live_items"),
         updates=reader.count("updates"),
         deletes=reader.count("deletes"),
@@ -261,9 +269,7 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         )
     safety = _Reader(reader.get("safety", dict), "plan.safety")
     changes = reader.get("changes", list)
-    kinds = reader.strings("kinds")
-    for index, kind in enumerate(kinds):
-        reader.kind(f"kinds[{index}]", kind)
+    kinds = reader.kinds("kinds")
     plan = Plan(
         environment=reader.get("environment", str),
         store=reader.get("store", str),
