@@ -121,7 +121,7 @@ def _verify_signature(path: Path, plan: Plan, found: Any) -> bool:
             hint=f"make the plan with ${PLAN_KEY_ENV} set: stagingpro plan"
             f" {plan.environment} --out plan.json",
         )
-    if not hmac.compare_digest(found, signature(plan, key)):
+    if not hmac.compare_digest(found.encode(), signature(plan, key).encode()):
         raise PlanStaleError(
             f"{path}: the plan's signature does not verify: it was changed after it was"
             f" made, or signed with another key than the one in ${PLAN_KEY_ENV}",

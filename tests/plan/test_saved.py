@@ -65,6 +65,16 @@ def test_with_a_key_a_plan_is_signed_and_verified(
         read_plan_file(tmp_path / "plan.json")
 
 
+@pytest.mark.parametrize("forged", ["", "é" * 64, "0" * 64, 42])
+def test_a_forged_signature_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forged: object
+) -> None:
+    monkeypatch.setenv(PLAN_KEY_ENV, "k1")
+    data = {**signed_json(PLAN), "signature": forged}
+    with pytest.raises(PlanStaleError, match=r"signature does not verify|is not signed"):
+        read_plan_file(write(tmp_path / "plan.json", data))
+
+
 @given(
     environment=st.text(min_size=1, max_size=12),
     store=st.text(min_size=1, max_size=12),
