@@ -69,7 +69,8 @@ def theme_files(theme_dir: Path) -> list[tuple[str, Path]]:
 
 def _settings_text(settings: Mapping[str, Any] | None) -> bytes:
     return json.dumps(
-        dict(settings or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        dict(settings or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        allow_nan=False,
     ).encode()
 
 

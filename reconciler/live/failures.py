@@ -111,7 +111,9 @@ def _v2_message(item: Any) -> str:
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False
+    )
 
 
 def describe(detail: ApiDetail) -> str:
