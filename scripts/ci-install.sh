@@ -6,4 +6,4 @@ set -eu
 checkout=${1:-.}
 python -m pip install --quiet --disable-pip-version-check --require-hashes \
   -r "$checkout/requirements/lock.txt"
-python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$checkout"
+python -m pip install --quiet --disable-pip-version-check --no-deps "$checkout"

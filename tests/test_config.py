@@ -401,3 +401,16 @@ def test_a_credential_in_an_allow_list_is_refused_at_its_line(
         parse_config(yaml.safe_load(text), "stagingpro.yaml", text)
     assert f"stagingpro.yaml:{line}:" in str(raised.value)
     assert f"{listed} holds {what}" in str(raised.value)
+# Store hashes as BigCommerce shows them (the API path /stores/{store_hash}/v3 and the
+# control panel's store-{store_hash}.mybigcommerce.com): short lowercase alphanumerics.
+@pytest.mark.parametrize("store_hash", ["abc123", "17hoqh4ddx", "29i23fcz6", "123456"])
+def test_real_store_hashes_are_accepted(store_hash: str) -> None:
+    assert StoreBackend(store_hash=store_hash, token_env="T").store_hash == store_hash
+
+
+@pytest.mark.parametrize(
+    "store_hash", ["", "ABC123", "store-abc123", "abc 123", "abc123/v3", "a" * 65]
+)
+def test_what_is_not_a_store_hash_is_refused(store_hash: str) -> None:
+    with pytest.raises(ValueError, match=r"\[a-z0-9\]"):
+        StoreBackend(store_hash=store_hash, token_env="T")

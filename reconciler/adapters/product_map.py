@@ -89,7 +89,7 @@ class ImageRecords:
     def dump(self) -> str:
         return json.dumps(
             {"images": self.images, "variant_images": self.variant_images},
-            sort_keys=True, separators=(",", ":"),
+            sort_keys=True, separators=(",", ":"), allow_nan=False,
         )
 
 

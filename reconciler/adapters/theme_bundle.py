@@ -78,7 +78,8 @@ def _read(theme_dir: Path, relative: str) -> bytes:
 
 def _settings_text(settings: Mapping[str, Any] | None) -> bytes:
     return json.dumps(
-        dict(settings or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        dict(settings or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        allow_nan=False,
     ).encode()
 
 

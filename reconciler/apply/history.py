@@ -35,7 +35,7 @@ def _line(deployment: Deployment) -> str:
     """One deployment record as stored: a line of JSON, redacted now, with every secret
     known at this moment (one read later in the run than the record's items is covered)."""
     record = redact_json(deployment.to_json())
-    return json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def _settled(records: list[Deployment]) -> list[Deployment]:

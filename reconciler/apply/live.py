@@ -11,11 +11,14 @@ A saved plan is checked against the store before anything is written
 those keys for the kinds the plan changes; the kinds those depend on are read whole, since
 their ids turn into keys in the touched items' data) and its fingerprint compared with
 the one the plan recorded (both without the fields the plan's lifecycle rules leave
-alone: a sale since the plan was made does not make it stale).
+alone: a sale since the plan was made does not make it stale); and each store id the plan
+carries is checked to be the id of the item with that key (:func:`check_ids`), since the
+writes address items by those ids.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,6 +86,50 @@ def stale_items(plan: Plan, live: LiveItems) -> list[str]:
         ) != change.fingerprint:
             problems.append(f"{label} was changed in the store since the plan was made")
     return problems
+
+
+def wrong_ids(plan: Plan, live: LiveItems) -> list[str]:
+    """Each change whose ``live_ids`` are not the ids of the live item with its key."""
+    problems: list[str] = []
+    for change in plan.changes:
+        if change.blocked:
+            continue
+        label = f"{change.kind} {change.key}"
+        if change.action == "create":
+            if change.live_ids:
+                problems.append(f"{label}: a create carries store ids {_ids(change.live_ids)}")
+            continue
+        kind = kind_named(change.kind)
+        current = live.get(kind.name, {}).get(kind.match_key(change.key))
+        if current is None:
+            continue  # stale_items names it
+        # Compared as JSON: the plan's ids went through a file, whose object keys are text.
+        if _ids(change.live_ids or {}) != _ids(current.ids):
+            problems.append(
+                f"{label}: the plan names store ids {_ids(change.live_ids or {})}, the store's"
+                f" {change.kind} {change.key} has {_ids(current.ids)}"
+            )
+    return problems
+
+
+def _ids(ids: Mapping[str, Any]) -> str:
+    as_read = json.loads(json.dumps(ids, allow_nan=False))  # integer keys become text
+    return json.dumps(as_read, sort_keys=True, separators=(",", ":"))
+
+
+def check_ids(plan: Plan, live: LiveItems) -> None:
+    """Raise :class:`PlanStaleError` unless every store id in ``plan`` is the id of the
+    live item with that key: nothing is written to an item the plan does not name."""
+    problems = wrong_ids(plan, live)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise PlanStaleError(
+            f"the saved plan's store ids are not those of the items it names"
+            f" ({len(problems)} item(s)); nothing was written:\n{shown}{more}",
+            hint="the plan was edited, or made for another store: plan again"
+            " (stagingpro plan ENV --out plan.json) and review it",
+        )
 
 
 def check_target(plan: Plan, ctx: LiveContext) -> None:

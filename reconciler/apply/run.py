@@ -5,7 +5,7 @@ history.
 
     request = ApplyRequest(state=Path("store-state"), environment="staging")
     outcome = apply_environment(request)                      # plan and apply now
-    outcome = apply_environment(request, saved=plan)          # a reviewed, saved plan
+    outcome = apply_environment(request, saved=read_plan_file(path))  # a saved plan
     outcome = apply_environment(request, checksum="9f2c…")    # only the reviewed plan
     outcome = apply_environment(request, reviewed=plan)       # its reviewed part
 
@@ -25,6 +25,8 @@ The order of things is what makes it safe:
    ones are applied; changes from elsewhere (another pull request merged meanwhile) are
    listed as not reviewed and left alone, and a reviewed item that changed since the
    review refuses the apply (:mod:`reconciler.apply.reviewed`).
+   A saved plan must also name the store's ids of its items and, when it is not
+   signed (:mod:`reconciler.plan.saved`), planning again must give exactly it.
 4. **Safety**: a blocked plan is refused (:class:`SafetyError`, exit 4) unless forced
    with a reason, which is recorded.
 5. **Approval** (the CLI shows the plan and asks, or ``--auto-approve``).
@@ -69,7 +71,7 @@ from reconciler.apply.deployment import (
 from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
-from reconciler.apply.live import check_fresh, check_target, read_all, read_touched
+from reconciler.apply.live import check_fresh, check_ids, check_target, read_all, read_touched
 from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
 from reconciler.apply.promotion import (
     APPLIED,
@@ -92,6 +94,7 @@ from reconciler.live.stats import ClientStats, ProgressCallback
 from reconciler.plan.build import compute_plan
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.read import read_store_info
+from reconciler.plan.saved import PLAN_KEY_ENV, SavedPlan, selection_of
 from reconciler.plan.scope import declared_scope, plan_scope
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.state import load_state
@@ -205,7 +208,7 @@ def check_safety(plan: Plan, force_reason: str | None) -> None:
 def apply_environment(
     request: ApplyRequest,
     *,
-    saved: Plan | None = None,
+    saved: SavedPlan | None = None,
     checksum: str | None = None,
     reviewed: Plan | None = None,
     approve: Approver | None = None,
@@ -244,7 +247,7 @@ def _locked(
     repository: Repository | None,
     history: History,
     commit: str | None,
-    saved: Plan | None,
+    saved: SavedPlan | None,
     checksum: str | None,
     reviewed: Plan | None,
     approve: Approver | None,
@@ -273,12 +276,15 @@ def _locked(
             if prelude is not None:
                 notes.extend(await prelude(ctx))
             if saved is not None:
-                plan = saved
+                plan = saved.plan
                 scope = plan_scope(plan)
                 ctx.declared_keys, ctx.declared_fields = scope.keys, scope.fields
                 live = await read_touched(ctx, [c for c in plan.changes if not c.blocked])
-                timings["read"] = time.perf_counter() - started
                 check_fresh(plan, ctx, live)
+                check_ids(plan, live)
+                if not saved.signed:
+                    await _check_rederived(ctx, request, commit, plan)
+                timings["read"] = time.perf_counter() - started
             else:
                 if reviewed is not None:
                     check_target(reviewed, ctx)
@@ -356,7 +362,7 @@ def _locked(
 def _opening_record(
     request: ApplyRequest,
     plan: Plan,
-    saved: Plan | None,
+    saved: SavedPlan | None,
     commit: str | None,
     repository: Repository | None,
     started_at: str,
@@ -366,8 +372,9 @@ def _opening_record(
         id=new_id(request.environment),
         environment=request.environment,
         store=plan.store,
-        # A saved plan records the commit it was made from: that is what was applied.
-        commit=(saved.commit or commit) if saved is not None else commit,
+        # A signed plan records the commit it was made from: that is what was applied (an
+        # unsigned one was re-derived from this checkout).
+        commit=(saved.plan.commit or commit) if saved is not None and saved.signed else commit,
         author=actor(),
         where=where(),
         started_at=started_at,
@@ -399,6 +406,28 @@ async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | Non
         created_at=now_iso(),
         commit=commit,
     )
+
+
+async def _check_rederived(
+    ctx: LiveContext, request: ApplyRequest, commit: str | None, saved: Plan
+) -> None:
+    """Refuse an unsigned saved plan unless planning again (with its selection and forced
+    reason) gives exactly it: nothing in it can then be an edit."""
+    again = dataclasses.replace(
+        request,
+        selection=selection_of(saved),
+        force_reason=saved.safety.forced_reason,
+    )
+    fresh = await _fresh_plan(ctx, again, commit)
+    if fresh.checksum != saved.checksum:
+        raise PlanStaleError(
+            f"the saved plan is not what planning {saved.environment} gives now (checksum"
+            f" {saved.checksum[:12]}…, planned again {fresh.checksum[:12]}…): it was edited,"
+            " or the declared state or the store changed since it was made; nothing was"
+            " written",
+            hint=f"plan again and review; to apply a saved plan as it was reviewed, make and"
+            f" apply it with a signing key in ${PLAN_KEY_ENV}",
+        )
 
 
 def _record(history: History, deployment: Deployment, state: Path, notes: list[str]) -> str:

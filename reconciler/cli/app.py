@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from reconciler.errors import EXIT_ERROR, StagingProError
 from reconciler.secrets import redact
@@ -25,7 +26,19 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: messages carry user and API text (SKUs, names, patterns like
+# ``[a-z0-9]``) that Rich would otherwise take for markup tags and swallow.
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def _usage_error_type() -> type[Exception]:
+    """The ``ClickException`` the installed Typer raises for usage errors: recent Typer
+    vendors its own copy of click (``typer._click``), older Typer uses click itself, and
+    ``typer.BadParameter`` derives from whichever one that is."""
+    for base in typer.BadParameter.__mro__:
+        if base.__name__ == "ClickException" and issubclass(base, Exception):
+            return base
+    return typer.BadParameter  # pragma: no cover - every Typer has a ClickException base
 
 
 def _register_commands() -> None:
@@ -41,20 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except StagingProError as error:
-        err_console.print(f"[bold red]error:[/] {redact(str(error))}", markup=True)
+        err_console.print(Text.assemble(("error:", "bold red"), " ", redact(str(error))))
         return _exit(error.exit_code, argv)
     except typer.Exit as done:
         return _exit(done.exit_code, argv)
     except typer.Abort:
         err_console.print("aborted")
         return _exit(EXIT_ERROR, argv)
-    except Exception as error:  # click usage errors and the like
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return _exit(error.exit_code, argv)
-        raise
+    except _usage_error_type() as error:  # usage errors: unknown option, bad value …
+        error.show()  # type: ignore[attr-defined]
+        return _exit(error.exit_code, argv)  # type: ignore[attr-defined]
     return _exit(result if isinstance(result, int) else 0, argv)
 
 

@@ -8,7 +8,6 @@ on a terminal), then a summary, and a table of the items that did not apply (exi
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -35,8 +34,8 @@ from reconciler.apply.schedule import NothingPending, pending_to_apply, schedule
 from reconciler.config import CONFIG_FILE, effective_environment, load_config
 from reconciler.errors import EXIT_OK, ConfigError, PartialFailureError, PlanStaleError
 from reconciler.plan.model import Plan
+from reconciler.plan.saved import PLAN_KEY_ENV, SavedPlan, read_plan_file
 from reconciler.plan.selection import EVERYTHING, Selection
-from reconciler.plan.serialize import plan_from_json
 from reconciler.render import render_text
 from reconciler.secrets import redact
 
@@ -74,7 +73,7 @@ def progress_for(err: Console, plan_size: int) -> ProgressBar | None:
 
 def show_plan(plan: Plan) -> None:
     """The plan on stdout, as ``stagingpro plan`` prints it."""
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     if console.is_terminal:
         console.print(render_text(plan), end="")
     else:
@@ -102,7 +101,7 @@ def failure_table(failed: Sequence[ItemResult]) -> str:
 
 def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None:
     """The end-of-apply summary on stdout (counts per kind and action, requests, time)."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, soft_wrap=True, markup=False)
     plan = outcome.plan
     for note in outcome.notes:
         console.print(note)
@@ -296,13 +295,13 @@ def ask(plan: Plan) -> bool:
 def run_apply(
     request: ApplyRequest,
     *,
-    saved: Plan | None = None,
+    saved: SavedPlan | None = None,
     checksum: str | None = None,
     reviewed: Plan | None = None,
     auto_approve: bool = True,
 ) -> int:
     """Apply with the terminal's progress bar and summary; the exit code."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     bar: ProgressBar | None = None
 
     def approve(plan: Plan) -> bool:
@@ -341,7 +340,9 @@ def apply(
         Path | None,
         typer.Option("--plan", help="Apply this saved plan (stagingpro plan --out) exactly;"
                      " refused when it was changed or the items it touches changed in the"
-                     " store since.", dir_okay=False, exists=True),
+                     f" store since. Signed plans (${PLAN_KEY_ENV} set when planning and"
+                     " applying) are applied as reviewed; unsigned ones only while planning"
+                     " again gives exactly them.", dir_okay=False, exists=True),
     ] = None,
     checksum: Annotated[
         str | None,
@@ -422,10 +423,10 @@ def apply(
         except NothingPending as idle:
             typer.echo(f"Nothing to apply now: {idle}.")
             return EXIT_OK
-    saved = load_saved_plan(plan_file) if plan_file is not None else None
+    saved = read_plan_file(plan_file) if plan_file is not None else None
     reviewed_plan = None
     if reviewed_file is not None:
-        reviewed_plan = load_saved_plan(reviewed_file)
+        reviewed_plan = read_plan_file(reviewed_file).plan
         if checksum is not None and reviewed_plan.checksum != checksum:
             raise PlanStaleError(
                 f"{reviewed_file} is not the reviewed plan: its checksum is"
@@ -435,26 +436,6 @@ def apply(
         checksum = None  # the plan's changes are compared one by one
     return run_apply(request, saved=saved, checksum=checksum, reviewed=reviewed_plan,
                      auto_approve=reviewed or auto_approve)
-
-
-def load_saved_plan(path: Path) -> Plan:
-    """A saved plan; :class:`PlanStaleError` when its checksum does not verify."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ConfigError(f"cannot read the plan {path}: {error}",
-                          hint="write it with: stagingpro plan ENV --out plan.json") from None
-    if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
-        raise PlanStaleError(f"{path} carries no checksum, so it cannot be verified",
-                             hint="write it with: stagingpro plan ENV --out plan.json")
-    recorded = data["checksum"]
-    plan = plan_from_json({**data, "checksum": None})
-    if plan.checksum != recorded:
-        raise PlanStaleError(
-            f"{path}: the plan's checksum does not verify: it was changed after it was made",
-            hint="plan again with stagingpro plan ENV --out plan.json and review it",
-        )
-    return plan
 
 
 def register(app: typer.Typer) -> None:

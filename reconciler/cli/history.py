@@ -56,7 +56,7 @@ def history(
     found = list(reversed(store.of(target)))[:limit]
     if as_json:
         rows = [{**d.to_json(), "items": None, "counts": d.counts()} for d in found]
-        sys.stdout.write(redact(json.dumps(rows, indent=2)) + "\n")
+        sys.stdout.write(redact(json.dumps(rows, indent=2, allow_nan=False)) + "\n")
         return 0
     if not found:
         typer.echo(f"No deployment to {target} is recorded in {store.description}.")
@@ -72,13 +72,13 @@ def history(
             str(counts["applied"]), str(counts["failed"]), str(counts["skipped"]),
             d.author, d.started_at, (d.commit or "")[:12] + (" (dirty)" if d.dirty else ""),
         )
-    Console(highlight=False, soft_wrap=True, width=200).print(table)
+    Console(highlight=False, soft_wrap=True, width=200, markup=False).print(table)
     return 0
 
 
 def _show(deployment: Deployment, as_json: bool) -> int:
     if as_json:
-        sys.stdout.write(redact(json.dumps(deployment.to_json(), indent=2)) + "\n")
+        sys.stdout.write(redact(json.dumps(deployment.to_json(), indent=2, allow_nan=False)) + "\n")
         return 0
     d = deployment
     counts = d.counts()

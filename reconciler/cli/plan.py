@@ -20,7 +20,8 @@ from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ConfigError
 from reconciler.kinds.base import Kind
 from reconciler.live.stats import RequestEvent
-from reconciler.plan import Plan, Selection, plan_environment, plan_to_json
+from reconciler.plan import Plan, Selection, plan_environment
+from reconciler.plan.saved import signed_json
 from reconciler.render import render_json, render_markdown, render_text
 
 
@@ -100,8 +101,9 @@ def plan(
         Path | None,
         typer.Option(
             "--out",
-            help="Also write the plan as JSON to this file (what apply takes). With several"
-            " environments, one file each: plan.json becomes plan.ENV.json.",
+            help="Also write the plan as JSON to this file (what apply takes; signed when"
+            " $STAGINGPRO_PLAN_KEY is set). With several environments, one file each:"
+            " plan.json becomes plan.ENV.json.",
             dir_okay=False,
         ),
     ] = None,
@@ -148,7 +150,7 @@ def plan(
     names = environments or list(load_config(state / CONFIG_FILE).environments)
     if not names:
         raise ConfigError(f"{state / CONFIG_FILE} declares no environment")
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     plans: list[Plan] = []
     for name in names:
         display = _ReadDisplay(err, name) if err.is_terminal else None
@@ -188,13 +190,15 @@ def _print(plans: list[Plan], output: OutputFormat) -> None:
         else:
             from reconciler.secrets import redact
 
-            text = json.dumps([plan_to_json(p) for p in plans], indent=2, ensure_ascii=False)
+            text = json.dumps(
+                [signed_json(p) for p in plans], indent=2, ensure_ascii=False, allow_nan=False
+            )
             sys.stdout.write(redact(text) + "\n")
         return
     if output is OutputFormat.markdown:
         sys.stdout.write("\n---\n\n".join(render_markdown(p) for p in plans))
         return
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     for index, planned in enumerate(plans):
         if index:
             console.print()

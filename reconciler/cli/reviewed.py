@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from reconciler.cli.apply import load_saved_plan
 from reconciler.cli.github_options import BotOption, EnvironmentArgument, TokenEnvOption
 from reconciler.delivery.github import (
     BOT_LOGIN,
@@ -16,6 +15,7 @@ from reconciler.delivery.github import (
     reviewed_checksum,
 )
 from reconciler.errors import PolicyError, StagingProError
+from reconciler.plan.saved import read_plan_file
 
 PLAN_MEMBER = "plan.json"
 """The file the plan workflow puts in the plan artifact."""
@@ -68,7 +68,7 @@ def _write_reviewed_plan(github: GitHub, environment: str, checksum: str, out: P
                           hint="re-run the plan workflow on the pull request")
     out.write_bytes(content)
     try:
-        plan = load_saved_plan(out)
+        plan = read_plan_file(out).plan
     except StagingProError as error:
         out.unlink()
         raise PolicyError(f"artifact {name} is not the reviewed plan: {error.message}") from None

@@ -57,7 +57,7 @@ def validate(
     """
     report = validate_state(state, env or None).relative_to(Path.cwd())
     if output is OutputFormat.json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
         return EXIT_OK if report.ok else EXIT_ERROR
     for problem in report.problems:
         typer.echo(problem.format())

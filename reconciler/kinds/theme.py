@@ -9,11 +9,12 @@ upload.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import JsonValue, StringConstraints
+from pydantic import JsonValue, StringConstraints, field_validator
 
 from reconciler.kinds.base import FileRef, ItemModel, Kind
 from reconciler.kinds.fields import ChannelId, Name255, RelativeFile
@@ -38,6 +39,24 @@ class Theme(ItemModel):
     may name a secret as ``{env: VARIABLE}``, alone or inside a string."""
     directory: RelativeFile | None = None
     """The theme's source folder relative to ``theme.yaml`` (default: the same folder)."""
+
+    @field_validator("settings")
+    @classmethod
+    def _finite_numbers_only(cls, settings: Any) -> Any:
+        # YAML's .nan and .inf are floats JSON cannot carry: they would end every plan.
+        if _has_non_finite(settings):
+            raise ValueError("a setting is .nan or .inf, which JSON cannot carry: use a number")
+        return settings
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    return False
 
 
 def config_mismatches(theme: Theme, theme_dir: Path) -> list[str]:

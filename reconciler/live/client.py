@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from reconciler import finite_json
 from reconciler.errors import (
     ApiDetail,
     ApiError,
@@ -502,14 +503,25 @@ def _multipart(files: Mapping[str, FileUpload]) -> tuple[bytes, str]:
 def _encode(body: Any) -> bytes | None:
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def _decode(response: httpx.Response) -> Any:
     if response.status_code == 204 or not response.content:
         return None
     try:
-        return response.json()
+        return finite_json.loads(response.content)
+    except finite_json.NonFiniteNumberError as error:
+        raise ApiError(
+            f"{response.request.method} {response.request.url.path} answered"
+            f" {response.status_code} with a number JSON does not allow ({error}); nothing"
+            " from this answer was used",
+            hint="a store should never send this: report it to BigCommerce support",
+            detail=ApiDetail(
+                response.request.method, str(response.request.url), response.status_code,
+                response.text[:300],
+            ),
+        ) from None
     except ValueError:
         raise ApiError(
             f"{response.request.method} {response.request.url.path} answered "

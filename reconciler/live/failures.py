@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler import finite_json
 from reconciler.errors import ApiDetail, ApiError, AuthError, LiveError, NotFoundError
 from reconciler.secrets import redact
 
@@ -74,7 +75,7 @@ class StoreContext:
 def parse_error_body(body: bytes) -> tuple[str, dict[str, str]]:
     """``(title, errors)`` from any of BigCommerce's error bodies (see module docstring)."""
     try:
-        parsed: Any = json.loads(body) if body else None
+        parsed: Any = finite_json.loads(body) if body else None
     except (ValueError, UnicodeDecodeError):
         text = body.decode("utf-8", errors="replace").strip()
         return " ".join(text.split())[:300], {}
@@ -110,7 +111,9 @@ def _v2_message(item: Any) -> str:
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False
+    )
 
 
 def describe(detail: ApiDetail) -> str:

@@ -465,7 +465,9 @@ def _resolve_files(
 
 def canonical_text(value: Any) -> str:
     """The one JSON text of a canonical value (sorted keys, no spaces): what is hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def fingerprint(value: Any) -> str:

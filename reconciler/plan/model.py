@@ -206,7 +206,8 @@ class Plan:
         from reconciler.plan.serialize import plan_identity
 
         text = json.dumps(
-            plan_identity(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            plan_identity(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+            allow_nan=False,
         )
         return hashlib.sha256(text.encode()).hexdigest()
 

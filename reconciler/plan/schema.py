@@ -163,6 +163,12 @@ def plan_schema() -> dict[str, Any]:
                 " store, kinds, selection, settings, safety exceeded and forced reason, and"
                 " each change with the fingerprint of the live item it touches)",
             },
+            "signature": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "HMAC-SHA256 of the checksum and commit with the key in"
+                " $STAGINGPRO_PLAN_KEY, when it was set (apply then verifies it)",
+            },
         },
         [
             "format_version", "environment", "store", "currency", "currency_symbol",

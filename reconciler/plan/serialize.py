@@ -6,15 +6,20 @@ does not know and a plan whose ``checksum`` no longer matches its change set (ed
 hand; :func:`plan_identity` is what the checksum covers). ``ABSENT`` sides of a field
 change are left out of the JSON. The summary values (``counts``, ``has_changes``, the
 safety ``blocked`` verdict and ``violations``, a change's ``secrets``) are derived from
-the rest and written for consumers; reading ignores them.
+the rest and written for consumers; reading ignores them. Every value read
+is checked for its type (and kinds for existing), so a malformed file ends in one
+"not a valid plan: <where>: <what>" :class:`ConfigError`; :mod:`reconciler.plan.saved`
+checks the meaning of what it says.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import ConfigError
+from reconciler.kinds.registry import kind_names
 from reconciler.plan.model import (
     ABSENT,
     FORMAT_VERSION,
@@ -173,19 +178,74 @@ class _Reader:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, Mapping):
-            raise _bad(where, "expected an object")
+            raise invalid_plan(where, "expected an object")
         self.data = data
         self.where = where
 
     def get(self, name: str, types: type | tuple[type, ...], default: Any = ABSENT) -> Any:
         if name not in self.data:
             if default is ABSENT:
-                raise _bad(f"{self.where}.{name}", "missing")
+                raise invalid_plan(f"{self.where}.{name}", "missing")
             return default
         value = self.data[name]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
-            raise _bad(f"{self.where}.{name}", f"expected {_names(types)}, got {value!r}")
+            raise invalid_plan(
+                f"{self.where}.{name}", f"expected {_names(types)}, got {_shown(value)}"
+            )
         return value
+
+    def strings(self, name: str, default: Any = ABSENT) -> list[str]:
+        """A list of strings."""
+        values: list[Any] = self.get(name, list, default)
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                raise invalid_plan(
+                    f"{self.where}.{name}[{index}]", f"expected a string, got {_shown(value)}"
+                )
+        return values
+
+    def kind(self, name: str) -> str:
+        """The name of a known kind."""
+        return _known_kind(self.get(name, str), f"{self.where}.{name}")
+
+    def kinds(self, name: str) -> list[str]:
+        """A list of names of known kinds."""
+        where = f"{self.where}.{name}"
+        return [_known_kind(k, f"{where}[{i}]") for i, k in enumerate(self.strings(name))]
+
+    def counts(self, name: str) -> dict[str, int]:
+        """An object of counts (non-negative integers) by kind name."""
+        counts = _Reader(self.get(name, dict), f"{self.where}.{name}")
+        return {_known_kind(k, f"{counts.where}.{k}"): counts.count(k) for k in counts.data}
+
+    def count(self, name: str) -> int:
+        """A non-negative integer."""
+        value: int = self.get(name, int)
+        if value < 0:
+            raise invalid_plan(f"{self.where}.{name}", f"expected a count, got {value}")
+        return value
+
+    def share(self, name: str) -> float:
+        """A number from 0 to 1."""
+        value = self.get(name, (int, float))
+        if not 0 <= value <= 1:
+            raise invalid_plan(
+                f"{self.where}.{name}", f"expected a number from 0 to 1, got {_shown(value)}"
+            )
+        return float(value)
+
+
+def _known_kind(value: str, where: str) -> str:
+    if value not in kind_names():
+        raise invalid_plan(
+            where, f"unknown kind {_shown(value)} (kinds are: {', '.join(kind_names())})"
+        )
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -198,7 +258,8 @@ def _names(types: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in _tuple(types))
 
 
-def _bad(where: str, problem: str) -> ConfigError:
+def invalid_plan(where: str, problem: str) -> ConfigError:
+    """The error for a plan file that is not a plan (``where``: the place in it)."""
     return ConfigError(
         f"not a valid plan: {where}: {problem}",
         hint="use a plan file written by 'stagingpro plan --out', unchanged",
@@ -209,7 +270,7 @@ def _field_from(data: Any, where: str) -> FieldChange:
     reader = _Reader(data, where)
     path = reader.get("path", list)
     if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
-        raise _bad(f"{where}.path", "expected field names and list positions")
+        raise invalid_plan(f"{where}.path", "expected field names and list positions")
     return FieldChange(
         tuple(path), reader.data.get("before", ABSENT), reader.data.get("after", ABSENT)
     )
@@ -219,10 +280,10 @@ def _change_from(data: Any, where: str) -> Change:
     reader = _Reader(data, where)
     action = reader.get("action", str)
     if action not in ("create", "update", "delete"):
-        raise _bad(f"{where}.action", f"expected create, update or delete, got {action!r}")
+        raise invalid_plan(f"{where}.action", f"expected create, update or delete, got {action!r}")
     fields = reader.get("fields", list, [])
     return Change(
-        kind=reader.get("kind", str),
+        kind=reader.kind("kind"),
         key=reader.get("key", str),
         action=action,
         title=reader.get("title", str, ""),
@@ -238,14 +299,14 @@ def _change_from(data: Any, where: str) -> Change:
 def _kind_safety_from(data: Any, where: str) -> KindSafety:
     reader = _Reader(data, where)
     return KindSafety(
-        kind=reader.get("kind", str),
-        live_items=reader.get("live_items", int),
-        updates=reader.get("updates", int),
-        deletes=reader.get("deletes", int),
-        max_update_share=float(reader.get("max_update_share", (int, float))),
-        max_delete_share=float(reader.get("max_delete_share", (int, float))),
-        min_items=reader.get("min_items", int),
-        violations=tuple(reader.get("violations", list, [])),
+        kind=reader.kind("kind"),
+        live_items=reader.count("live_items"),
+        updates=reader.count("updates"),
+        deletes=reader.count("deletes"),
+        max_update_share=reader.share("max_update_share"),
+        max_delete_share=reader.share("max_delete_share"),
+        min_items=reader.count("min_items"),
+        violations=tuple(reader.strings("violations", [])),
     )
 
 
@@ -263,10 +324,10 @@ def _left_alone_from(data: Any, where: str) -> LeftAlone:
     reader = _Reader(data, where)
     rule = reader.get("rule", str)
     if rule not in ("create_only", "ignore"):
-        raise _bad(f"{where}.rule", f"expected create_only or ignore, got {rule!r}")
+        raise invalid_plan(f"{where}.rule", f"expected create_only or ignore, got {rule!r}")
     path = reader.get("path", list)
     if not all(isinstance(p, str | int) and not isinstance(p, bool) for p in path):
-        raise _bad(f"{where}.path", "expected field names and list positions")
+        raise invalid_plan(f"{where}.path", "expected field names and list positions")
     return LeftAlone(
         kind=reader.get("kind", str),
         key=reader.get("key", str),
@@ -275,6 +336,13 @@ def _left_alone_from(data: Any, where: str) -> LeftAlone:
         live=reader.data.get("live", ABSENT),
         declared=reader.data.get("declared", ABSENT),
     )
+
+
+def _commit(reader: _Reader) -> str | None:
+    commit: str | None = reader.get("commit", (str, type(None)), None)
+    if commit is not None and not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", commit):
+        raise invalid_plan("plan.commit", f"expected a git commit id, got {_shown(commit)}")
+    return commit
 
 
 def plan_from_json(data: Mapping[str, Any]) -> Plan:
@@ -293,12 +361,12 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         )
     safety = _Reader(reader.get("safety", dict), "plan.safety")
     changes = reader.get("changes", list)
-    unchanged = reader.get("unchanged", dict)
+    kinds = reader.kinds("kinds")
     plan = Plan(
         environment=reader.get("environment", str),
         store=reader.get("store", str),
         changes=tuple(_change_from(c, f"plan.changes[{i}]") for i, c in enumerate(changes)),
-        unchanged={str(k): int(v) for k, v in unchanged.items()},
+        unchanged=reader.counts("unchanged"),
         settings=reader.get("settings", dict),
         safety=Safety(
             kinds=tuple(
@@ -307,12 +375,12 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
             ),
             forced_reason=safety.get("forced_reason", (str, type(None)), None),
         ),
-        kinds=tuple(reader.get("kinds", list)),
-        selection=tuple(reader.get("selection", list, [])),
+        kinds=tuple(kinds),
+        selection=tuple(reader.strings("selection", [])),
         currency=reader.get("currency", str, ""),
         currency_symbol=reader.get("currency_symbol", str, ""),
         created_at=reader.get("created_at", str, ""),
-        commit=reader.get("commit", (str, type(None)), None),
+        commit=_commit(reader),
         format_version=version,
         lifecycle=tuple(
             _lifecycle_from(str(kind), rules)

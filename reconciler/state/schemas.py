@@ -44,7 +44,7 @@ def kind_schema_name(kind: Kind[Any]) -> str:
 
 def render(schema: Mapping[str, Any]) -> str:
     """The canonical text of a schema file."""
-    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def generate(kinds: Sequence[Kind[Any]] = KINDS) -> dict[str, str]:

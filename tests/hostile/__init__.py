@@ -1,0 +1,1 @@
+"""Hostile inputs: files, plans and numbers from outside, each refused cleanly."""

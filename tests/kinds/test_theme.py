@@ -65,3 +65,9 @@ def test_config_mismatches_compares_with_config_json(tmp_path: Path) -> None:
         "variation 'Dusk' is not in config.json (it has Light, Dark)",
     ]
     assert "cannot read" in config_mismatches(Theme(name="R"), tmp_path / "missing")[0]
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_settings_with_a_non_finite_number_are_refused(number: float) -> None:
+    with pytest.raises(ValueError, match="JSON cannot carry"):
+        Theme.model_validate({"name": "Ridgeline", "settings": {"fonts": [{"size": number}]}})
