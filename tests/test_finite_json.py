@@ -45,6 +45,6 @@ def test_a_plan_never_renders_a_non_finite_number(number: float) -> None:
     plan = Plan("staging", "abc123", (
         Change("product", "A-1", "update", fields=(FieldChange(("price",), number, "5"),),
                desired={"sku": "A-1", "price": "5"}, live_ids={"id": 1}, fingerprint="0" * 64),
-    ), {}, "0" * 64, "0" * 64)
+    ), {})
     with pytest.raises(ValueError, match="JSON compliant"):
         render_json(plan)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import json
 import os
 import shutil
@@ -22,10 +21,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ConfigError
 from reconciler.live import LiveClient
 from reconciler.live.failures import StoreContext
 from reconciler.plan.saved import PLAN_KEY_ENV
+from reconciler.plan.serialize import plan_from_json
 from tests.apply.conftest import EXAMPLE, SECRETS, Project, git
 
 BRANDS = "catalog/brands/brands.yaml"
@@ -49,11 +49,13 @@ def project(
 
 
 def reseal(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with its checksum recomputed, as anyone editing a plan file can."""
-    body = {k: v for k, v in data.items() if k not in ("checksum", "commit", "created_at",
-                                                       "signature")}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return {**data, "checksum": hashlib.sha256(text.encode()).hexdigest()}
+    """``data`` with its checksum recomputed, as anyone editing a plan file can (the
+    checksum function is public); unchanged where the edit no longer reads as a plan."""
+    try:
+        plan = plan_from_json({**data, "checksum": None})
+    except ConfigError:
+        return data
+    return {**data, "checksum": plan.checksum}
 
 
 def load(project: Project, name: str = "plan.json") -> dict[str, Any]:

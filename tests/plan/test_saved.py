@@ -31,8 +31,6 @@ PLAN = Plan(
                fingerprint="0" * 64),
     ),
     unchanged={"brand": 3},
-    declared_fingerprint="1" * 64,
-    live_fingerprint="2" * 64,
     kinds=("brand",),
     selection=("--only brand",),
     commit="a" * 40,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,14 +145,14 @@ class Team:
         return self.runner.run("apply.yml", "push", {"after": sha}, sha=sha,
                                ref="refs/heads/main", actor=merger)
 
-    def store(self, environment: str, path: str, body: Any = None) -> Any:
-        """GET (or, with ``body``, POST) a store's API over the sandbox's own HTTP
-        interface, not our client: how a person or another app sees the store."""
+    def store(self, environment: str, path: str, body: Any = None, method: str = "") -> Any:
+        """GET (or, with ``body``, POST or ``method``) a store's API over the sandbox's own
+        HTTP interface, not our client: how a person or another app sees the store."""
         async def call() -> Any:
             transport = sandbox_transport(shared_sandbox(self.db))
             async with httpx.AsyncClient(transport=transport, base_url=SANDBOX_BASE_URL) as http:
                 response = await http.request(
-                    "GET" if body is None else "POST",
+                    method or ("GET" if body is None else "POST"),
                     f"/stores/shop-{environment}{path}",
                     headers={"X-Auth-Token": write_token(environment)}, json=body,
                 )
@@ -176,6 +177,13 @@ class Team:
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     """A state repository on a bare origin with three environments, each applied once."""
+    with assembled(tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def assembled(tmp_path: Path, stocked: int = 0) -> Iterator[Team]:
+    """The team's repository and stores; ``stocked`` more products declaring their stock."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = tmp_path / "seed"
@@ -192,6 +200,11 @@ def team(tmp_path: Path) -> Iterator[Team]:
         (state / "catalog" / "products" / f"p{index}.yaml").write_text(
             yaml.safe_dump(product(f"P-{index}", f"Product {index}", f"{10 * index}.00"))
         )
+    for index in range(stocked):
+        (state / "catalog" / "products" / f"s{index}.yaml").write_text(yaml.safe_dump(
+            {**product(f"S-{index}", f"Stocked {index}", "5.00"), "inventory_level": 85,
+             "inventory_tracking": "product"}
+        ))
     git(seed, "add", "-A")
     git(seed, "-c", "user.name=seed", "-c", "user.email=seed@ridgeline.example",
         "commit", "-q", "-m", "the store, declared")
@@ -354,3 +367,39 @@ def test_a_merge_outside_productions_window_waits_for_the_scheduled_run(team: Te
     assert set(opened.results().values()) == {"success"}, opened.jobs[-1].log()
     assert "no deployment of staging is pending" in opened.jobs[0].log()
     assert team.prices("production")["P-4"] == "44.00"
+
+
+def test_two_pull_requests_on_unrelated_products_merged_back_to_back_both_apply(
+    team: Team,
+) -> None:
+    first, _, _ = team.pull_request(
+        "maya-okafor", "p1", {"catalog/products/p1.yaml": product("P-1", "Product 1", "15.00")})
+    second, _, _ = team.pull_request(
+        "tom-reyes", "p2", {"catalog/products/p2.yaml": product("P-2", "Product 2", "25.00")})
+    for number, branch in ((first, "p1"), (second, "p2")):
+        applied = team.merge(number, branch)
+        assert set(applied.results().values()) == {"success"}, "\n".join(
+            job.log() for job in applied.jobs)
+    for environment in ENVIRONMENTS:
+        prices = team.prices(environment)
+        assert (prices["P-1"], prices["P-2"]) == ("15.00", "25.00")
+
+
+def test_sales_on_100_products_between_review_and_merge_do_not_block_it(
+    tmp_path: Path,
+) -> None:
+    with assembled(tmp_path, stocked=100) as shop:
+        number, _, _ = shop.pull_request(
+            "maya-okafor", "reprice",
+            {"catalog/products/p1.yaml": product("P-1", "Product 1", "9.50")})
+        for environment in ENVIRONMENTS:  # customers buy one of each, everywhere
+            for item in shop.store(environment, "/v3/catalog/products?limit=250")["data"]:
+                if item["sku"].startswith("S-"):
+                    shop.store(environment, f"/v3/catalog/products/{item['id']}",
+                               {"inventory_level": 84}, method="PUT")
+        applied = shop.merge(number, "reprice")
+        assert set(applied.results().values()) == {"success"}, applied.jobs[0].log()
+        for environment in ENVIRONMENTS:
+            products = shop.store(environment, "/v3/catalog/products?limit=250")["data"]
+            assert {p["inventory_level"] for p in products if p["sku"].startswith("S-")} == {84}
+            assert shop.prices(environment)["P-1"] == "9.50"
