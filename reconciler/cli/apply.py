@@ -134,19 +134,26 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
 
 
 def finish(outcome: ApplyOutcome) -> int:
-    """Print the summary; raise :class:`PartialFailureError` (exit 3) listing the items
-    that did not apply, else exit 0."""
+    """Print the summary; raise the :class:`StorageError` of a record kept nowhere (exit
+    1), or :class:`PartialFailureError` (exit 3) listing the items that did not apply,
+    else exit 0."""
     print_summary(outcome)
+    if outcome.unrecorded is not None:
+        raise outcome.unrecorded
     failed = outcome.failed
     if failed:
         deployment: Any = outcome.deployment
         retry = f"stagingpro retry {outcome.plan.environment}"
         if deployment is not None:
             retry += f" {deployment.id}"
+        hint = f"fix the cause (the YAML, or the store), then: {retry}"
+        if outcome.halted:
+            hint = (f"the apply stopped early ({outcome.halted}); once that is resolved, apply"
+                    f" again (stagingpro apply {outcome.plan.environment}): it finishes the work")
         raise PartialFailureError(
             f"{len(failed)} of {len(outcome.results)} changes did not apply:\n"
             + failure_table(failed),
-            hint=f"fix the cause (the YAML, or the store), then: {retry}",
+            hint=hint,
         )
     return 0
 

@@ -35,10 +35,13 @@ import httpx
 from reconciler.errors import (
     ApiDetail,
     ApiError,
+    FencedError,
     RateLimitError,
+    StoreUnreachableError,
     TransportError,
     WriteOutcomeUnknownError,
 )
+from reconciler.live.breaker import CircuitBreaker
 from reconciler.live.caps import cap_for
 from reconciler.live.clock import Clock, SystemClock
 from reconciler.live.failures import StoreContext, describe, error_for_status, parse_error_body
@@ -146,6 +149,11 @@ class LiveClient:
         )
         self._on_open = on_open
         self._opened = False
+        self.breaker = CircuitBreaker(self.clock)
+        self.write_fence: Callable[[], str | None] | None = None
+        """Asked before every attempt of a write: why it must not be sent (``None``: send
+        it). An apply sets it to its lock lease, so no write goes out once the lock is
+        lost (:class:`FencedError`)."""
         self._open_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -218,9 +226,11 @@ class LiveClient:
         attempt = 0
         while True:
             attempt += 1
+            self._check_gates(method, path)
             response, failure = await self._attempt(
                 method, url, query, content, content_type, path
             )
+            self.breaker.record(response is not None)
             elapsed = self.clock.monotonic() - started
             status = response.status_code if response is not None else 0
             verdict = self._judge(method, response, failure, attempt)
@@ -239,6 +249,26 @@ class LiveClient:
                 continue
             self._report(method, path, status, attempt, elapsed, False)
             raise self._final_error(method, path, url, response, failure, attempt, elapsed)
+
+    def _check_gates(self, method: str, path: str) -> None:
+        """Refuse to send when the breaker is open or (writes) the fence says no."""
+        store = self.context.store()
+        if self.breaker.open:
+            raise StoreUnreachableError(
+                f"{method} {path} to {store} was not sent: the store stopped answering"
+                f" ({self.breaker.threshold} requests in a row got no answer)",
+                hint="check the network and the store's status, then run the command again",
+                environment=self.context.environment,
+                detail=ApiDetail(method, redact(self.base_url + path), 0, "store unreachable"),
+            )
+        why = self.write_fence() if self.write_fence is not None and method != "GET" else None
+        if why:
+            raise FencedError(
+                f"{method} {path} to {store} was not sent: {why}",
+                hint="another apply may be writing; run the command again once it is done",
+                environment=self.context.environment,
+                detail=ApiDetail(method, redact(self.base_url + path), 0, why),
+            )
 
     async def _attempt(
         self,
