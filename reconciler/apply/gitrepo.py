@@ -75,10 +75,16 @@ class Repository:
 
 def git_failure(action: str, error: git.GitCommandError) -> StorageError:
     """A git command that could not store or reach what it had to, as a clear error."""
-    said = str(error.stderr or error).strip().replace("stderr: ", "").strip("' \n")
-    last = said.splitlines()[-1].strip() if said else f"exit status {error.status}"
+    said = str(error.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+    status = error.status if isinstance(error.status, int) else None
+    if said:
+        why = f"git said: {said.splitlines()[-1].strip()}"
+    elif status is not None and status < 0:
+        why = f"git was stopped by signal {-status}"
+    else:
+        why = f"git ended with status {error.status}"
     return StorageError(
-        f"could not {action}: git said: {last}",
+        f"could not {action} ({why})",
         hint="check that the disk has free space and that the repository (and its remote)"
         " can be reached and written, then run the command again",
     )

@@ -137,11 +137,16 @@ class GitNotesHistory(History):
         """Append ``deployment`` to its commit's note (pending records first);
         :class:`StorageError` when git cannot store it."""
         self.settle_pending()
+        action = f"record deployment {deployment.id} in {NOTES_REF}"
         try:
             self._append(deployment)
         except git.GitCommandError as error:
-            raise git_failure(f"record deployment {deployment.id} in {NOTES_REF}",
-                              error) from None
+            raise git_failure(action, error) from None
+        except OSError as error:  # the note's temporary file
+            raise StorageError(
+                f"could not {action}: {error.strerror or error}",
+                hint="free disk space, or make the temporary directory writable",
+            ) from None
 
     def settle_pending(self) -> int:
         if self.pending is None or not self.pending.exists():
@@ -150,7 +155,7 @@ class GitNotesHistory(History):
         try:
             for deployment in kept:
                 self._append(deployment)
-        except git.GitCommandError:
+        except (git.GitCommandError, OSError):
             return 0  # still cannot: they stay pending (a repeat is harmless, see _settled)
         self.pending.unlink()
         return len(kept)

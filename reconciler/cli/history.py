@@ -42,7 +42,8 @@ def history(
     Deployments live in the git notes refs/notes/stagingpro of the applied commits (or,
     when the declared state is not in git, in .stagingpro/deployments.jsonl). A deployment
     is recorded before its first write: one that shows as `unfinished` is still running,
-    or was interrupted (apply again to finish it).
+    or was interrupted (apply again to finish it). Records git could not store when
+    they were made (kept in .stagingpro/deployments.jsonl) are moved into the notes.
     """
     store = _store(state, remote)
     if target == "show":
@@ -81,6 +82,8 @@ def _store(state: Path, remote: str | None) -> History:
     store = history_for(state, repository)
     if remote is not None:
         store.fetch()
+    if store.settle_pending() and remote is not None:
+        store.push()  # records an apply could not store or share before
     return store
 
 

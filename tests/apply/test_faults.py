@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.apply.conftest import Project
+from tests.apply.conftest import CHILD, Project
 
 
 def duplicates(project: Project, env: str = "staging") -> dict[str, Any]:
@@ -72,9 +72,6 @@ def test_apply_converges_under_5xx_and_timeouts(project: Project, seed: int) -> 
     assert code == 0, out + err
     project.configure({"faults": {"error_rate": 0, "timeout_rate": 0}})
     assert_converged_without_duplicates(project)
-
-
-CHILD = "import sys\nfrom reconciler.cli.app import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
 def _db_signature(db: Path) -> tuple[int, ...]:
