@@ -3,6 +3,7 @@ and SIGKILLs at random moments of an apply."""
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
@@ -171,3 +172,44 @@ def test_plan_under_a_small_quota_and_5xx_is_correct_and_shows_no_429(project: P
     assert any(entry["status"] >= 500 for entry in log), log
     project.configure({"rate_limit": {"quota": 1_000_000, "window_ms": 30_000},
                        "faults": {"error_rate": 0}})
+
+
+def wait_for_first_write(child: subprocess.Popen[str], db: Path, deadline: float = 60) -> None:
+    """Until the store's content starts to change (or the child ends)."""
+    before = _db_signature(db)
+    started = time.monotonic()
+    while child.poll() is None and _db_signature(db) == before:
+        assert time.monotonic() - started < deadline, "the apply never wrote"
+        time.sleep(0.005)
+
+
+def test_a_store_that_stops_answering_ends_the_apply_early_with_its_results_recorded(
+    project: Project,
+) -> None:
+    """A partition mid-apply (every connection to the store drops): the circuit breaker
+    stops the apply within seconds; every change ends applied, failed or "not applied:
+    store unreachable", the deployment is recorded with them (not left unfinished), the
+    exit is 3 with what to do, and applying again once the store answers finishes."""
+    project.configure({"faults": {"latency_ms": 20}})
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "apply", "staging", "--auto-approve",
+         "--state", str(project.state), "--sandbox-db", str(project.db)],
+        cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    wait_for_first_write(child, project.db)
+    project.configure({"faults": {"latency_ms": 20, "drop_rate": 1.0}})
+    cut = time.monotonic()
+    out, err = child.communicate(timeout=120)
+    assert time.monotonic() - cut < 30
+    assert child.returncode == 3, out + err
+    assert "Traceback" not in err
+    assert "not applied: store unreachable" in err
+    assert "the apply stopped early (store unreachable)" in err and "apply again" in err
+    code, listed, _ = project.cli("history", "staging", "--json", sandbox=False)
+    (deployment,) = json.loads(listed)
+    assert deployment["status"] in ("partial", "failed")
+    assert sum(deployment["counts"].values()) > 0
+    project.configure({"faults": {"latency_ms": 0, "drop_rate": 0}})
+    code, out, err = project.apply()
+    assert code == 0, out + err
+    assert_converged_without_duplicates(project)
