@@ -1,21 +1,19 @@
 """Apply under injected faults: 5xx answers and timeouts (writes applied, answers lost),
-and SIGKILLs at random moments of an apply."""
+a store that stops answering mid-apply, and SIGKILLs at random moments of an apply."""
 
 from __future__ import annotations
 
 import json
-import random
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.apply.conftest import CHILD, Project
+from tests.apply.trials import kill_trial, use_trial_config, wait_for_first_write
 
 
 def duplicates(project: Project, env: str = "staging") -> dict[str, Any]:
@@ -75,80 +73,6 @@ def test_apply_converges_under_5xx_and_timeouts(project: Project, seed: int) -> 
     assert_converged_without_duplicates(project)
 
 
-def _db_signature(db: Path) -> tuple[int, ...]:
-    """What changes when anyone writes to the sandbox database (WAL mode)."""
-    found: list[int] = []
-    for name in (str(db), f"{db}-wal"):
-        try:
-            stat = Path(name).stat()
-        except FileNotFoundError:
-            found += [0, 0]
-            continue
-        found += [stat.st_size, stat.st_mtime_ns]
-    return tuple(found)
-
-
-def kill_while_writing(
-    command: list[str], cwd: Path, db: Path, extra: float, deadline: float = 60
-) -> bool:
-    """Start an apply, wait until it writes to the store, then SIGKILL it ``extra``
-    seconds later; whether it was still running when killed."""
-    before = _db_signature(db)
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    started = time.monotonic()
-    while child.poll() is None and _db_signature(db) == before:
-        if time.monotonic() - started > deadline:
-            break
-        time.sleep(0.005)
-    time.sleep(extra)
-    killed = child.poll() is None
-    if killed:
-        child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
-    return killed
-
-
-@pytest.mark.slow
-def test_sigkill_at_random_moments_then_rerun_converges_without_duplicates(
-    project: Project,
-) -> None:
-    """At least 20 SIGKILLs of `stagingpro apply` subprocesses writing to a shared sandbox
-    database, each followed by a re-run; every round ends converged with no duplicate
-    products, variants, images, categories or brands.
-
-    Each child is killed at a random moment after its first write to the store (the
-    moment a store's content starts to change), so the kills land in the write waves
-    whatever the machine's speed; killed children are re-run in a chain, then a last
-    re-run must finish and converge."""
-    rng = random.Random(20261126)
-    command = [
-        # uat: its safety thresholds let a re-run finish what a killed run left half done.
-        sys.executable, "-c", CHILD, "apply", "uat", "--auto-approve",
-        "--state", str(project.state), "--sandbox-db", str(project.db),
-    ]
-    kills = 0
-    rounds = 0
-    while kills < 20:
-        rounds += 1
-        # A fresh store each round (deleted and created again, with its default channel
-        # and category tree), so every round starts with a full apply.
-        project.admin("DELETE", "/stores/ridgeline-uat")
-        # 10 ms a request stretches the write waves (~190 requests, 4 at a time) to
-        # about half a second, so random kill moments land inside them.
-        project.configure({"faults": {"latency_ms": 10}}, "uat")
-        for attempt in range(6):
-            # The first child has the whole store to write; later ones only what their
-            # killed predecessors left.
-            extra = rng.uniform(0, 0.5) if attempt == 0 else rng.uniform(0, 0.15)
-            kills += kill_while_writing(command, project.root, project.db, extra)
-        rerun = subprocess.run(command, cwd=project.root, capture_output=True, text=True,
-                               timeout=300, check=False)
-        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        assert_converged_without_duplicates(project, "uat")
-    assert rounds <= 8, f"only {kills} kills landed in {rounds} rounds"
-
-
 def test_plan_under_a_small_quota_and_5xx_is_correct_and_shows_no_429(project: Project) -> None:
     """The plan issue's fault criterion: a rate-limited store answering 5% 5xx still plans
     exactly (no phantom changes after an apply) and no 429 reaches the user."""
@@ -172,15 +96,6 @@ def test_plan_under_a_small_quota_and_5xx_is_correct_and_shows_no_429(project: P
     assert any(entry["status"] >= 500 for entry in log), log
     project.configure({"rate_limit": {"quota": 1_000_000, "window_ms": 30_000},
                        "faults": {"error_rate": 0}})
-
-
-def wait_for_first_write(child: subprocess.Popen[str], db: Path, deadline: float = 60) -> None:
-    """Until the store's content starts to change (or the child ends)."""
-    before = _db_signature(db)
-    started = time.monotonic()
-    while child.poll() is None and _db_signature(db) == before:
-        assert time.monotonic() - started < deadline, "the apply never wrote"
-        time.sleep(0.005)
 
 
 def test_a_store_that_stops_answering_ends_the_apply_early_with_its_results_recorded(
@@ -213,3 +128,16 @@ def test_a_store_that_stops_answering_ends_the_apply_early_with_its_results_reco
     code, out, err = project.apply()
     assert code == 0, out + err
     assert_converged_without_duplicates(project)
+
+
+def test_sigkilled_applies_resume_without_force_and_mark_what_they_created(
+    project: Project,
+) -> None:
+    """The SIGKILL trial, sampled (scripts/kill_trial.py runs it in full): 3 applies
+    killed at random moments at 20-100 ms store latency, on an environment with the
+    default safety thresholds and prune mode 'owned'; the re-run finishes without
+    --force, converged, with no duplicates and every created item marked."""
+    use_trial_config(project)
+    report = kill_trial(project, kills=3, seed=20261204, per_round=3)
+    assert report.problems == [], report.summary()
+    assert report.rounds <= 2, report.summary()

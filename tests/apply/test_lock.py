@@ -19,6 +19,7 @@ from reconciler.cli.apply import finish
 from reconciler.errors import LockError, PartialFailureError
 from reconciler.live.stats import RequestEvent
 from tests.apply.conftest import CHILD, Project, git, no_disk_space
+from tests.apply.trials import lock_trial, use_trial_config, with_origin
 
 
 def clone(origin: Path, where: Path) -> Repository:
@@ -267,3 +268,17 @@ def test_taking_the_lock_on_a_full_disk_is_a_clear_error(project: Project) -> No
     assert "free space" in done.stderr
     assert "Traceback" not in done.stderr
     assert not project.db.exists()  # the store was never even opened
+
+
+def test_a_partitioned_apply_never_writes_alongside_the_one_that_takes_over(
+    project: Project,
+) -> None:
+    """The lock trial, sampled (scripts/lock_trial.py runs it in full): apply A loses
+    its remote mid-apply and stops writing; apply B takes the lock over once A's lease
+    expired and finishes. No write of A overlaps a write of B."""
+    use_trial_config(project)
+    origin, clone = with_origin(project)
+    report = lock_trial(project, origin, clone, rounds=1, seed=7)
+    assert report.problems == [] and report.overlaps == [], report.summary()
+    assert report.a_halted[0].startswith("lock lost"), report.summary()
+    assert report.b_writes[0] > 0, report.summary()
