@@ -194,7 +194,8 @@ ForceOption = Annotated[
 LockTtlOption = Annotated[
     int,
     typer.Option("--lock-ttl", help="Seconds the environment's lock lease lasts without"
-                 " renewal (it is renewed while the apply runs).", min=5),
+                 " renewal (it is renewed while the apply runs and before each write wave;"
+                 " writes stop once it cannot be).", min=5),
 ]
 
 
@@ -340,8 +341,11 @@ def apply(
 
     Without --plan or --checksum the plan is shown and confirmed on the terminal (or
     --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some items failed
-    (listed), 4 blocked (safety thresholds, protected environment, deploy window, lock),
-    1 error (including a stale or altered saved plan).
+    or were not applied because the lock was lost or the store stopped answering
+    (listed; apply again to finish), 4 blocked (safety thresholds, protected
+    environment, deploy window, lock), 1 error (including a stale or altered saved plan,
+    or a lock or record git could not store). Applying after an interrupted apply
+    resumes its work: its planned changes are not held against the thresholds again.
     """
     if plan_file is not None and checksum is not None:
         raise ConfigError("give --plan or --checksum, not both")
