@@ -22,8 +22,8 @@ started at another moment. A host name proves nothing: CI runners in separate co
 share host names and pids.
 
 While an apply runs, a background thread renews the lease every third of its length,
-and the apply renews it before each write wave (:meth:`_Lease.confirm`). The lease
-*fences* the writes (:meth:`_Lease.fence`): once a renewal fails (the lock was taken over
+and the apply renews it before each write wave (:meth:`Lease.confirm`). The lease
+*fences* the writes (:meth:`Lease.fence`): once a renewal fails (the lock was taken over
 or broken, or the remote cannot be reached to confirm it), or the last confirmed lease
 comes within a fifth of its length of expiring, no further write is sent. ``stagingpro
 unlock E --force`` deletes the ref whoever holds it (and the CLI records who did in the
@@ -279,7 +279,7 @@ class EnvironmentLock:
         """Who holds the lock now, if anyone."""
         return self.backend.read()[1]
 
-    def acquire(self, commit: str | None, operation: str = "apply") -> _Lease:
+    def acquire(self, commit: str | None, operation: str = "apply") -> Lease:
         """Take the lock or raise :class:`LockError` naming its holder."""
         holder = Holder.new(self.environment, commit, self.ttl, operation)
         for _ in range(3):
@@ -297,7 +297,7 @@ class EnvironmentLock:
                 new = self.backend.swap(token, holder)
             except _Lost:
                 continue  # someone changed it between our read and swap: look again
-            return _Lease(self, new, holder, previous=current)
+            return Lease(self, new, holder, previous=current)
         raise LockError(
             f"could not take the lock of {self.environment}: other appliers keep taking it",
             hint="try again in a moment",
@@ -317,7 +317,7 @@ class EnvironmentLock:
         raise LockError(f"could not break the lock of {self.environment}; try again")
 
     @contextlib.contextmanager
-    def held(self, commit: str | None, operation: str = "apply") -> Iterator[_Lease]:
+    def held(self, commit: str | None, operation: str = "apply") -> Iterator[Lease]:
         """Hold the lock for the ``with`` block, renewing it in the background."""
         lease = self.acquire(commit, operation)
         lease.start_renewing()
@@ -327,7 +327,7 @@ class EnvironmentLock:
             lease.release()
 
 
-class _Lease:
+class Lease:
     """A lock this process holds; it fences this process's writes (module docstring)."""
 
     def __init__(

@@ -76,7 +76,7 @@ from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
 from reconciler.apply.live import LiveItems, check_fresh, read_all, read_touched
-from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock, _Lease
+from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock, Lease
 from reconciler.apply.resume import (
     Unsettled,
     mark_resumed,
@@ -246,7 +246,7 @@ def _locked(
     repository: Repository | None,
     history: History,
     commit: str | None,
-    lease: _Lease,
+    lease: Lease,
     saved: Plan | None,
     checksum: str | None,
     approve: Approver | None,
