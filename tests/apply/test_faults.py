@@ -105,14 +105,14 @@ def test_a_store_that_stops_answering_ends_the_apply_early_with_its_results_reco
     stops the apply within seconds; every change ends applied, failed or "not applied:
     store unreachable", the deployment is recorded with them (not left unfinished), the
     exit is 3 with what to do, and applying again once the store answers finishes."""
-    project.configure({"faults": {"latency_ms": 20}})
+    project.configure({"faults": {"latency_ms": 60}})  # writes last seconds: cut mid-way
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, "apply", "staging", "--auto-approve",
          "--state", str(project.state), "--sandbox-db", str(project.db)],
         cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    wait_for_first_write(child, project.db)
-    project.configure({"faults": {"latency_ms": 20, "drop_rate": 1.0}})
+    wait_for_first_write(child, project.root)
+    project.configure({"faults": {"latency_ms": 60, "drop_rate": 1.0}})
     cut = time.monotonic()
     out, err = child.communicate(timeout=120)
     assert time.monotonic() - cut < 30

@@ -74,27 +74,23 @@ def with_origin(project: Project) -> tuple[Path, Path]:
     return origin, clone
 
 
-def _db_signature(db: Path) -> tuple[int, ...]:
-    """What changes when anyone writes to the sandbox database (WAL mode)."""
-    found: list[int] = []
-    for name in (str(db), f"{db}-wal"):
-        try:
-            stat = Path(name).stat()
-        except FileNotFoundError:
-            found += [0, 0]
-            continue
-        found += [stat.st_size, stat.st_mtime_ns]
-    return tuple(found)
+def _records(root: Path) -> int:
+    """How many deployment records the note of ``root``'s HEAD holds."""
+    shown = subprocess.run(["git", "notes", "--ref", "stagingpro", "show", "HEAD"], cwd=root,
+                           capture_output=True, text=True, check=False)
+    return len(shown.stdout.splitlines()) if shown.returncode == 0 else 0
 
 
-def wait_for_first_write(child: subprocess.Popen[Any], db: Path, deadline: float = 60) -> None:
-    """Until the store's content starts to change (or the child ends)."""
-    before = _db_signature(db)
+def wait_for_first_write(child: subprocess.Popen[Any], root: Path, deadline: float = 120
+                         ) -> None:
+    """Until the apply ``child`` (run in ``root``) is about to write to the store: it
+    has recorded its start, which it does just before its first write (or it ended)."""
+    before = _records(root)
     started = time.monotonic()
-    while child.poll() is None and _db_signature(db) == before:
+    while child.poll() is None and _records(root) == before:
         if time.monotonic() - started > deadline:
-            raise AssertionError("the apply never wrote")
-        time.sleep(0.005)
+            raise AssertionError("the apply never started writing")
+        time.sleep(0.01)
 
 
 def apply_command(project: Project, env: str = TRIAL_ENV, *extra: str) -> list[str]:
@@ -107,7 +103,7 @@ def kill_while_writing(project: Project, command: list[str], extra: float) -> in
     later; ``None`` when it was killed, else its exit status."""
     child = subprocess.Popen(command, cwd=project.root, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-    wait_for_first_write(child, project.db)
+    wait_for_first_write(child, project.root)
     time.sleep(extra)
     killed = child.poll() is None
     if killed:
@@ -304,7 +300,7 @@ def lock_trial(project: Project, origin: Path, clone: Path, rounds: int, seed: i
     for number in range(1, rounds + 1):
         report.rounds = number
         project.admin("DELETE", f"/stores/{store}")
-        project.configure({"faults": {"latency_ms": rng.uniform(40, 100)}}, TRIAL_ENV)
+        project.configure({"faults": {"latency_ms": rng.uniform(250, 400)}}, TRIAL_ENV)
         logs = [project.root.parent / f"writes-{number}-{who}.jsonl" for who in "ab"]
 
         def start(root: Path, log: Path) -> subprocess.Popen[str]:
@@ -315,7 +311,7 @@ def lock_trial(project: Project, origin: Path, clone: Path, rounds: int, seed: i
             )
 
         a = start(project.root, logs[0])
-        wait_for_first_write(a, project.db)
+        wait_for_first_write(a, project.root)
         time.sleep(rng.uniform(0, 1.5))
         origin.rename(away)  # the partition: A can no longer renew its lease
         time.sleep(rng.uniform(ttl / 2, ttl * 1.5))
