@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/lock_trial.py --rounds 10 --seed 1
 
-Each round, apply A (runner A) writes to an empty sandbox store at 40-100 ms latency;
+Each round, apply A (runner A) writes to an empty sandbox store at 250-400 ms latency
+(slow enough that, unfenced, it would still be writing when B takes over);
 at a random moment its remote (a bare origin) is moved away for a random 0.5-1.5 lease
 lengths, so A cannot renew its lease; then apply B (another clone) waits for the lock,
 takes it over once A's lease expired, and applies. Every write request of A and B is
