@@ -226,7 +226,7 @@ class LiveClient:
         attempt = 0
         while True:
             attempt += 1
-            self._check_gates(method, path)
+            self._check_breaker(method, path)
             response, failure = await self._attempt(
                 method, url, query, content, content_type, path
             )
@@ -250,8 +250,8 @@ class LiveClient:
             self._report(method, path, status, attempt, elapsed, False)
             raise self._final_error(method, path, url, response, failure, attempt, elapsed)
 
-    def _check_gates(self, method: str, path: str) -> None:
-        """Refuse to send when the breaker is open or (writes) the fence says no."""
+    def _check_breaker(self, method: str, path: str) -> None:
+        """Refuse to send anything once the breaker is open."""
         store = self.context.store()
         if self.breaker.open:
             raise StoreUnreachableError(
@@ -261,13 +261,18 @@ class LiveClient:
                 environment=self.context.environment,
                 detail=ApiDetail(method, redact(self.base_url + path), 0, "store unreachable"),
             )
+
+    def _check_fence(self, method: str, url: str) -> None:
+        """Refuse a write the fence forbids; asked at the last moment before sending
+        (after any wait for the rate limiter, which may be long)."""
         why = self.write_fence() if self.write_fence is not None and method != "GET" else None
         if why:
+            path = url.removeprefix(self.base_url)
             raise FencedError(
-                f"{method} {path} to {store} was not sent: {why}",
+                f"{method} {path} to {self.context.store()} was not sent: {why}",
                 hint="another apply may be writing; run the command again once it is done",
                 environment=self.context.environment,
-                detail=ApiDetail(method, redact(self.base_url + path), 0, why),
+                detail=ApiDetail(method, redact(url), 0, why),
             )
 
     async def _attempt(
@@ -310,10 +315,11 @@ class LiveClient:
     ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
         """Send one attempt holding its limiter ticket; the ticket is always given back."""
         self.stats.limiter_wait += ticket.waited
-        self.stats.requests[method] += 1
-        self.stats.bytes_sent += len(content or b"")
         answer: httpx.Headers | None = None
         try:
+            self._check_fence(method, url)
+            self.stats.requests[method] += 1
+            self.stats.bytes_sent += len(content or b"")
             response = await self._http.request(
                 method, url, params=query, content=content, headers=headers
             )
