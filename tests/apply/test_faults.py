@@ -4,57 +4,29 @@ a store that stops answering mid-apply, and SIGKILLs at random moments of an app
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from collections import Counter
-from typing import Any
 
 import pytest
 
-from tests.apply.conftest import CHILD, Project
-from tests.apply.trials import kill_trial, use_trial_config, wait_for_first_write
-
-
-def duplicates(project: Project, env: str = "staging") -> dict[str, Any]:
-    """Everything that exists twice in the store where it should exist once."""
-    products = project.all_pages("/v3/catalog/products", env, include="variants,images")
-    found: dict[str, Any] = {}
-    skus = Counter(p["sku"].casefold() for p in products)
-    found["products"] = {sku for sku, n in skus.items() if n > 1}
-    variant_skus = Counter(
-        v["sku"].casefold() for p in products for v in p.get("variants") or []
-    )
-    found["variants"] = {sku for sku, n in variant_skus.items() if n > 1}
-    images = {
-        p["sku"]: len(p.get("images") or []) for p in products
-    }
-    found["images"] = images
-    categories = project.all_pages("/v3/catalog/trees/categories", env)
-    names = Counter((c["parent_id"], c["name"].casefold()) for c in categories)
-    found["categories"] = {name for name, n in names.items() if n > 1}
-    brands = Counter(b["name"].casefold() for b in project.all_pages("/v3/catalog/brands", env))
-    found["brands"] = {name for name, n in brands.items() if n > 1}
-    return found
-
-
-def declared_images(project: Project) -> dict[str, int]:
-    import yaml
-
-    counts: dict[str, int] = {}
-    for path in (project.state / "catalog/products").glob("*.yaml"):
-        data = yaml.safe_load(path.read_text())
-        counts[data["sku"]] = len(data.get("images") or [])
-    return counts
+from reconciler.apply.run import ApplyRequest, apply_environment
+from reconciler.cli.apply import finish
+from reconciler.errors import PartialFailureError
+from reconciler.live.connect import shared_sandbox
+from reconciler.live.stats import RequestEvent
+from reconciler.sandbox.settings import update_settings
+from tests.apply.conftest import STORES, Project
+from tests.apply.trials import (
+    duplicates,
+    kill_trial,
+    use_trial_config,
+)
 
 
 def assert_converged_without_duplicates(project: Project, env: str = "staging") -> None:
     code, out, err = project.cli("plan", env, "--detailed-exitcode")
     assert code == 0, out + err
     found = duplicates(project, env)
-    assert found["products"] == set() and found["variants"] == set(), found
-    assert found["categories"] == set() and found["brands"] == set(), found
-    assert found["images"] == declared_images(project)
+    assert not any(found.values()), found
 
 
 @pytest.mark.parametrize("seed", [3])
@@ -101,30 +73,38 @@ def test_plan_under_a_small_quota_and_5xx_is_correct_and_shows_no_429(project: P
 def test_a_store_that_stops_answering_ends_the_apply_early_with_its_results_recorded(
     project: Project,
 ) -> None:
-    """A partition mid-apply (every connection to the store drops): the circuit breaker
-    stops the apply within seconds; every change ends applied, failed or "not applied:
-    store unreachable", the deployment is recorded with them (not left unfinished), the
-    exit is 3 with what to do, and applying again once the store answers finishes."""
-    project.configure({"faults": {"latency_ms": 60}})  # writes last seconds: cut mid-way
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, "apply", "staging", "--auto-approve",
-         "--state", str(project.state), "--sandbox-db", str(project.db)],
-        cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    wait_for_first_write(child, project.root)
-    project.configure({"faults": {"latency_ms": 60, "drop_rate": 1.0}})
-    cut = time.monotonic()
-    out, err = child.communicate(timeout=120)
-    assert time.monotonic() - cut < 30
-    assert child.returncode == 3, out + err
-    assert "Traceback" not in err
-    assert "not applied: store unreachable" in err
-    assert "the apply stopped early (store unreachable)" in err and "apply again" in err
+    """A partition right after the apply's first write (every connection to the store
+    drops from then on): the circuit breaker stops the apply within seconds; every change
+    ends applied, failed or "not applied: store unreachable", the deployment is recorded
+    with them (not left unfinished), the exit is 3 with what to do, and applying again
+    once the store answers finishes."""
+    project.ensure_store()
+    sandbox = shared_sandbox(project.db)  # the app the apply talks to, in this process
+
+    def partition(event: RequestEvent) -> None:
+        if event.method != "GET":
+            update_settings(sandbox.db, STORES["staging"], {"faults": {"drop_rate": 1.0}})
+
+    request = ApplyRequest(state=project.state, environment="staging",
+                           sandbox_db=project.db, on_request=partition)
+    started = time.monotonic()
+    outcome = apply_environment(request)
+    assert time.monotonic() - started < 30
+    assert outcome.halted == "store unreachable"
+    left_out = [r for r in outcome.results
+                if r.message.startswith("not applied: store unreachable")]
+    assert left_out and outcome.results[0].outcome != "skipped"
+    assert outcome.deployment is not None
+    assert outcome.deployment.status in ("partial", "failed")
+    assert len(outcome.deployment.items) == len(outcome.plan.changes)
+    with pytest.raises(PartialFailureError) as raised:
+        finish(outcome)
+    assert raised.value.exit_code == 3
+    assert "stopped early (store unreachable)" in raised.value.hint
+    assert "apply again" in raised.value.hint
     code, listed, _ = project.cli("history", "staging", "--json", sandbox=False)
-    (deployment,) = json.loads(listed)
-    assert deployment["status"] in ("partial", "failed")
-    assert sum(deployment["counts"].values()) > 0
-    project.configure({"faults": {"latency_ms": 0, "drop_rate": 0}})
+    assert [d["status"] for d in json.loads(listed)] == [outcome.deployment.status]
+    project.configure({"faults": {"drop_rate": 0}})
     code, out, err = project.apply()
     assert code == 0, out + err
     assert_converged_without_duplicates(project)

@@ -112,19 +112,34 @@ def kill_while_writing(project: Project, command: list[str], extra: float) -> in
     return None if killed else code
 
 
-def duplicates(project: Project, env: str = TRIAL_ENV) -> dict[str, set[Any]]:
-    """Everything that exists twice in the store where it should exist once."""
-    products = project.all_pages("/v3/catalog/products", env, include="variants")
+def declared_images(project: Project) -> dict[str, int]:
+    """How many images each declared product has, by SKU."""
+    import yaml
+
+    counts: dict[str, int] = {}
+    for path in (project.state / "catalog/products").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        counts[data["sku"]] = len(data.get("images") or [])
+    return counts
+
+
+def duplicates(project: Project, env: str = TRIAL_ENV) -> dict[str, Any]:
+    """Everything that exists twice in the store where it should exist once (products,
+    variants, categories, brands), and products whose image count is not the declared."""
+    products = project.all_pages("/v3/catalog/products", env, include="variants,images")
     skus = Counter(p["sku"].casefold() for p in products)
     variants = Counter(v["sku"].casefold() for p in products for v in p.get("variants") or [])
     categories = project.all_pages("/v3/catalog/trees/categories", env)
     names = Counter((c["parent_id"], c["name"].casefold()) for c in categories)
     brands = Counter(b["name"].casefold() for b in project.all_pages("/v3/catalog/brands", env))
+    declared = declared_images(project)
     return {
         "products": {k for k, n in skus.items() if n > 1},
         "variants": {k for k, n in variants.items() if n > 1},
         "categories": {k for k, n in names.items() if n > 1},
         "brands": {k for k, n in brands.items() if n > 1},
+        "images": {p["sku"]: len(p.get("images") or []) for p in products
+                   if len(p.get("images") or []) != declared.get(p["sku"], 0)},
     }
 
 
