@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,8 +51,6 @@ def use_trial_config(project: Project) -> None:
 def trial_project(root: Path) -> Project:
     """The example project in ``root`` (a new git repository), uat set up for trials:
     what the ``project`` fixture gives the tests, for the scripts."""
-    import shutil
-
     shutil.copytree(EXAMPLE, root / "store-state")
     git(root, "init", "-q", "-b", "main")
     for name, value in SECRETS.items():
