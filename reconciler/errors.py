@@ -17,9 +17,12 @@ with :attr:`StagingProError.exit_code`.
     │   ├── NotFoundError           404 on something that must exist
     │   ├── RateLimitError          429s outlasted the retry budget
     │   ├── TransportError          timeouts, refused or dropped connections
-    │   │   └── WriteOutcomeUnknownError  a POST got no answer; it may have been applied
+    │   │   ├── WriteOutcomeUnknownError  a POST got no answer; it may have been applied
+    │   │   └── StoreUnreachableError     the circuit breaker is open: nothing more is sent
+    │   ├── FencedError             a write refused before sending: the apply's lock is lost
     │   └── ApiError                any other unexpected status, with BigCommerce's body
     ├── PlanStaleError              a saved plan no longer matches the store or the state
+    ├── StorageError                the repository or the disk refused a lock or a record
     ├── PartialFailureError         exit 3: some items failed, the rest were applied
     └── BlockedError                exit 4: refused by safety thresholds, a lock or policy
         ├── SafetyError
@@ -150,12 +153,27 @@ class WriteOutcomeUnknownError(TransportError):
     a duplicate; re-read the item by its natural key to learn whether it exists."""
 
 
+class StoreUnreachableError(TransportError):
+    """The store stopped answering (several requests in a row got no answer in a short
+    time): the client's circuit breaker is open and it sends nothing more."""
+
+
+class FencedError(LiveError):
+    """A write was not sent because the apply no longer holds its environment's lock
+    (taken over, broken, or no longer confirmable): another apply may be writing."""
+
+
 class ApiError(LiveError):
     """Any other unexpected status; :attr:`detail` holds BigCommerce's error body."""
 
 
 class PlanStaleError(StagingProError):
     """A saved plan was computed against a state or a store that has since changed."""
+
+
+class StorageError(StagingProError):
+    """Git or the file system refused to store a lock or a deployment record (a full
+    disk, a read-only repository)."""
 
 
 class PartialFailureError(StagingProError):

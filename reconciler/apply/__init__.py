@@ -14,6 +14,8 @@ Modules: :mod:`.run` (the end-to-end order: policy, lock, read, plan or stalenes
 check, safety, approval, waves, history), :mod:`.executor` (dependency waves),
 :mod:`.dependencies` (what a change refers to, what to skip after a failure),
 :mod:`.live` (reading for an apply, staleness), :mod:`.reviewed` (the reviewed part of a
-fresh plan), :mod:`.deployment` (the record),
-:mod:`.history`, :mod:`.lock`, :mod:`.gitrepo`, :mod:`.retry`, :mod:`.rollback`.
+fresh plan), :mod:`.deployment` (the record), :mod:`.history`, :mod:`.lock` (and
+:mod:`.machine`: what proves a holder dead), :mod:`.resume` (finishing an interrupted
+deployment), :mod:`.promotion` (the order environments take changes in),
+:mod:`.schedule` (deploy windows), :mod:`.gitrepo`, :mod:`.retry`, :mod:`.rollback`.
 """

@@ -12,7 +12,9 @@ Deployments are stored by :mod:`reconciler.apply.history`; their JSON shape is
 deployment twice: ``status: unfinished`` (no items yet) just before its first write, and
 the final record, with the same id, when it ends. A deployment whose only record is the
 first one is still running, or was interrupted (a killed runner, a lost machine): history
-shows it as ``unfinished`` instead of losing it.
+shows it as ``unfinished`` instead of losing it. Both records list what the apply
+planned (``planned``: kind, key and action of each change), so the next apply knows
+which work it resumes (:mod:`reconciler.apply.resume`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from reconciler.adapters.base import ItemResult
 from reconciler.plan.model import ABSENT, Change
 
 RECORD_VERSION = 1
+PlannedItem = tuple[str, str, str]
+"""``(kind, key, action)`` of one planned change."""
 Status = Literal[
     "succeeded", "partial", "failed", "no-changes", "lock-broken", "unfinished",
     "verified", "verify-failed", "pending",
@@ -148,6 +152,9 @@ class Deployment:
     timings: Mapping[str, float] = field(default_factory=dict)
     requests: int = 0
     note: str = ""
+    planned: tuple[PlannedItem, ...] = ()
+    """Every change the apply set out to make (and, when it resumed an interrupted
+    deployment, the creates of that one still to be confirmed as StagingPro's)."""
 
     @property
     def unfinished(self) -> bool:
@@ -166,6 +173,7 @@ class Deployment:
         data = asdict(self)
         data["items"] = [item.to_json() for item in self.items]
         data["timings"] = dict(self.timings)
+        data["planned"] = [list(item) for item in self.planned]
         return {"type": "deployment", "version": RECORD_VERSION, **data}
 
     @classmethod
@@ -189,6 +197,10 @@ class Deployment:
             timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()},
             requests=int(data.get("requests", 0)),
             note=str(data.get("note", "")),
+            planned=tuple(
+                (str(kind), str(key), str(action))
+                for kind, key, action in data.get("planned") or []
+            ),
         )
 
 

@@ -10,12 +10,16 @@ with their reason. Every change ends with exactly one :class:`ItemResult`.
 
 An adapter that raises instead of returning results (an auth error, a bug) fails its
 whole wave with that message; later waves still run, so independent items go on.
+
+Before each wave the executor asks ``halt`` whether it may still write (the apply
+renews its lock there, and checks that the store still answers); once it may not, the
+wave and every later one end as *skipped*, ``not applied: <why>``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +72,12 @@ def _failed(change: Change, error: Exception) -> ItemResult:
     return ItemResult(change.kind, change.key, change.action, "failed", message, detail)
 
 
+Halt = Callable[[], Awaitable[str | None]]
+"""Asked before each wave: why no more may be written (``None``: go on)."""
+NOT_APPLIED = "not applied: "
+"""How the message of a change left out when the apply stopped early begins."""
+
+
 @dataclass
 class WaveTiming:
     """How long one wave took, for the deployment record."""
@@ -84,17 +94,21 @@ async def execute(
     *,
     progress: ApplyProgress | None = None,
     timings: list[WaveTiming] | None = None,
+    halt: Halt | None = None,
 ) -> list[ItemResult]:
     """Apply ``changes`` (plan order) and return one result per change, in that order."""
     ledger = FailureLedger()
     results: dict[int, ItemResult] = {}
     position = {id(change): index for index, change in enumerate(changes)}
+    stopped: str | None = None
     for wave in waves_of(changes):
         ready: list[Change] = []
         held: list[ItemResult] = []
+        if stopped is None and halt is not None and any(not c.blocked for c in wave.changes):
+            stopped = await halt()
         for change in wave.changes:
             why = change.blocked and f"blocked: {change.blocked}"
-            why = why or ledger.blocker(change)
+            why = why or (stopped and f"{NOT_APPLIED}{stopped}") or ledger.blocker(change)
             if why:
                 results[position[id(change)]] = skipped(change, why)
                 held.append(results[position[id(change)]])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import git
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, StorageError
 
 ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -71,6 +71,23 @@ class Repository:
             return self.run("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").strip()
         except git.GitCommandError:
             return None
+
+
+def git_failure(action: str, error: git.GitCommandError) -> StorageError:
+    """A git command that could not store or reach what it had to, as a clear error."""
+    said = str(error.stderr or "").strip().removeprefix("stderr:").strip(" '\n")
+    status = error.status if isinstance(error.status, int) else None
+    if said:
+        why = f"git said: {said.splitlines()[-1].strip()}"
+    elif status is not None and status < 0:
+        why = f"git was stopped by signal {-status}"
+    else:
+        why = f"git ended with status {error.status}"
+    return StorageError(
+        f"could not {action} ({why})",
+        hint="check that the disk has free space and that the repository (and its remote)"
+        " can be reached and written, then run the command again",
+    )
 
 
 def open_repository(path: Path, remote: str | None = None) -> Repository | None:

@@ -10,12 +10,17 @@ several environments, or applied again, simply carries several lines.
 When the declared state is not in a git repository there are no commits to annotate:
 history then falls back to a local JSON-lines file, ``.stagingpro/deployments.jsonl``
 beside ``store-state/`` (:class:`FileHistory`), and the CLI says so — that file is not
-shared with anyone, so CI should always run from a clone.
+shared with anyone, so CI should always run from a clone. In a repository the same file
+holds the records git could not store (a full disk, a read-only repository): they are
+*pending*, listed with the notes, and moved into the notes (and pushed) by the next
+apply that records, or by ``stagingpro history``.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -23,8 +28,8 @@ from pathlib import Path
 import git
 
 from reconciler.apply.deployment import Deployment
-from reconciler.apply.gitrepo import Repository, open_repository
-from reconciler.errors import ConfigError, LiveError
+from reconciler.apply.gitrepo import Repository, git_failure, open_repository
+from reconciler.errors import ConfigError, LiveError, StorageError
 from reconciler.secrets import redact_json
 
 NOTES_REF = "refs/notes/stagingpro"
@@ -117,15 +122,49 @@ class History(ABC):
         """Bring in what others recorded through ``remote`` (nothing to do for a local
         file); :class:`LiveError` when it cannot be reached."""
 
+    def settle_pending(self) -> int:
+        """Move records kept aside (pending) where they belong; how many moved."""
+        return 0
+
 
 class GitNotesHistory(History):
     """History in ``refs/notes/stagingpro`` of a repository (module docstring)."""
 
-    def __init__(self, repository: Repository) -> None:
+    def __init__(self, repository: Repository, pending: Path | None = None) -> None:
         self.repository = repository
+        self.pending = pending
+        """Records git could not store, kept in a local file until it can (module
+        docstring)."""
         self.description = f"the git notes {NOTES_REF} of {repository.root}"
 
     def record(self, deployment: Deployment) -> None:
+        """Append ``deployment`` to its commit's note (pending records first);
+        :class:`StorageError` when git cannot store it."""
+        self.settle_pending()
+        action = f"record deployment {deployment.id} in {NOTES_REF}"
+        try:
+            self._append(deployment)
+        except git.GitCommandError as error:
+            raise git_failure(action, error) from None
+        except OSError as error:  # the note's temporary file
+            raise StorageError(
+                f"could not {action}: {error.strerror or error}",
+                hint="free disk space, or make the temporary directory writable",
+            ) from None
+
+    def settle_pending(self) -> int:
+        if self.pending is None or not self.pending.exists():
+            return 0
+        kept = _parse(self.pending.read_text(encoding="utf-8"))
+        try:
+            for deployment in kept:
+                self._append(deployment)
+        except (git.GitCommandError, OSError):
+            return 0  # still cannot: they stay pending (a repeat is harmless, see _settled)
+        self.pending.unlink()
+        return len(kept)
+
+    def _append(self, deployment: Deployment) -> None:
         target = deployment.commit
         if target is None or self.repository.ref(target) is None:
             # A plan made in another clone may name a commit this one lacks.
@@ -145,11 +184,13 @@ class GitNotesHistory(History):
             )
 
     def all(self) -> list[Deployment]:
+        found: list[Deployment] = []
+        if self.pending is not None and self.pending.exists():
+            found.extend(_parse(self.pending.read_text(encoding="utf-8")))
         try:
             listing = self.repository.run("notes", "--ref", NOTES_REF, "list")
         except git.GitCommandError:
-            return []
-        found: list[Deployment] = []
+            return _settled(found)
         for line in listing.splitlines():
             parts = line.split()
             if len(parts) == 2:
@@ -220,9 +261,28 @@ class FileHistory(History):
         self.description = f"{path} (the declared state is not in a git repository)"
 
     def record(self, deployment: Deployment) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(_line(deployment))
+        """Append ``deployment``; :class:`StorageError` when the file cannot be written
+        (a half-written line is cut off again, so the file stays readable)."""
+        data = _line(deployment).encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                start = os.fstat(fd).st_size
+                try:
+                    if os.write(fd, data) != len(data):
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                except OSError:
+                    os.ftruncate(fd, start)
+                    raise
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise StorageError(
+                f"could not record deployment {deployment.id} in {self.path}:"
+                f" {error.strerror or error}",
+                hint="free disk space or make the directory writable",
+            ) from None
 
     def all(self) -> list[Deployment]:
         try:
@@ -260,6 +320,7 @@ def fetched_history(state: Path, remote: str | None) -> tuple[History, str | Non
 
 def history_for(state: Path, repository: Repository | None) -> History:
     """The history of the declared state at ``state`` (module docstring)."""
+    local = state.resolve().parent / LOCAL_FILE
     if repository is not None:
-        return GitNotesHistory(repository)
-    return FileHistory(state.resolve().parent / LOCAL_FILE)
+        return GitNotesHistory(repository, pending=local)
+    return FileHistory(local)

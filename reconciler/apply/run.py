@@ -28,23 +28,35 @@ The order of things is what makes it safe:
    A saved plan must also name the store's ids of its items and, when it is not
    signed (:mod:`reconciler.plan.saved`), planning again must give exactly it.
 4. **Safety**: a blocked plan is refused (:class:`SafetyError`, exit 4) unless forced
-   with a reason, which is recorded.
+   with a reason, which is recorded. Changes that resume the unsettled work of the
+   previous deployment (interrupted, or stopped early) are not counted
+   (:mod:`reconciler.apply.resume`): it was planned and checked before.
 5. **Approval** (the CLI shows the plan and asks, or ``--auto-approve``).
-6. **History, first record**: the deployment is recorded as ``unfinished`` (and, with a
-   remote, pushed), so an apply killed during its writes still shows in history.
-7. **Waves** (:mod:`reconciler.apply.executor`), one result per change.
-8. **History**: the deployment's final record, with every item's result
-   (:mod:`reconciler.apply.history`), replaces the first one and, with a remote, is pushed.
+6. **History, first record**: the deployment is recorded as ``unfinished``, with what
+   it plans (and, with a remote, pushed), so an apply killed during its writes still
+   shows in history and the next apply knows what it resumes. When git cannot store it
+   nor the local file take it, nothing is written (:class:`StorageError`).
+7. **Markers**: items the previous deployment created and did not get to mark as
+   StagingPro's are marked now.
+8. **Waves** (:mod:`reconciler.apply.executor`), one result per change. Before each
+   wave the lock's lease is renewed; every write is fenced by it, and the client's
+   circuit breaker stops all requests once the store stops answering: the changes not
+   yet written are then recorded as ``not applied`` with the reason.
+9. **History**: the deployment's final record, with every item's result
+   (:mod:`reconciler.apply.history`), replaces the first one and, with a remote, is
+   pushed. When git cannot store it, it is kept in the local file (pending, moved into
+   the notes later); when that fails too, :attr:`ApplyOutcome.unrecorded` says so.
 
 Killed at any moment, nothing is lost that a re-run cannot redo: every write is
 idempotent by natural key (the adapters' contract), the lock's lease expires (or is
-taken over at once on the same host when its holder's process is gone), and a re-run
-re-plans against what the store now has.
+taken over at once when its holder provably died on this machine), and a re-run
+re-plans against what the store now has, resuming the interrupted deployment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import glob
 import time
@@ -62,6 +74,7 @@ from reconciler.adapters.base import IdMaps, ItemResult, LiveContext
 from reconciler.apply.deployment import (
     Deployment,
     ItemRecord,
+    PlannedItem,
     actor,
     new_id,
     now_iso,
@@ -71,13 +84,27 @@ from reconciler.apply.deployment import (
 from reconciler.apply.executor import ApplyProgress, WaveTiming, execute
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import LOCAL_FILE, FileHistory, History, history_for
-from reconciler.apply.live import check_fresh, check_ids, check_target, read_all, read_touched
-from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock
+from reconciler.apply.live import (
+    LiveItems,
+    check_fresh,
+    check_ids,
+    check_target,
+    read_all,
+    read_touched,
+)
+from reconciler.apply.lock import DEFAULT_TTL, EnvironmentLock, Lease
 from reconciler.apply.promotion import (
     APPLIED,
     check_promotion,
     in_step_record,
     verify_deployment,
+)
+from reconciler.apply.resume import (
+    Unsettled,
+    mark_resumed,
+    planned_items,
+    resumed_safety,
+    unsettled,
 )
 from reconciler.apply.reviewed import reviewed_part
 from reconciler.config import (
@@ -86,13 +113,21 @@ from reconciler.config import (
     effective_environment,
     load_config,
 )
-from reconciler.errors import ConfigError, LiveError, PlanStaleError, PolicyError, SafetyError
+from reconciler.errors import (
+    ConfigError,
+    LiveError,
+    PlanStaleError,
+    PolicyError,
+    SafetyError,
+    StagingProError,
+    StorageError,
+)
 from reconciler.kinds.registry import KINDS, kind_named
 from reconciler.live.client import ClientOptions
 from reconciler.live.connect import connect
 from reconciler.live.stats import ClientStats, ProgressCallback
 from reconciler.plan.build import compute_plan
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, Safety
 from reconciler.plan.read import read_store_info
 from reconciler.plan.saved import PLAN_KEY_ENV, SavedPlan, selection_of
 from reconciler.plan.scope import declared_scope, plan_scope
@@ -155,6 +190,10 @@ class ApplyOutcome:
     """What the summary should also say (a prelude's work, a history push that failed)."""
     unreviewed: tuple[Change, ...] = ()
     """With a reviewed plan: the fresh changes it did not have, which were not applied."""
+    halted: str = ""
+    """Why the apply stopped writing early (lock lost, store unreachable), if it did."""
+    unrecorded: StorageError | None = None
+    """Set when the final record could be stored nowhere (the results are only here)."""
 
     @property
     def failed(self) -> list[ItemResult]:
@@ -195,10 +234,12 @@ def check_policy(
             )
 
 
-def check_safety(plan: Plan, force_reason: str | None) -> None:
-    """Refuse a plan past the safety thresholds unless forced (step 4)."""
-    if plan.safety.violations and plan.safety.forced_reason is None and force_reason is None:
-        listed = "\n".join(f"  {v}" for v in plan.safety.violations)
+def check_safety(plan: Plan, force_reason: str | None, safety: Safety | None = None) -> None:
+    """Refuse a plan past the safety thresholds unless forced (step 4); ``safety``: the
+    verdict to go by when not the plan's own (resumed work not counted)."""
+    safety = safety or plan.safety
+    if safety.violations and safety.forced_reason is None and force_reason is None:
+        listed = "\n".join(f"  {v}" for v in safety.violations)
         raise SafetyError(
             f"the plan for {plan.environment} is blocked by its safety thresholds:\n{listed}",
             hint='review it; if it is intended, apply with --force "REASON" (recorded)',
@@ -226,9 +267,10 @@ def apply_environment(
     commit = repository.head() if repository is not None else None
     check_promotion(settings, history, repository, commit, request.state)
     lock = EnvironmentLock(request.environment, repository, request.state, ttl=request.lock_ttl)
-    with lock.held(commit, request.operation):
+    with lock.held(commit, request.operation) as lease:
         outcome = _locked(
-            request, settings, repository, history, commit, saved, checksum, reviewed, approve,
+            request, settings, repository, history, commit, lease, saved, checksum, reviewed,
+            approve,
             progress, prelude,
         )
     if settings.verify and outcome.deployment is not None and (
@@ -247,6 +289,7 @@ def _locked(
     repository: Repository | None,
     history: History,
     commit: str | None,
+    lease: Lease,
     saved: SavedPlan | None,
     checksum: str | None,
     reviewed: Plan | None,
@@ -269,12 +312,26 @@ def _locked(
         transport=request.transport,
         progress=request.on_request,
     )
+    client.write_fence = lease.fence
+    work = _unsettled(history, request.environment) if request.record else Unsettled()
+    confirmed: set[tuple[str, str]] = set()
+    halted: list[str] = []
+
+    async def halt() -> str | None:
+        """Why no further wave may be written (step 8), if so."""
+        why = "store unreachable" if client.breaker.open else await asyncio.to_thread(
+            lease.confirm
+        )
+        if why and not halted:
+            halted.append(why)
+        return why
 
     async def run() -> tuple[Plan, list[ItemResult], bool]:
         async with client:
             ctx = LiveContext(client, IdMaps(), settings, state_root=request.state)
             if prelude is not None:
                 notes.extend(await prelude(ctx))
+            live: LiveItems
             if saved is not None:
                 plan = saved.plan
                 scope = plan_scope(plan)
@@ -288,7 +345,7 @@ def _locked(
             else:
                 if reviewed is not None:
                     check_target(reviewed, ctx)
-                plan = await _fresh_plan(ctx, request, commit)
+                plan, live = await _fresh_plan(ctx, request, commit)
                 timings["read"] = time.perf_counter() - started
                 if reviewed is not None:
                     part = reviewed_part(reviewed, plan)
@@ -306,28 +363,37 @@ def _locked(
                         " and refused if they touch a reviewed item); or plan again and"
                         " review the new plan",
                     )
-            check_safety(plan, request.force_reason)
+            safety = resumed_safety(plan, work)
+            check_safety(plan, request.force_reason, safety)
+            if safety != plan.safety and work.deployment is not None:
+                notes.append(f"resuming the unsettled work of {work.deployment.id}: its"
+                             " changes are not counted against the safety thresholds")
             if not plan.has_changes:
+                if work.creates() and await halt() is None:
+                    confirmed.update(await _mark(ctx, live, work, notes))
                 if request.record and settings.comes_before:
                     # Others come after this environment: "in step with this commit"
                     # must be on record even with nothing to change (promotion.py).
                     opening.append(_opening_record(request, plan, saved, commit, repository,
-                                                   started_at))
+                                                   started_at, planned_items(plan, work)))
                 return plan, [], True
             if approve is not None and not await asyncio.to_thread(approve, plan):
                 return plan, [], False
             if request.record:
                 # Recorded (and shared) before the first write, so an apply killed from
-                # here on still shows in history, as unfinished.
+                # here on still shows in history, as unfinished, with what it planned.
                 opening.append(_opening_record(request, plan, saved, commit, repository,
-                                               started_at))
+                                               started_at, planned_items(plan, work)))
                 await asyncio.to_thread(_record, history, opening[0], request.state, notes)
             writing = time.perf_counter()
-            results = await execute(ctx, plan.changes, progress=progress, timings=waves)
+            if work.creates() and await halt() is None:
+                confirmed.update(await _mark(ctx, live, work, notes))
+            results = await execute(ctx, plan.changes, progress=progress, timings=waves,
+                                    halt=halt)
             timings["write"] = time.perf_counter() - writing
-            if saved is None:
+            if saved is None and not halted:
                 recovering = time.perf_counter()
-                results = await _recover(ctx, request, commit, plan, results, waves)
+                results = await _recover(ctx, request, commit, plan, results, waves, notes)
                 timings["recovery"] = time.perf_counter() - recovering
             return plan, results, True
 
@@ -336,6 +402,7 @@ def _locked(
     outcome = ApplyOutcome(
         plan, results, client.stats, approved=approved, timings=timings, notes=notes,
         unreviewed=tuple(unreviewed),
+        halted=halted[0] if halted else "",
     )
     if not results and opening and approved and not plan.has_changes:
         outcome.deployment = in_step_record(opening[0])
@@ -343,6 +410,7 @@ def _locked(
         return outcome
     if not results or not opening:
         return outcome
+    in_plan = {(c.kind, kind_named(c.kind).match_key(c.key)) for c in plan.changes}
     deployment = dataclasses.replace(
         opening[0],
         finished_at=now_iso(),
@@ -353,9 +421,23 @@ def _locked(
         ),
         timings={**timings, **_wave_seconds(waves)},
         requests=client.stats.total_requests,
+        # Creates resumed only to be marked leave the record once they are.
+        planned=tuple(
+            item for item in opening[0].planned
+            if (match := (item[0], kind_named(item[0]).match_key(item[1]))) in in_plan
+            or match not in confirmed
+        ),
     )
-    outcome.history = _record(history, deployment, request.state, outcome.notes)
     outcome.deployment = deployment
+    try:
+        outcome.history = _record(history, deployment, request.state, outcome.notes)
+    except StorageError as error:
+        outcome.unrecorded = StorageError(
+            f"deployment {deployment.id} ran ({deployment.status}), but its record could be"
+            f" kept nowhere: {error.message}; history shows it as unfinished",
+            hint="free disk space, then apply again: it resumes against what the store"
+            " has and records the outcome (this run's results are shown above)",
+        )
     return outcome
 
 
@@ -366,6 +448,7 @@ def _opening_record(
     commit: str | None,
     repository: Repository | None,
     started_at: str,
+    planned: tuple[PlannedItem, ...],
 ) -> Deployment:
     """The deployment as recorded before its first write: ``unfinished``, no items."""
     return Deployment(
@@ -385,17 +468,42 @@ def _opening_record(
         operation=request.operation,
         origin=request.origin,
         forced_reason=request.force_reason or plan.safety.forced_reason,
+        planned=planned,
     )
 
 
-async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | None) -> Plan:
+def _unsettled(history: History, environment: str) -> Unsettled:
+    """The previous deployment's unsettled work, with other runners' records fetched
+    first (best effort: without them, thresholds are simply counted in full)."""
+    with contextlib.suppress(git.GitCommandError, StagingProError):
+        history.fetch()
+    history.settle_pending()
+    return unsettled(history, environment)
+
+
+async def _mark(
+    ctx: LiveContext, live: LiveItems, work: Unsettled, notes: list[str]
+) -> set[tuple[str, str]]:
+    """Step 7; a store that refuses is a warning (the next apply tries again)."""
+    try:
+        confirmed, said = await mark_resumed(ctx, live, work)
+    except LiveError as error:
+        notes.append(f"warning: could not mark what an interrupted apply created: {error}")
+        return set()
+    notes.extend(said)
+    return confirmed
+
+
+async def _fresh_plan(
+    ctx: LiveContext, request: ApplyRequest, commit: str | None
+) -> tuple[Plan, LiveItems]:
     declared = load_state(request.state, request.environment)
     covered = request.selection.kinds(KINDS)
     scope = declared_scope(declared, request.selection, covered)
     ctx.declared_keys, ctx.declared_fields = scope.keys, scope.fields
     live = await read_all(ctx, covered)
     store = await read_store_info(ctx.client, ctx.environment)
-    return compute_plan(
+    plan = compute_plan(
         declared,
         live,
         ctx.environment,
@@ -406,6 +514,7 @@ async def _fresh_plan(ctx: LiveContext, request: ApplyRequest, commit: str | Non
         created_at=now_iso(),
         commit=commit,
     )
+    return plan, live
 
 
 async def _check_rederived(
@@ -418,7 +527,7 @@ async def _check_rederived(
         selection=selection_of(saved),
         force_reason=saved.safety.forced_reason,
     )
-    fresh = await _fresh_plan(ctx, again, commit)
+    fresh, _ = await _fresh_plan(ctx, again, commit)
     if fresh.checksum != saved.checksum:
         raise PlanStaleError(
             f"the saved plan is not what planning {saved.environment} gives now (checksum"
@@ -431,17 +540,20 @@ async def _check_rederived(
 
 
 def _record(history: History, deployment: Deployment, state: Path, notes: list[str]) -> str:
-    """Record ``deployment`` (and share it); where it went. The apply has happened by now,
-    so a failure to record or push becomes a warning and a local copy, never a lost
-    record or an error exit."""
+    """Record ``deployment`` (and share it); where it went. When git cannot store it,
+    the record is kept in the local file, pending (a warning); a failure to push is a
+    warning too. :class:`StorageError` only when it could be kept nowhere."""
     try:
         history.record(deployment)
-    except (git.GitCommandError, OSError, ConfigError) as error:
+    except (StorageError, ConfigError) as error:
         fallback = FileHistory(state.resolve().parent / LOCAL_FILE)
+        if isinstance(history, FileHistory):
+            raise
         fallback.record(deployment)
         notes.append(f"warning: could not record the deployment in {history.description}"
-                     f" ({error}); kept in {fallback.path}")
-        return fallback.description
+                     f" ({error.message}); kept in {fallback.path} until it can be: the next"
+                     " apply, or stagingpro history, moves it into the notes")
+        return f"{fallback.path} (pending)"
     try:
         history.push()
     except LiveError as error:
@@ -464,41 +576,62 @@ async def _recover(
     plan: Plan,
     results: list[ItemResult],
     waves: list[WaveTiming],
+    notes: list[str],
 ) -> list[ItemResult]:
     """Re-plan and apply the items that did not apply while the store was failing
-    transiently (see :attr:`ApplyRequest.recovery_passes`); the final result of each."""
+    transiently (see :attr:`ApplyRequest.recovery_passes`); the final result of each.
+    A pass that cannot re-read the store leaves the results as they were."""
+    results = list(results)
+    for _ in range(request.recovery_passes):
+        if not any(is_transient(r) for r in results) or ctx.client.breaker.open:
+            break
+        try:
+            results = await _recovery_pass(ctx, request, commit, plan, results, waves)
+        except StagingProError as error:
+            notes.append(f"warning: the recovery pass stopped ({error.message}); the"
+                         " results known so far are recorded")
+            break
+    return results
+
+
+async def _recovery_pass(
+    ctx: LiveContext,
+    request: ApplyRequest,
+    commit: str | None,
+    plan: Plan,
+    results: list[ItemResult],
+    waves: list[WaveTiming],
+) -> list[ItemResult]:
+    """One pass of :func:`_recover`."""
     from reconciler.plan.selection import Rule
 
     results = list(results)
-    for _ in range(request.recovery_passes):
-        if not any(is_transient(r) for r in results):
-            break
-        redo = [
-            index for index, r in enumerate(results)
-            if r.outcome == "failed"
-            or (r.outcome == "skipped" and not r.message.startswith("blocked:"))
-        ]
-        rules = tuple(dict.fromkeys(
-            Rule(plan.changes[i].kind, glob.escape(plan.changes[i].key)) for i in redo
-        ))
-        again = dataclasses.replace(request, selection=Selection(only=rules), force_reason=None)
-        fresh = await _fresh_plan(ctx, again, commit)
-        written = await execute(ctx, fresh.changes, timings=waves)
-        by_item = {
-            (change.kind, kind_named(change.kind).match_key(change.key)): result
-            for change, result in zip(fresh.changes, written, strict=True)
-        }
-        for index in redo:
-            change = plan.changes[index]
-            found = by_item.get((change.kind, kind_named(change.kind).match_key(change.key)))
-            if found is None:  # nothing left to do: the lost write had been applied
-                results[index] = ItemResult(
-                    change.kind, change.key, change.action, "applied",
-                    message="applied (confirmed by re-reading after a lost answer)",
-                    ids=results[index].ids,
-                )
-            else:
-                results[index] = dataclasses.replace(found, action=change.action)
+    redo = [
+        index for index, r in enumerate(results)
+        if r.outcome == "failed"
+        or (r.outcome == "skipped" and not r.message.startswith("blocked:"))
+    ]
+    rules = tuple(dict.fromkeys(
+        Rule(plan.changes[i].kind, glob.escape(plan.changes[i].key)) for i in redo
+    ))
+    again = dataclasses.replace(request, selection=Selection(only=rules), force_reason=None)
+    fresh, _ = await _fresh_plan(ctx, again, commit)
+    written = await execute(ctx, fresh.changes, timings=waves)
+    by_item = {
+        (change.kind, kind_named(change.kind).match_key(change.key)): result
+        for change, result in zip(fresh.changes, written, strict=True)
+    }
+    for index in redo:
+        change = plan.changes[index]
+        found = by_item.get((change.kind, kind_named(change.kind).match_key(change.key)))
+        if found is None:  # nothing left to do: the lost write had been applied
+            results[index] = ItemResult(
+                change.kind, change.key, change.action, "applied",
+                message="applied (confirmed by re-reading after a lost answer)",
+                ids=results[index].ids,
+            )
+        else:
+            results[index] = dataclasses.replace(found, action=change.action)
     return results
 
 

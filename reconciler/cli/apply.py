@@ -141,19 +141,26 @@ def print_summary(outcome: ApplyOutcome, console: Console | None = None) -> None
 
 
 def finish(outcome: ApplyOutcome) -> int:
-    """Print the summary; raise :class:`PartialFailureError` (exit 3) listing the items
-    that did not apply, else exit 0."""
+    """Print the summary; raise the :class:`StorageError` of a record kept nowhere (exit
+    1), or :class:`PartialFailureError` (exit 3) listing the items that did not apply,
+    else exit 0."""
     print_summary(outcome)
+    if outcome.unrecorded is not None:
+        raise outcome.unrecorded
     failed = outcome.failed
     if failed:
         deployment: Any = outcome.deployment
         retry = f"stagingpro retry {outcome.plan.environment}"
         if deployment is not None:
             retry += f" {deployment.id}"
+        hint = f"fix the cause (the YAML, or the store), then: {retry}"
+        if outcome.halted:
+            hint = (f"the apply stopped early ({outcome.halted}); once that is resolved, apply"
+                    f" again (stagingpro apply {outcome.plan.environment}): it finishes the work")
         raise PartialFailureError(
             f"{len(failed)} of {len(outcome.results)} changes did not apply:\n"
             + failure_table(failed),
-            hint=f"fix the cause (the YAML, or the store), then: {retry}",
+            hint=hint,
         )
     return 0
 
@@ -205,7 +212,8 @@ ForceOption = Annotated[
 LockTtlOption = Annotated[
     int,
     typer.Option("--lock-ttl", help="Seconds the environment's lock lease lasts without"
-                 " renewal (it is renewed while the apply runs).", min=5),
+                 " renewal (it is renewed while the apply runs and before each write wave;"
+                 " writes stop once it cannot be).", min=5),
 ]
 
 
@@ -394,9 +402,12 @@ def apply(
 
     Without --plan, --checksum or --reviewed the plan is shown and confirmed on the
     terminal (or --auto-approve). Exit codes: 0 all applied (or nothing to do), 3 some
-    items failed (listed), 4 blocked (safety thresholds, protected environment, deploy
-    window, lock), 1 error (including a stale or altered saved plan, or a reviewed item
-    that changed since the review).
+    items failed or were not applied because the lock was lost or the store stopped
+    answering (listed; apply again to finish), 4 blocked (safety thresholds, protected
+    environment, deploy window, lock, promotion order), 1 error (including a stale or
+    altered saved plan, a reviewed item that changed since the review, or a lock or
+    record git could not store). Applying after an interrupted apply resumes its work:
+    its planned changes are not held against the thresholds again.
     """
     if plan_file is not None and (checksum is not None or reviewed_file is not None):
         raise ConfigError("give --plan, or --checksum and/or --reviewed, not both")

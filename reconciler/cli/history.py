@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from reconciler.apply.deployment import Deployment
 from reconciler.cli.apply import FetchOption, StateOption, read_history
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, LiveError
 from reconciler.secrets import redact
 
 
@@ -42,9 +43,15 @@ def history(
     when the declared state is not in git, in .stagingpro/deployments.jsonl). A deployment
     is recorded before its first write: one that shows as `unfinished` is still running,
     or was interrupted (apply again to finish it). The remote's notes are fetched and
-    merged first (--no-fetch: this clone's alone).
+    merged first (--no-fetch: this clone's alone). Records git could not store when they
+    were made (kept in .stagingpro/deployments.jsonl) are moved into the notes.
     """
     store = read_history(state, remote, fetch)
+    if store.settle_pending():
+        # Records an apply could not store or share before; sharing them may fail again
+        # (the remote is unreachable), which must not stop the history from showing.
+        with contextlib.suppress(LiveError):
+            store.push()
     if target == "show":
         if deployment is None:
             raise ConfigError("history show needs a deployment id",

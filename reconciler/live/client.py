@@ -36,10 +36,13 @@ from reconciler import finite_json
 from reconciler.errors import (
     ApiDetail,
     ApiError,
+    FencedError,
     RateLimitError,
+    StoreUnreachableError,
     TransportError,
     WriteOutcomeUnknownError,
 )
+from reconciler.live.breaker import CircuitBreaker
 from reconciler.live.caps import cap_for
 from reconciler.live.clock import Clock, SystemClock
 from reconciler.live.failures import StoreContext, describe, error_for_status, parse_error_body
@@ -147,6 +150,11 @@ class LiveClient:
         )
         self._on_open = on_open
         self._opened = False
+        self.breaker = CircuitBreaker(self.clock)
+        self.write_fence: Callable[[], str | None] | None = None
+        """Asked before every attempt of a write: why it must not be sent (``None``: send
+        it). An apply sets it to its lock lease, so no write goes out once the lock is
+        lost (:class:`FencedError`)."""
         self._open_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -219,9 +227,11 @@ class LiveClient:
         attempt = 0
         while True:
             attempt += 1
+            self._check_breaker(method, path)
             response, failure = await self._attempt(
                 method, url, query, content, content_type, path
             )
+            self.breaker.record(response is not None)
             elapsed = self.clock.monotonic() - started
             status = response.status_code if response is not None else 0
             verdict = self._judge(method, response, failure, attempt)
@@ -240,6 +250,31 @@ class LiveClient:
                 continue
             self._report(method, path, status, attempt, elapsed, False)
             raise self._final_error(method, path, url, response, failure, attempt, elapsed)
+
+    def _check_breaker(self, method: str, path: str) -> None:
+        """Refuse to send anything once the breaker is open."""
+        store = self.context.store()
+        if self.breaker.open:
+            raise StoreUnreachableError(
+                f"{method} {path} to {store} was not sent: the store stopped answering"
+                f" ({self.breaker.threshold} requests in a row got no answer)",
+                hint="check the network and the store's status, then run the command again",
+                environment=self.context.environment,
+                detail=ApiDetail(method, redact(self.base_url + path), 0, "store unreachable"),
+            )
+
+    def _check_fence(self, method: str, url: str) -> None:
+        """Refuse a write the fence forbids; asked at the last moment before sending
+        (after any wait for the rate limiter, which may be long)."""
+        why = self.write_fence() if self.write_fence is not None and method != "GET" else None
+        if why:
+            path = url.removeprefix(self.base_url)
+            raise FencedError(
+                f"{method} {path} to {self.context.store()} was not sent: {why}",
+                hint="another apply may be writing; run the command again once it is done",
+                environment=self.context.environment,
+                detail=ApiDetail(method, redact(url), 0, why),
+            )
 
     async def _attempt(
         self,
@@ -281,10 +316,11 @@ class LiveClient:
     ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
         """Send one attempt holding its limiter ticket; the ticket is always given back."""
         self.stats.limiter_wait += ticket.waited
-        self.stats.requests[method] += 1
-        self.stats.bytes_sent += len(content or b"")
         answer: httpx.Headers | None = None
         try:
+            self._check_fence(method, url)
+            self.stats.requests[method] += 1
+            self.stats.bytes_sent += len(content or b"")
             response = await self._http.request(
                 method, url, params=query, content=content, headers=headers
             )

@@ -9,7 +9,9 @@ API (request log, scripted failures, fault injection) that the commands talk to.
 from __future__ import annotations
 
 import asyncio
+import resource
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,16 @@ SECRETS = {
     "ERP_HOOK_TOKEN": "test-erp-token",
 }
 STORES = {"staging": "ridgeline-staging", "uat": "ridgeline-uat", "production": "ridgeline-prod"}
+CHILD = "import sys\nfrom reconciler.cli.app import main\nsys.exit(main(sys.argv[1:]))\n"
+"""``python -c CHILD ARGS``: the CLI in a child process."""
+
+
+def no_disk_space() -> None:
+    """A ``preexec_fn``: the child process cannot write a byte to any file, as on a full
+    disk (RLIMIT_FSIZE 0: writes fail with EFBIG, "File too large", instead of raising
+    SIGXFSZ, which is ignored). Pipes are not files: its output still arrives."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
 
 def git(cwd: Path, *args: str) -> str:

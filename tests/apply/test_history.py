@@ -199,3 +199,80 @@ def test_a_team_members_clone_fetches_the_history_by_default(
     assert [d["id"] for d in json.loads(out)] == [pushed["id"]]
     code, _, err = run("history", "staging", "--remote", "")
     assert code == 0 and "warning" not in err
+
+
+def test_records_git_cannot_store_are_kept_pending_then_moved_into_the_notes(
+    project: Project,
+) -> None:
+    """git refuses to update the notes (a stale ref lock, as left by a crashed git): the
+    apply keeps its records in the local file, history lists them, and once git can
+    store them again `history` moves them into the notes."""
+    stale = project.root / ".git/refs/notes/stagingpro.lock"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("")
+    code, out, err = project.apply()
+    assert code == 0, out + err
+    assert "could not record the deployment" in out and "moves it into the notes" in out
+    pending = project.root / ".stagingpro/deployments.jsonl"
+    assert pending.exists()
+    code, out, _ = project.cli("history", "staging", "--json", sandbox=False)
+    (listed,) = json.loads(out)
+    assert code == 0 and listed["status"] == "succeeded"
+    stale.unlink()
+    project.cli("history", "staging", sandbox=False)
+    assert not pending.exists()
+    notes = git(project.root, "notes", "--ref", "stagingpro", "show", "HEAD")
+    statuses = [json.loads(line)["status"] for line in notes.splitlines() if line.strip()]
+    assert statuses == ["unfinished", "succeeded"]
+
+
+FILLS_UP = """
+import resource, signal, sys
+from pathlib import Path
+from reconciler.apply.run import ApplyRequest, apply_environment
+from reconciler.cli.apply import finish
+from reconciler.errors import StagingProError
+
+class DiskFillsUp:
+    '''After the last write wave, no byte can be written to any file any more.'''
+    total = done = 0
+    def wave_started(self, kind, action, count): pass
+    def items_done(self, results):
+        self.done += len(results)
+        if self.done >= self.total:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+
+def approve(plan):
+    progress.total = len(plan.changes)
+    return True
+
+progress = DiskFillsUp()
+request = ApplyRequest(state=Path(sys.argv[1]), environment="staging",
+                       sandbox_db=Path(sys.argv[2]))
+try:
+    sys.exit(finish(apply_environment(request, approve=approve, progress=progress)))
+except StagingProError as error:
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(error.exit_code)
+"""
+
+
+def test_a_final_record_on_a_full_disk_is_a_clear_error(project: Project) -> None:
+    """The disk fills up during the writes: git cannot store the final record and the
+    local file cannot take it either. The summary is shown, then a clear error (exit 1,
+    no traceback) saying the record could be kept nowhere and what to do; applying again
+    once there is space finishes."""
+    done = subprocess.run(
+        [sys.executable, "-c", FILLS_UP, str(project.state), str(project.db)],
+        cwd=project.root, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "applied, 0 failed" in done.stdout
+    assert "its record could be kept nowhere" in done.stderr
+    assert "free disk space, then apply again" in done.stderr
+    code, out, _ = project.cli("history", "staging", "--json", sandbox=False)
+    assert [d["status"] for d in json.loads(out)] == ["unfinished"]
+    code, out, err = project.apply()
+    assert code == 0 and project.pending() == 0, out + err

@@ -13,8 +13,13 @@ import pytest
 
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.lock import EnvironmentLock, Holder
-from reconciler.errors import LockError
-from tests.apply.conftest import Project, git
+from reconciler.apply.machine import process_start
+from reconciler.apply.run import ApplyRequest, apply_environment
+from reconciler.cli.apply import finish
+from reconciler.errors import LockError, PartialFailureError
+from reconciler.live.stats import RequestEvent
+from tests.apply.conftest import CHILD, Project, git, no_disk_space
+from tests.apply.trials import lock_trial, use_trial_config, with_origin
 
 
 def clone(origin: Path, where: Path) -> Repository:
@@ -163,3 +168,117 @@ def test_outside_git_the_lock_is_a_file(tmp_path: Path) -> None:
         EnvironmentLock("staging", None, state).acquire(None)
     lease.release()
     assert lock.holder() is None
+
+
+def _holding(repository: Repository, holder: Holder, env: str = "uat") -> None:
+    repository.run("update-ref", f"refs/stagingpro/locks/{env}",
+                   repository.new_object(holder.to_text()))
+
+
+def _dead_pid() -> int:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_a_holder_that_is_not_provably_on_this_machine_keeps_its_lock(project: Project) -> None:
+    """Same host name, a pid that does not exist here: in another pid namespace (another
+    container on the same host) that pid may be a live apply, so only expiry frees it."""
+    repository = open_repository(project.state)
+    assert repository is not None
+    lock = EnvironmentLock("uat", repository, project.state, ttl=timedelta(seconds=5))
+    live = Holder.new("uat", None, timedelta(minutes=10), "apply")
+    for machine in ("another-boot-id/pid:[4026531836]", ""):
+        _holding(repository, Holder(**{**live.__dict__, "pid": _dead_pid(),
+                                        "machine": machine}))
+        with pytest.raises(LockError, match="uat is locked by"):
+            lock.acquire("c1")
+
+
+def test_a_holder_provably_dead_on_this_machine_is_taken_over(project: Project) -> None:
+    """On this machine (same boot id and pid namespace): a vanished pid, or a pid now
+    used by a process started at another moment, is a dead holder."""
+    repository = open_repository(project.state)
+    assert repository is not None
+    lock = EnvironmentLock("uat", repository, project.state, ttl=timedelta(seconds=5))
+    here = Holder.new("uat", None, timedelta(minutes=10), "apply")
+    reused = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        for pid, started in ((_dead_pid(), here.pid_start), (reused.pid, 1)):
+            _holding(repository, Holder(**{**here.__dict__, "pid": pid, "pid_start": started}))
+            lease = lock.acquire("c1")
+            assert lease.previous is not None and lease.previous.pid == pid
+            lease.release()
+        # ... while a live process with its own start time keeps it.
+        alive = Holder.new("uat", None, timedelta(minutes=10), "apply")
+        _holding(repository, Holder(**{**alive.__dict__, "pid": reused.pid,
+                                       "pid_start": process_start(reused.pid) or 0}))
+        with pytest.raises(LockError):
+            lock.acquire("c2")
+    finally:
+        reused.kill()
+        reused.wait()
+
+
+def test_an_apply_whose_lock_is_broken_stops_writing(project: Project) -> None:
+    """The lock is broken (unlock --force) right after the apply's first write: the
+    apply sends no write in any later wave, reports every change it left out as "not
+    applied: lock lost", records them, and exits 3."""
+    repository = open_repository(project.state)
+    lock = EnvironmentLock("staging", repository, project.state)
+    writes: list[str] = []
+    after_break: list[str] = []
+
+    def on_request(event: RequestEvent) -> None:
+        if event.method == "GET":
+            return
+        (after_break if writes else writes).append(f"{event.method} {event.path}")
+        if len(writes) == 1 and not after_break:
+            lock.force_release()
+
+    request = ApplyRequest(state=project.state, environment="staging",
+                           sandbox_db=project.db, on_request=on_request)
+    outcome = apply_environment(request)
+    assert outcome.halted.startswith("lock lost: the lock was taken over or broken")
+    # The first wave was under way when the lock was broken; every later one is left out.
+    first = outcome.results[0]
+    later = [r for r in outcome.results if (r.kind, r.action) != (first.kind, first.action)]
+    assert later and all(r.message.startswith("not applied: lock lost") for r in later)
+    assert all(f"/{first.kind}" in write for write in after_break), after_break
+    assert outcome.deployment is not None and outcome.deployment.status in ("partial", "failed")
+    with pytest.raises(PartialFailureError, match="lock lost") as raised:
+        finish(outcome)
+    assert raised.value.exit_code == 3
+    _, out, _ = project.cli("history", "show", outcome.deployment.id, sandbox=False)
+    assert "not applied: lock lost" in out
+
+
+def test_taking_the_lock_on_a_full_disk_is_a_clear_error(project: Project) -> None:
+    """A process that cannot write a byte (RLIMIT_FSIZE 0: git meets EFBIG writing the
+    lock's object, as on a full disk): exit 1, a message naming the lock, no traceback,
+    and nothing written to the store."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, "apply", "staging", "--auto-approve", "--state",
+         str(project.state), "--sandbox-db", str(project.db)],
+        cwd=project.root, capture_output=True, text=True, timeout=120,
+        preexec_fn=no_disk_space, check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "could not write the lock refs/stagingpro/locks/staging" in done.stderr
+    assert "free space" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not project.db.exists()  # the store was never even opened
+
+
+def test_a_partitioned_apply_never_writes_alongside_the_one_that_takes_over(
+    project: Project,
+) -> None:
+    """The lock trial, sampled (scripts/lock_trial.py runs it in full): apply A loses
+    its remote mid-apply and stops writing; apply B takes the lock over once A's lease
+    expired and finishes. No write of A overlaps a write of B."""
+    use_trial_config(project)
+    origin, clone = with_origin(project)
+    report = lock_trial(project, origin, clone, rounds=1, seed=7)
+    assert report.problems == [] and report.overlaps == [], report.summary()
+    assert report.a_halted[0].startswith("lock lost"), report.summary()
+    assert report.b_writes[0] > 0, report.summary()
