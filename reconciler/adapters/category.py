@@ -253,8 +253,15 @@ class CategoryAdapter(Adapter):
         retry: list[tuple[int, Change, dict[str, Any], str]],
         detail: ApiDetail | None,
     ) -> dict[int, ItemResult]:
-        """Creates that failed or got no answer: those that exist (same parent, same name)
-        are updated to the declared values; the others fail with the store's message."""
+        """Creates that failed or got no answer: those that exist (same parent, exactly the
+        same name, not known as another category) are updated to the declared values; the
+        others fail with the store's message.
+
+        The match is exact on purpose: the store refuses ``CAFE`` beside ``Cafe`` (names
+        are unique among siblings ignoring case), and taking ``Cafe`` for the failed
+        ``CAFE`` would report a create that never happened, and make every later apply
+        flip the one category between two declarations.
+        """
         parents = sorted({int(item.get("parent_id", 0)) for _, _, item, _ in retry})
         trees = sorted({int(item["tree_id"]) for _, _, item, _ in retry if "tree_id" in item})
         params: dict[str, Any] = {"parent_id:in": parents}
@@ -262,7 +269,7 @@ class CategoryAdapter(Adapter):
             params["tree_id:in"] = trees
         existing = await ctx.client.paginate_v3(PATH, params)
         index_of = {
-            (int(d.get("parent_id") or 0), int(d["tree_id"]), str(d["name"]).casefold()): d
+            (int(d.get("parent_id") or 0), int(d["tree_id"]), str(d["name"])): d
             for d in existing
         }
         results: dict[int, ItemResult] = {}
@@ -274,12 +281,12 @@ class CategoryAdapter(Adapter):
                 (
                     d
                     for (p, t, n), d in index_of.items()
-                    if p == parent and (tree is None or t == tree)
-                    and n == str(item["name"]).casefold()
+                    if p == parent and (tree is None or t == tree) and n == item["name"]
                 ),
                 None,
             )
-            if match is None:
+            known_as = None if match is None else ctx.ids.key_of(self.kind, match["category_id"])
+            if match is None or (known_as is not None and known_as != change.key):
                 results[index] = failed(change, f"not created: {message}", detail)
                 continue
             body = {k: v for k, v in item.items() if k not in ("tree_id", "parent_id")}

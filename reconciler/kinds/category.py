@@ -177,6 +177,18 @@ class CategoryKind(Kind[Category]):
             yield Reference("category", tree_key(item.parent_path, item.channel_id), ("path",))
 
     def unique_values(self, item: Category) -> Iterable[UniqueValue]:
+        # categories_catalog.v3.yml:258: "The name must be unique with respect to the
+        # category of siblings"; the store compares names ignoring case (Cafe = CAFE), so
+        # such twins are refused here rather than by a 409 in the middle of an apply.
+        parent = tree_key(item.parent_path or "", item.channel_id)
+        yield UniqueValue(
+            "category name",
+            f"{parent}\x00{item.name.casefold()}",
+            item.name,
+            ("path",),
+            "BigCommerce refuses sibling categories whose names differ only by case;"
+            " rename one of them",
+        )
         if item.custom_url is not None:
             yield custom_url_value(item.custom_url)
 

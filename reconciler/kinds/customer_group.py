@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from reconciler.kinds.base import ItemModel, Kind, Reference
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import CategoryKey
 from reconciler.kinds.fields import Money, Name255, Part, duplicates
 from reconciler.kinds.product import Sku
@@ -106,6 +106,17 @@ class CustomerGroupKind(Kind[CustomerGroup]):
     model = CustomerGroup
     key_fields = ("name",)
     depends_on = ("category", "product", "price_list")
+
+    def unique_values(self, item: CustomerGroup) -> Iterable[UniqueValue]:
+        # customers.v2.yml states no uniqueness, but the store refuses a second group of
+        # the same name (ignoring case), and groups are matched by name.
+        yield UniqueValue(
+            "customer group name",
+            item.name.casefold(),
+            item.name,
+            ("name",),
+            "BigCommerce refuses two customer groups whose names differ only by case",
+        )
 
     def references(self, item: CustomerGroup) -> Iterable[Reference]:
         if item.category_access is not None:

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import StringConstraints, field_validator
 
-from reconciler.kinds.base import ItemModel, Kind, Reference
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.fields import Money, Name255, Part, duplicates
 from reconciler.kinds.product import Sku
 
@@ -60,6 +60,17 @@ class PriceListKind(Kind[PriceList]):
     key_fields = ("name",)
     depends_on = ("product",)
     merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {"records": ("sku", "currency")}
+
+    def unique_values(self, item: PriceList) -> Iterable[UniqueValue]:
+        # price_lists.v3.yml:188 "The unique name of the Price List" (409 on a duplicate);
+        # names are compared ignoring case.
+        yield UniqueValue(
+            "price list name",
+            item.name.casefold(),
+            item.name,
+            ("name",),
+            "BigCommerce refuses two price lists whose names differ only by case",
+        )
 
     def references(self, item: PriceList) -> Iterable[Reference]:
         for index, record in enumerate(item.records or []):

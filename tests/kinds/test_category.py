@@ -93,7 +93,7 @@ def test_constraints() -> None:
 
 def test_custom_url_joins_the_shared_namespace() -> None:
     values = list(KIND.unique_values(Category(path="A", custom_url="/a/")))
-    assert [(v.namespace, v.value) for v in values] == [("custom URL", "/a")]
+    assert ("custom URL", "/a") in [(v.namespace, v.value) for v in values]
 
 
 def test_a_slash_inside_a_name_is_escaped() -> None:
