@@ -10,7 +10,7 @@ from pydantic import field_validator, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import CategoryKey
-from reconciler.kinds.fields import Money, Name255, Part, duplicates
+from reconciler.kinds.fields import Money, Name255, Part, Problems, repeats
 from reconciler.kinds.product import Sku
 
 
@@ -25,9 +25,15 @@ class CategoryAccess(Part):
         if self.type == "specific":
             if not self.categories:
                 raise ValueError("category_access of type specific needs categories (paths)")
-            repeated = duplicates(self.categories, lambda c: c)
-            if repeated:
-                raise ValueError(f"category {repeated[0]!r} is listed more than once")
+            problems = Problems("CategoryAccess")
+            problems.repeats(
+                self.categories,
+                lambda c: c,
+                lambda i: ("categories", i),
+                lambda c, first: f"category {c!r} is listed more than once"
+                f" (also categories.{first})",
+            )
+            problems.raise_any()
         elif self.categories is not None:
             raise ValueError(f"categories apply only to type specific, not {self.type}")
         return self
@@ -89,11 +95,18 @@ class CustomerGroup(ItemModel):
             raise ValueError("a price_list discount rule must be the group's only rule")
         if sum(1 for r in rules if r.type == "all") > 1:
             raise ValueError("at most one discount rule of type all")
+        problems = Problems("discount_rules")
         for kind in ("category", "product"):
-            targets = [str(getattr(r, kind)) for r in rules if r.type == kind]
-            repeated = duplicates(targets, str.casefold)
-            if repeated:
-                raise ValueError(f"more than one discount rule for {kind} {repeated[0]!r}")
+            targeted = [(i, str(getattr(r, kind))) for i, r in enumerate(rules) if r.type == kind]
+            for at, first in repeats(targeted, lambda t: t[1].casefold()):
+                index, target = targeted[at]
+                problems.add(
+                    (index, kind),
+                    f"more than one discount rule for {kind} {target!r}"
+                    f" (also discount_rules.{targeted[first][0]})",
+                    target,
+                )
+        problems.raise_any()
         return rules
 
 

@@ -8,18 +8,20 @@ a value the user wrote: none of them supplies a default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from reconciler.kinds.base import DeclaredModel, UniqueValue
+from reconciler.kinds.base import DeclaredModel, FieldPath, UniqueValue
 
 INT32_MAX = 2_147_483_647
 
@@ -128,16 +130,54 @@ EnvVarName = Annotated[
 T = TypeVar("T")
 
 
-def duplicates(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
-    """The items whose ``key`` an earlier item already had (each repeat, in order)."""
-    seen: set[Hashable] = set()
-    repeated: list[T] = []
-    for item in items:
+def repeats(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[int, int]]:
+    """``(index, first)`` for every item whose ``key`` an earlier item (at ``first``) had."""
+    seen: dict[Hashable, int] = {}
+    found: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
         value = key(item)
         if value in seen:
-            repeated.append(item)
-        seen.add(value)
-    return repeated
+            found.append((index, seen[value]))
+        else:
+            seen[value] = index
+    return found
+
+
+class Problems:
+    """Problems found by one validator, each at its own place: raised together as one
+    :class:`ValidationError`, so that ten repeated SKUs are ten messages, each on the
+    line of its repeat (a plain ``ValueError`` stops at the first and points at the
+    whole list). Locations are relative to the validated value (a field validator) or
+    model (a model validator); pydantic prefixes the rest."""
+
+    def __init__(self, title: str) -> None:
+        self._title = title
+        self._errors: list[InitErrorDetails] = []
+
+    def add(self, loc: FieldPath, message: str, value: Any = None) -> None:
+        self._errors.append(
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{message}", {"message": message}),
+                loc=loc,
+                input=value,
+            )
+        )
+
+    def repeats(
+        self,
+        items: Sequence[T],
+        key: Callable[[T], Hashable],
+        loc: Callable[[int], FieldPath],
+        message: Callable[[T, int], str],
+    ) -> None:
+        """One problem per repeated item (by ``key``), at ``loc(index)``; ``message``
+        gets the repeat and the index of the entry it repeats."""
+        for index, first in repeats(items, key):
+            self.add(loc(index), message(items[index], first), key(items[index]))
+
+    def raise_any(self) -> None:
+        if self._errors:
+            raise ValidationError.from_exception_data(self._title, self._errors)
 
 
 def is_url(value: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar
 from pydantic import StringConstraints, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
-from reconciler.kinds.fields import Money, Name255, Part, duplicates
+from reconciler.kinds.fields import Money, Name255, Part, Problems
 from reconciler.kinds.product import Sku
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -42,11 +42,15 @@ class PriceList(ItemModel):
     @field_validator("records")
     @classmethod
     def _records_unique(cls, records: list[PriceRecord] | None) -> list[PriceRecord] | None:
-        repeated = duplicates(records or [], lambda r: (r.sku.casefold(), r.currency))
-        if repeated:
-            raise ValueError(
-                f"more than one record for SKU {repeated[0].sku!r} in {repeated[0].currency}"
-            )
+        problems = Problems("records")
+        problems.repeats(
+            records or [],
+            lambda r: (r.sku.casefold(), r.currency),
+            lambda i: (i, "sku"),
+            lambda r, first: f"more than one record for SKU {r.sku!r} in {r.currency}"
+            f" (also records.{first}, SKU ignoring case)",
+        )
+        problems.raise_any()
         return records
 
 

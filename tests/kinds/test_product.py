@@ -188,8 +188,8 @@ def test_variants_must_name_every_declared_option_and_value() -> None:
     assert_rejected(
         Product,
         base(options=options, variants=[ok, variant("V2", Size="S", Colour="Red")]),
-        ("variants",),
-        "variants V1, V2 have the same option values (Colour=Red, Size=S)",
+        ("variants", 1, "option_values"),
+        "variant V2 has the same option values as variants.0 (V1): Colour=Red, Size=S",
     )
     assert_rejected(
         Product,
@@ -323,8 +323,8 @@ def test_option_and_modifier_display_names_are_unique_across_both() -> None:
     engraving = {"display_name": "Engraving", "type": "text", "required": False}
     assert rejected(Product, base(options=[COLOUR, SIZE], modifiers=[engraving, note])) == [
         (
-            ("modifiers",),
-            "Value error, modifier 'size' has the display_name of option 'Size': BigCommerce"
+            ("modifiers", 1, "display_name"),
+            "modifier 'size' has the display_name of option 'Size': BigCommerce"
             " requires the display names of a product's options and modifiers to be unique"
             " across both (ignoring case); rename the modifier or the option",
         )
@@ -334,7 +334,7 @@ def test_option_and_modifier_display_names_are_unique_across_both() -> None:
     assert both.modifiers is not None and len(both.modifiers) == 2
     # An option refused on its own is reported once, not again against the modifiers.
     errors = rejected(Product, base(options=[SIZE, SIZE], modifiers=[note]))
-    assert [where for where, _ in errors] == [("options",)]
+    assert [where for where, _ in errors] == [("options", 1, "display_name")]
 
 
 def test_image_rules() -> None:
@@ -382,11 +382,11 @@ def test_custom_field_rules() -> None:
     for other in (field, {"name": "Drop", "value": "8 mm"}, {"name": "DROP", "value": "8 mm"}):
         assert rejected(Product, base(custom_fields=[field, other])) == [
             (
-                ("custom_fields",),
-                f"Value error, custom field name {other['name']!r} is used more than once"
-                " (ignoring case): overlays merge custom fields by name, so each name may"
-                " appear once per product; join the values into one field or give each its"
-                " own name",
+                ("custom_fields", 1, "name"),
+                f"custom field name {other['name']!r} is used more than once"
+                " (also custom_fields.0, ignoring case): overlays merge custom fields by name,"
+                " so each name may appear once per product; join the values into one field or"
+                " give each its own name",
             )
         ]
     fields = [field, {"name": "Stack", "value": "6 mm"}]
@@ -510,3 +510,35 @@ def test_models_are_frozen() -> None:
     product = Product.model_validate(base())
     with pytest.raises(ValueError, match="frozen"):
         product.price = Decimal(1)  # type: ignore[misc]
+
+
+def test_every_repeat_is_reported_at_its_own_entry() -> None:
+    size = {"display_name": "Size", "type": "dropdown",
+            "values": [{"label": v} for v in ("S", "s", "M", "S")]}
+    fields = [{"name": n, "value": "x"} for n in ("Drop", "Fit", "drop", "DROP")]
+    errors = rejected(Product, base(
+        categories=["A", "B", "A", "B"],
+        options=[size],
+        custom_fields=fields,
+        variants=[variant(f"V-{i}", Size="M") for i in range(3)]
+        + [variant("v-1", Size="M"), variant("V-1", Size="M")],
+    ))
+    assert sorted(where for where, _ in errors) == sorted([
+        ("categories", 2), ("categories", 3),
+        ("options", 0, "values", 1, "label"), ("options", 0, "values", 3, "label"),
+        ("custom_fields", 2, "name"), ("custom_fields", 3, "name"),
+        ("variants", 3, "sku"), ("variants", 4, "sku"),
+    ])
+    # With valid options, each variant's option values are checked too.
+    size["values"] = [{"label": "S"}, {"label": "M"}]
+    errors = rejected(Product, base(
+        options=[size],
+        variants=[variant("V-1", Size="S"), variant("V-2", Size="M"), variant("v-1", Size="X"),
+                  variant("V-1", Size="S")],
+    ))
+    assert sorted(where for where, _ in errors) == [
+        ("variants", 2, "option_values", "Size"),
+        ("variants", 2, "sku"),
+        ("variants", 3, "option_values"),
+        ("variants", 3, "sku"),
+    ]
