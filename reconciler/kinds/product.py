@@ -413,8 +413,6 @@ class Product(ItemModel):
                 )
             _check_option_values(variants, options, problems)
         problems.raise_any()
-        if "inventory_tracking" in info.data:  # else it is invalid and reported already
-            _check_variant_stock(variants, info.data["inventory_tracking"])
         return variants
 
     @field_validator("modifiers")
@@ -495,32 +493,6 @@ class Product(ItemModel):
 def _describe_range(rule: BulkPricingRule) -> str:
     upper = "and more" if rule.quantity_max == 0 else f"to {rule.quantity_max}"
     return f"{rule.quantity_min} {upper}"
-
-
-VARIANT_STOCK_FIELDS = ("inventory_level", "inventory_warning_level")
-
-
-def _check_variant_stock(variants: Sequence[Variant], tracking: str | None) -> None:
-    """Variant stock levels only with ``inventory_tracking: variant``: a variant's level is
-    "used when the product's inventory_tracking is set to variant" (products_catalog.v3.yml)
-    and ignored otherwise, so under any other tracking (or none declared) the declared
-    levels would show as a difference on every plan."""
-    if tracking == "variant":
-        return
-    for variant in variants:
-        for field in VARIANT_STOCK_FIELDS:
-            if getattr(variant, field) is None:
-                continue
-            declared = (
-                "the product does not declare inventory_tracking"
-                if tracking is None
-                else f"inventory_tracking is {tracking!r}"
-            )
-            raise ValueError(
-                f"variant {variant.sku} sets {field}, but {declared}: the store ignores"
-                " variant stock levels unless the product tracks inventory by variant;"
-                " set inventory_tracking: variant (or remove the variant stock levels)"
-            )
 
 
 def _check_option_values(

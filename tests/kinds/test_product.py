@@ -239,30 +239,16 @@ def test_inventory_tracking_must_fit_where_stock_is_set() -> None:
         assert product.inventory_level == 5
 
 
-@pytest.mark.parametrize("tracking", [None, "none", "product"])
+@pytest.mark.parametrize("tracking", [None, "none", "product", "variant"])
 @pytest.mark.parametrize("field", ["inventory_level", "inventory_warning_level"])
-def test_variant_stock_needs_inventory_tracking_by_variant(
+def test_variant_stock_is_accepted_under_any_inventory_tracking(
     tracking: str | None, field: str
 ) -> None:
+    # BigCommerce accepts (and keeps) a variant's stock whatever the product's tracking.
     stocked = [variant("V1", Size="S"), variant("V2", Size="M") | {field: 3}]
     declared = {} if tracking is None else {"inventory_tracking": tracking}
-    reason = (
-        "the product does not declare inventory_tracking"
-        if tracking is None
-        else f"inventory_tracking is {tracking!r}"
-    )
-    assert rejected(Product, base(**declared, options=[SIZE], variants=stocked)) == [
-        (
-            ("variants",),
-            f"Value error, variant V2 sets {field}, but {reason}: the store ignores variant"
-            " stock levels unless the product tracks inventory by variant; set"
-            " inventory_tracking: variant (or remove the variant stock levels)",
-        )
-    ]
-    tracked = Product.model_validate(
-        base(inventory_tracking="variant", options=[SIZE], variants=stocked)
-    )
-    assert tracked.variants is not None and getattr(tracked.variants[1], field) == 3
+    product = Product.model_validate(base(**declared, options=[SIZE], variants=stocked))
+    assert product.variants is not None and getattr(product.variants[1], field) == 3
 
 
 def test_variant_stock_is_not_reported_twice_over_a_bad_inventory_tracking() -> None:
