@@ -23,13 +23,13 @@ from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.fields import (
+    CatalogUrlPath,
     ChannelId,
     HttpUrl,
     Keywords,
     LongText,
     SortOrder,
     Str255,
-    UrlPath,
     custom_url_value,
 )
 
@@ -131,8 +131,8 @@ class Category(ItemModel):
     page_title: Str255 | None = None
     meta_description: LongText | None = None
     meta_keywords: Keywords | None = None
-    search_keywords: LongText | None = None
-    custom_url: UrlPath | None = None
+    search_keywords: Str255 | None = None  # maxLength 255 for tree categories
+    custom_url: CatalogUrlPath | None = None
     default_product_sort: ProductSort | None = None
     image_url: HttpUrl | None = None
 

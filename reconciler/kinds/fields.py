@@ -58,9 +58,14 @@ def _check_url_path(value: str) -> str:
     return value
 
 
-# A storefront URL path used as a custom URL (<= 1024 characters per the brand spec).
+# A storefront URL path used as a brand's custom URL (<= 1024 characters per the brand spec).
 UrlPath = Annotated[
     str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_check_url_path)
+]
+# A product's or category's custom URL: custom_url.url and url.path are maxLength 255 in
+# products_catalog.v3.yml and category-trees_catalog.v3.yml.
+CatalogUrlPath = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_check_url_path)
 ]
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 from reconciler.kinds.base import FileRef, ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import CategoryKey
 from reconciler.kinds.fields import (
+    CatalogUrlPath,
     Code14,
     HttpUrl,
     Keywords,
@@ -43,7 +44,6 @@ from reconciler.kinds.fields import (
     SortOrder,
     StockLevel,
     Str255,
-    UrlPath,
     check_relative_file,
     custom_url_value,
     is_url,
@@ -334,7 +334,7 @@ class Product(ItemModel):
     page_title: Str255 | None = None
     meta_description: LongText | None = None
     meta_keywords: Keywords | None = None
-    custom_url: UrlPath | None = None
+    custom_url: CatalogUrlPath | None = None
     gtin: Code14 | None = None
     upc: Code14 | None = None
     mpn: Str255 | None = None

@@ -115,3 +115,12 @@ def test_paths_round_trip_through_escaping(names: list[str]) -> None:
     path = join_path(names)
     assert parse_path(path) == names
     assert re.fullmatch(PATH_PATTERN, path) is not None
+
+
+def test_search_keywords_and_custom_url_are_held_to_255_characters() -> None:
+    # category-trees_catalog.v3.yml: search_keywords and url.path maxLength 255 (a 422 else)
+    assert_rejected(Category, {"path": "A", "search_keywords": "k" * 256}, ("search_keywords",),
+                    "at most 255")
+    assert_rejected(Category, {"path": "A", "custom_url": "/" + "u" * 255}, ("custom_url",),
+                    "at most 255")
+    Category(path="A", search_keywords="k" * 255, custom_url="/" + "u" * 254)
