@@ -150,8 +150,8 @@ def repeats(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[int,
 
 class Problems:
     """Problems found by one validator, each at its own place: raised together as one
-    :class:`ValidationError`, so that ten repeated SKUs are ten messages, each on the
-    line of its repeat (a plain ``ValueError`` stops at the first and points at the
+    :class:`ValidationError`, so that ten repeated option values are ten messages, each
+    on the line of its repeat (a plain ``ValueError`` stops at the first and points at the
     whole list). Locations are relative to the validated value (a field validator) or
     model (a model validator); pydantic prefixes the rest."""
 

@@ -397,14 +397,9 @@ class Product(ItemModel):
     ) -> list[Variant] | None:
         if not variants:
             return variants
+        # A repeated variant SKU is left to the store-wide "SKU" check (unique_values),
+        # which names the file, line and column of both places.
         problems = Problems("variants")
-        problems.repeats(
-            variants,
-            lambda v: v.sku.casefold(),
-            lambda i: (i, "sku"),
-            lambda v, first: f"variant sku {v.sku!r} is used more than once (also"
-            f" variants.{first}; SKUs are unique ignoring case)",
-        )
         if "options" in info.data:  # else the options are invalid and reported already
             options: list[Option] = info.data["options"] or []
             if not options:
