@@ -30,8 +30,7 @@ class CategoryAccess(Part):
                 self.categories,
                 lambda c: c,
                 lambda i: ("categories", i),
-                lambda c, first: f"category {c!r} is listed more than once"
-                f" (also categories.{first})",
+                lambda c, _: f"category {c!r} is listed more than once",
             )
             problems.raise_any()
         elif self.categories is not None:
@@ -102,9 +101,9 @@ class CustomerGroup(ItemModel):
                 index, target = targeted[at]
                 problems.add(
                     (index, kind),
-                    f"more than one discount rule for {kind} {target!r}"
-                    f" (also discount_rules.{targeted[first][0]})",
+                    f"more than one discount rule for {kind} {target!r}",
                     target,
+                    (targeted[first][0], kind),
                 )
         problems.raise_any()
         return rules

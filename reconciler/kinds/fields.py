@@ -159,10 +159,17 @@ class Problems:
         self._title = title
         self._errors: list[InitErrorDetails] = []
 
-    def add(self, loc: FieldPath, message: str, value: Any = None) -> None:
+    def add(
+        self, loc: FieldPath, message: str, value: Any = None, first: FieldPath | None = None
+    ) -> None:
+        """A problem at ``loc``; ``first``: where the entry it repeats is (same base as
+        ``loc``), so that the message can name that place's line too."""
+        context: dict[str, Any] = {"message": message}
+        if first is not None:
+            context |= {"at": loc, "first": first}
         self._errors.append(
             InitErrorDetails(
-                type=PydanticCustomError("value_error", "{message}", {"message": message}),
+                type=PydanticCustomError("value_error", "{message}", context),
                 loc=loc,
                 input=value,
             )
@@ -178,7 +185,7 @@ class Problems:
         """One problem per repeated item (by ``key``), at ``loc(index)``; ``message``
         gets the repeat and the index of the entry it repeats."""
         for index, first in repeats(items, key):
-            self.add(loc(index), message(items[index], first), key(items[index]))
+            self.add(loc(index), message(items[index], first), key(items[index]), loc(first))
 
     def raise_any(self) -> None:
         if self._errors:

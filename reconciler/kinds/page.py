@@ -112,8 +112,7 @@ class Page(ItemModel):
             self.contact_fields or [],
             lambda f: f,
             lambda i: ("contact_fields", i),
-            lambda f, first: f"contact_fields lists {f} more than once"
-            f" (also contact_fields.{first})",
+            lambda f, _: f"contact_fields lists {f} more than once",
         )
         problems.raise_any()
         if self.parent is not None and self.parent == self.url:

@@ -47,8 +47,8 @@ class PriceList(ItemModel):
             records or [],
             lambda r: (r.sku.casefold(), r.currency),
             lambda i: (i, "sku"),
-            lambda r, first: f"more than one record for SKU {r.sku!r} in {r.currency}"
-            f" (also records.{first}, SKU ignoring case)",
+            lambda r, _: f"more than one record for SKU {r.sku!r} in {r.currency}"
+            " (SKUs ignoring case)",
         )
         problems.raise_any()
         return records

@@ -134,8 +134,8 @@ class Option(Part):
             self.values,
             lambda v: v.label.casefold(),
             lambda i: ("values", i, "label"),
-            lambda v, first: f"option {self.display_name!r} lists value {v.label!r} more than"
-            f" once (also values.{first}, ignoring case)",
+            lambda v, _: f"option {self.display_name!r} lists value {v.label!r} more than"
+            " once (ignoring case)",
         )
         problems.raise_any()
         defaults = [v.label for v in self.values if v.is_default]
@@ -236,8 +236,8 @@ class Modifier(Part):
             values,
             lambda v: v.label.casefold(),
             lambda i: ("values", i, "label"),
-            lambda v, first: f"modifier {self.display_name!r} lists value {v.label!r} more"
-            f" than once (also values.{first}, ignoring case)",
+            lambda v, _: f"modifier {self.display_name!r} lists value {v.label!r} more"
+            " than once (ignoring case)",
         )
         problems.raise_any()
         if sum(1 for v in values if v.is_default) > 1:
@@ -357,7 +357,7 @@ class Product(ItemModel):
             categories or [],
             lambda c: c,
             lambda i: (i,),
-            lambda c, first: f"category {c!r} is listed more than once (also categories.{first})",
+            lambda c, _: f"category {c!r} is listed more than once",
         )
         problems.raise_any()
         return categories
@@ -384,8 +384,8 @@ class Product(ItemModel):
             options or [],
             lambda o: o.display_name.casefold(),
             lambda i: (i, "display_name"),
-            lambda o, first: f"option display_name {o.display_name!r} is used more than once"
-            f" (also options.{first}, ignoring case)",
+            lambda o, _: f"option display_name {o.display_name!r} is used more than once"
+            " (ignoring case)",
         )
         problems.raise_any()
         return options
@@ -420,8 +420,8 @@ class Product(ItemModel):
             modifiers or [],
             lambda m: m.display_name.casefold(),
             lambda i: (i, "display_name"),
-            lambda m, first: f"modifier display_name {m.display_name!r} is used more than once"
-            f" (also modifiers.{first}, ignoring case)",
+            lambda m, _: f"modifier display_name {m.display_name!r} is used more than once"
+            " (ignoring case)",
         )
         # BigCommerce keeps one name space for a product's options and modifiers (a 409
         # otherwise: product-modifiers_catalog.v3.yml, "in conflict with another modifier
@@ -462,10 +462,9 @@ class Product(ItemModel):
             fields or [],
             lambda f: f.name.casefold(),
             lambda i: (i, "name"),
-            lambda f, first: f"custom field name {f.name!r} is used more than once (also"
-            f" custom_fields.{first}, ignoring case): overlays merge custom fields by name, so"
-            " each name may appear once per product; join the values into one field or give"
-            " each its own name",
+            lambda f, _: f"custom field name {f.name!r} is used more than once (ignoring"
+            " case): overlays merge custom fields by name, so each name may appear once per"
+            " product; join the values into one field or give each its own name",
         )
         problems.raise_any()
         return fields
@@ -519,8 +518,8 @@ def _check_option_values(
         variants,
         lambda v: tuple(sorted(v.option_values.items())),
         lambda i: (i, "option_values"),
-        lambda v, first: f"variant {v.sku} has the same option values as variants.{first}"
-        f" ({variants[first].sku}): "
+        lambda v, first: f"variant {v.sku} has the same option values as variant"
+        f" {variants[first].sku}: "
         + ", ".join(f"{n}={lbl}" for n, lbl in sorted(v.option_values.items())),
     )
 

@@ -141,5 +141,6 @@ def test_a_repeated_record_is_reported_at_its_line(tmp_path: Path) -> None:
     report = validate_state(root, ["production"])
     assert [p.format() for p in report.problems] == [
         "catalog/price-lists/wholesale.yaml:6:11: price_list Wholesale: records.3.sku: more than"
-        " one record for SKU 'trail-01' in EUR (also records.1, SKU ignoring case)"
+        " one record for SKU 'trail-01' in EUR (SKUs ignoring case); first at"
+        " catalog/price-lists/wholesale.yaml:4:11"
     ]

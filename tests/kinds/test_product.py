@@ -189,7 +189,7 @@ def test_variants_must_name_every_declared_option_and_value() -> None:
         Product,
         base(options=options, variants=[ok, variant("V2", Size="S", Colour="Red")]),
         ("variants", 1, "option_values"),
-        "variant V2 has the same option values as variants.0 (V1): Colour=Red, Size=S",
+        "variant V2 has the same option values as variant V1: Colour=Red, Size=S",
     )
     # A repeated variant SKU is a store-wide SKU clash, reported with both places by the
     # cross-item check (tests/state/broken/duplicate-variant-skus-every-one.yaml).
@@ -370,10 +370,9 @@ def test_custom_field_rules() -> None:
         assert rejected(Product, base(custom_fields=[field, other])) == [
             (
                 ("custom_fields", 1, "name"),
-                f"custom field name {other['name']!r} is used more than once"
-                " (also custom_fields.0, ignoring case): overlays merge custom fields by name,"
-                " so each name may appear once per product; join the values into one field or"
-                " give each its own name",
+                f"custom field name {other['name']!r} is used more than once (ignoring"
+                " case): overlays merge custom fields by name, so each name may appear once per"
+                " product; join the values into one field or give each its own name",
             )
         ]
     fields = [field, {"name": "Stack", "value": "6 mm"}]
