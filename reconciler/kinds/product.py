@@ -8,7 +8,8 @@ delete and a create.
 
 Sub-resources (options, variants, modifiers, images, custom fields, bulk pricing rules)
 are declared inline. Cross-field rules are checked by field validators on the later
-field, so an error points at the list it concerns and names the entry by its key.
+field; every entry that breaks one is reported at that entry (:class:`Problems`), and a
+repeat also names the entry it repeats.
 """
 
 from __future__ import annotations
