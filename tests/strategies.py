@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from reconciler.kinds.base import ItemModel, Kind
+from reconciler.kinds.category import join_path
 from reconciler.kinds.registry import kind_named
 
 Raw = dict[str, Any]
@@ -66,7 +67,8 @@ def env_name() -> SearchStrategy[str]:
 
 
 def category_path() -> SearchStrategy[str]:
-    return st.lists(name(20, forbid="/"), min_size=1, max_size=4).map("/".join)
+    """A path of names that may hold '/' and backslashes (escaped as paths write them)."""
+    return st.lists(name(20), min_size=1, max_size=4).map(join_path)
 
 
 def _with_optional(required: Raw, optional: dict[str, SearchStrategy[Any]]) -> SearchStrategy[Raw]:

@@ -2,11 +2,12 @@
 
 * read: ``GET /catalog/trees`` (which tree serves which channel) and every tree's
   categories from ``GET /catalog/trees/categories`` at 250 a page: ``1 + ceil(N/250)``
-  requests. Keys are name paths (``Footwear/Trail``), prefixed ``channel:<id>/`` outside
-  channel 1's tree (:func:`reconciler.kinds.category.tree_key`); ``url.path`` becomes
-  ``custom_url``; an empty ``image_url`` becomes ``None``. ``ids`` = ``{"id", "tree_id"}``,
-  and every category's id is remembered in ``ctx.ids`` under its path, so products can
-  name categories by path.
+  requests. Keys are name paths (``Footwear/Trail``; each name escaped by
+  :func:`reconciler.kinds.category.escape_name`: ``Tents\\/Tarps``), prefixed
+  ``channel:<id>/`` outside channel 1's tree (:func:`reconciler.kinds.category.tree_key`);
+  ``url.path`` becomes ``custom_url``; an empty ``image_url`` becomes ``None``. ``ids`` =
+  ``{"id", "tree_id"}``, and every category's id is remembered in ``ctx.ids`` under its
+  path, so products can name categories by path.
 * write: creates go one depth level at a time (parents before children), each level in
   ``POST /catalog/trees/categories`` batches of :data:`BATCH`; updates in
   ``PUT /catalog/trees/categories`` batches; deletes in ``DELETE
@@ -33,7 +34,14 @@ from reconciler.adapters.batching import chunked
 from reconciler.adapters.common import applied, changed_fields, desired_of, failed, non_empty
 from reconciler.adapters.ownership import Marked, mark_created
 from reconciler.errors import ApiDetail, LiveError, WriteOutcomeUnknownError
-from reconciler.kinds.category import DEFAULT_CHANNEL, CategoryKind, tree_key
+from reconciler.kinds.category import (
+    DEFAULT_CHANNEL,
+    CategoryKind,
+    escape_name,
+    join_path,
+    parse_path,
+    tree_key,
+)
 from reconciler.live.client import LiveClient
 from reconciler.plan.model import Change
 
@@ -111,10 +119,10 @@ async def tree_channels(client: LiveClient) -> dict[int, int]:
 
 
 def _split_key(desired: Mapping[str, Any]) -> tuple[str, str | None, int]:
-    path = str(desired["path"])
-    parent, _, name = path.rpartition("/")
+    """The category's own name (unescaped), its parent's path (escaped) and channel."""
+    names = parse_path(str(desired["path"]))
     channel = int(desired.get("channel_id") or DEFAULT_CHANNEL)
-    return name, (parent or None), channel
+    return names[-1], (join_path(names[:-1]) or None), channel
 
 
 class CategoryAdapter(Adapter):
@@ -131,7 +139,8 @@ class CategoryAdapter(Adapter):
             if known is None:
                 doc = by_id[category_id]
                 parent = int(doc.get("parent_id") or 0)
-                name = str(doc["name"])
+                # Escaped, so that a live name holding '/' is one level, never two.
+                name = escape_name(str(doc["name"]))
                 known = f"{path_of(parent)}/{name}" if parent in by_id else name
                 paths[category_id] = known
             return known
@@ -172,7 +181,7 @@ class CategoryAdapter(Adapter):
         trees = {channel: tree for tree, channel in (await tree_channels(ctx.client)).items()}
         by_depth: dict[int, list[tuple[int, Change]]] = defaultdict(list)
         for index, change in creates:
-            by_depth[str(desired_of(change)["path"]).count("/")].append((index, change))
+            by_depth[len(parse_path(str(desired_of(change)["path"])))].append((index, change))
         results: dict[int, ItemResult] = {}
         for depth in sorted(by_depth):
             ready: list[tuple[int, Change, dict[str, Any]]] = []
@@ -244,8 +253,15 @@ class CategoryAdapter(Adapter):
         retry: list[tuple[int, Change, dict[str, Any], str]],
         detail: ApiDetail | None,
     ) -> dict[int, ItemResult]:
-        """Creates that failed or got no answer: those that exist (same parent, same name)
-        are updated to the declared values; the others fail with the store's message."""
+        """Creates that failed or got no answer: those that exist (same parent, exactly the
+        same name, not known as another category) are updated to the declared values; the
+        others fail with the store's message.
+
+        The match is exact on purpose: the store refuses ``CAFE`` beside ``Cafe`` (names
+        are unique among siblings ignoring case), and taking ``Cafe`` for the failed
+        ``CAFE`` would report a create that never happened, and make every later apply
+        flip the one category between two declarations.
+        """
         parents = sorted({int(item.get("parent_id", 0)) for _, _, item, _ in retry})
         trees = sorted({int(item["tree_id"]) for _, _, item, _ in retry if "tree_id" in item})
         params: dict[str, Any] = {"parent_id:in": parents}
@@ -253,7 +269,7 @@ class CategoryAdapter(Adapter):
             params["tree_id:in"] = trees
         existing = await ctx.client.paginate_v3(PATH, params)
         index_of = {
-            (int(d.get("parent_id") or 0), int(d["tree_id"]), str(d["name"]).casefold()): d
+            (int(d.get("parent_id") or 0), int(d["tree_id"]), str(d["name"])): d
             for d in existing
         }
         results: dict[int, ItemResult] = {}
@@ -265,12 +281,12 @@ class CategoryAdapter(Adapter):
                 (
                     d
                     for (p, t, n), d in index_of.items()
-                    if p == parent and (tree is None or t == tree)
-                    and n == str(item["name"]).casefold()
+                    if p == parent and (tree is None or t == tree) and n == item["name"]
                 ),
                 None,
             )
-            if match is None:
+            known_as = None if match is None else ctx.ids.key_of(self.kind, match["category_id"])
+            if match is None or (known_as is not None and known_as != change.key):
                 results[index] = failed(change, f"not created: {message}", detail)
                 continue
             body = {k: v for k, v in item.items() if k not in ("tree_id", "parent_id")}

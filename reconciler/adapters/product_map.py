@@ -121,7 +121,7 @@ def product_data(
         data["options"] = [option_data(o, ids) for o in options]
     variants = [v for v in product.get("variants") or [] if v.get("option_values")]
     if "variants" in product:
-        data["variants"] = [variant_data(v, records, tracking == "variant") for v in variants]
+        data["variants"] = [variant_data(v, records) for v in variants]
     if modifiers is not None:
         data["modifiers"] = [modifier_data(m) for m in modifiers]
     if "images" in product:
@@ -138,12 +138,11 @@ def product_data(
     return data
 
 
-def variant_data(
-    variant: Mapping[str, Any], records: ImageRecords, tracked: bool = True
-) -> dict[str, Any]:
-    """A variant → model values; ``tracked``: whether stock is counted per variant (else
-    the variant's ``inventory_level`` and ``inventory_warning_level`` mean nothing and are
-    left out, as the model refuses them without ``inventory_tracking: variant``)."""
+def variant_data(variant: Mapping[str, Any], records: ImageRecords) -> dict[str, Any]:
+    """A variant → model values. Its stock levels are kept whatever the product's
+    ``inventory_tracking``: the store saves them either way and counts them only under
+    ``variant`` tracking (product-variants_catalog.v3.yml, ``inventory_level``), so a
+    declared level compares with what the store holds instead of planning on every run."""
     data: dict[str, Any] = {
         "sku": variant["sku"],
         "option_values": {
@@ -153,9 +152,6 @@ def variant_data(
     for name in VARIANT_FIELDS:
         if name in variant and variant[name] is not None and variant[name] != "":
             data[name] = variant[name]
-    if not tracked:
-        data.pop("inventory_level", None)
-        data.pop("inventory_warning_level", None)
     record = records.variant_images.get(str(variant.get("id")))
     if record and "file" in record:
         data["image"] = record["file"]

@@ -14,7 +14,8 @@ forbidden) and a :class:`Kind` subclass that says
   caught before any request, and so apply can order work;
 * which values must be unique across the whole declared state (:meth:`Kind.unique_values`;
   namespaces in use: ``"SKU"``, ``"product name"``, ``"page name"``, ``"custom URL"``,
-  ``"contact form email"``);
+  ``"contact form email"``, ``"category name"`` (among siblings), ``"price list name"``,
+  ``"customer group name"``, ``"redirect from_path"``);
 * which repository files it needs (:meth:`Kind.files`), e.g. product images.
 
 The plan and apply layers extend kinds with their API mapping; nothing here talks HTTP.
@@ -122,6 +123,8 @@ class UniqueValue:
     value: str
     shown: str
     path: FieldPath
+    why: str = ""
+    """Where the rule comes from and what to do, added to the duplicate's message."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ per channel; the default tree is channel 1's. A category in another tree sets
 other items refer to it unambiguously. Names are unique among siblings *per tree* through
 the key itself: two categories with the same path in the same tree are a duplicate key.
 A root category named ``channel:<digits>`` is refused so the prefix cannot be mistaken.
+
+A name may contain any character BigCommerce allows, ``/`` included: in a path, a ``/``
+inside a name is written ``\\/`` and a backslash ``\\\\`` (``Outdoor/Tents\\/Tarps`` is the
+category ``Tents/Tarps`` under ``Outdoor``). Every key built from names (declared or read
+from a store) escapes them the same way, so a path always names exactly one category.
 """
 
 from __future__ import annotations
@@ -14,17 +19,17 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.fields import (
+    CatalogUrlPath,
     ChannelId,
     HttpUrl,
     Keywords,
     LongText,
     SortOrder,
     Str255,
-    UrlPath,
     custom_url_value,
 )
 
@@ -45,16 +50,63 @@ ProductSort = Literal[
 ]
 
 
+PATH_PATTERN = r"^(?:[^/\\]|\\[/\\])+(?:/(?:[^/\\]|\\[/\\])+)*$"
+"""Names separated by ``/``, where a name writes ``/`` as ``\\/`` and ``\\`` as ``\\\\``."""
+PATH_HELP = (
+    "Category names from the root, separated by '/'; inside a name write '/' as '\\/'"
+    " and a backslash as '\\\\' (e.g. 'Outdoor/Tents\\/Tarps')."
+)
+
+
+def escape_name(name: str) -> str:
+    """A category name as written in a path: ``\\`` → ``\\\\``, ``/`` → ``\\/``."""
+    return name.replace("\\", "\\\\").replace("/", "\\/")
+
+
+def join_path(names: Iterable[str]) -> str:
+    """The path of the category named ``names`` from the root (each name escaped)."""
+    return "/".join(escape_name(name) for name in names)
+
+
+def parse_path(path: str) -> list[str]:
+    """The names of a path, unescaped (``"A/B\\/C"`` → ``["A", "B/C"]``), unchecked.
+
+    Raises :class:`ValueError` for a backslash that escapes neither ``/`` nor ``\\``.
+    """
+    if "\\" not in path:  # the common case, and the one large catalogues repeat
+        return path.split("/")
+    names: list[str] = []
+    current: list[str] = []
+    chars = iter(path)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            if escaped not in ("/", "\\"):
+                raise ValueError(
+                    f"{path!r} has a lone backslash: inside a name write '\\/' for '/' and"
+                    " '\\\\' for a backslash"
+                )
+            current.append(escaped)
+        elif char == "/":
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    names.append("".join(current))
+    return names
+
+
 def split_path(path: str) -> list[str]:
-    """The names of a category path, checked: non-empty, <= 50 characters, depth <= 8."""
-    names = path.split("/")
+    """The names of a category path (unescaped), checked: non-empty, <= 50 characters,
+    depth <= 8."""
+    names = parse_path(path)
     if len(names) > MAX_DEPTH:
         raise ValueError(f"is {len(names)} levels deep; BigCommerce allows at most {MAX_DEPTH}")
     for name in names:
         if not name.strip():
             raise ValueError(
                 f"{path!r} has an empty name; write names separated by single '/', "
-                "with no leading or trailing '/'"
+                "with no leading or trailing '/' (a '/' inside a name is written '\\/')"
             )
         if name != name.strip():
             raise ValueError(f"name {name!r} has leading or trailing spaces")
@@ -73,7 +125,7 @@ def tree_key(path: str, channel_id: int | None) -> str:
 class Category(ItemModel):
     """A category (``categories_catalog.v3.yml`` / ``category-trees_catalog.v3.yml``)."""
 
-    path: str
+    path: Annotated[str, Field(description=PATH_HELP, json_schema_extra={"pattern": PATH_PATTERN})]
     channel_id: ChannelId | None = None
     description: LongText | None = None
     is_visible: bool | None = None
@@ -81,8 +133,8 @@ class Category(ItemModel):
     page_title: Str255 | None = None
     meta_description: LongText | None = None
     meta_keywords: Keywords | None = None
-    search_keywords: LongText | None = None
-    custom_url: UrlPath | None = None
+    search_keywords: Str255 | None = None  # maxLength 255 for tree categories
+    custom_url: CatalogUrlPath | None = None
     default_product_sort: ProductSort | None = None
     image_url: HttpUrl | None = None
 
@@ -99,13 +151,14 @@ class Category(ItemModel):
 
     @property
     def name(self) -> str:
-        """The category's own name (the last element of its path)."""
-        return self.path.rsplit("/", 1)[-1]
+        """The category's own name (the last element of its path), unescaped."""
+        return parse_path(self.path)[-1]
 
     @property
     def parent_path(self) -> str | None:
-        """The parent's path, or ``None`` for a top-level category."""
-        return self.path.rsplit("/", 1)[0] if "/" in self.path else None
+        """The parent's path (escaped, as written), or ``None`` for a top-level category."""
+        names = parse_path(self.path)
+        return join_path(names[:-1]) if len(names) > 1 else None
 
 
 class CategoryKind(Kind[Category]):
@@ -126,6 +179,18 @@ class CategoryKind(Kind[Category]):
             yield Reference("category", tree_key(item.parent_path, item.channel_id), ("path",))
 
     def unique_values(self, item: Category) -> Iterable[UniqueValue]:
+        # categories_catalog.v3.yml:258: "The name must be unique with respect to the
+        # category of siblings"; the store compares names ignoring case (Cafe = CAFE), so
+        # such twins are refused here rather than by a 409 in the middle of an apply.
+        parent = tree_key(item.parent_path or "", item.channel_id)
+        yield UniqueValue(
+            "category name",
+            f"{parent}\x00{item.name.casefold()}",
+            item.name,
+            ("path",),
+            "BigCommerce refuses sibling categories whose names differ only by case;"
+            " rename one of them",
+        )
         if item.custom_url is not None:
             yield custom_url_value(item.custom_url)
 
@@ -137,5 +202,9 @@ def check_category_key(key: str) -> str:
     return key
 
 
-CategoryKey = Annotated[str, AfterValidator(check_category_key)]
+CategoryKey = Annotated[
+    str,
+    AfterValidator(check_category_key),
+    WithJsonSchema({"type": "string", "description": PATH_HELP}),
+]
 """A reference to a category by key: ``"Footwear/Trail"`` or ``"channel:2/Footwear"``."""

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from reconciler.kinds.base import ItemModel, Kind, Reference
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import CategoryKey
-from reconciler.kinds.fields import Money, Name255, Part, duplicates
+from reconciler.kinds.fields import Money, Name255, Part, Problems, repeats
 from reconciler.kinds.product import Sku
 
 
@@ -25,9 +25,14 @@ class CategoryAccess(Part):
         if self.type == "specific":
             if not self.categories:
                 raise ValueError("category_access of type specific needs categories (paths)")
-            repeated = duplicates(self.categories, lambda c: c)
-            if repeated:
-                raise ValueError(f"category {repeated[0]!r} is listed more than once")
+            problems = Problems("CategoryAccess")
+            problems.repeats(
+                self.categories,
+                lambda c: c,
+                lambda i: ("categories", i),
+                lambda c, _: f"category {c!r} is listed more than once",
+            )
+            problems.raise_any()
         elif self.categories is not None:
             raise ValueError(f"categories apply only to type specific, not {self.type}")
         return self
@@ -89,11 +94,18 @@ class CustomerGroup(ItemModel):
             raise ValueError("a price_list discount rule must be the group's only rule")
         if sum(1 for r in rules if r.type == "all") > 1:
             raise ValueError("at most one discount rule of type all")
+        problems = Problems("discount_rules")
         for kind in ("category", "product"):
-            targets = [str(getattr(r, kind)) for r in rules if r.type == kind]
-            repeated = duplicates(targets, str.casefold)
-            if repeated:
-                raise ValueError(f"more than one discount rule for {kind} {repeated[0]!r}")
+            targeted = [(i, str(getattr(r, kind))) for i, r in enumerate(rules) if r.type == kind]
+            for at, first in repeats(targeted, lambda t: t[1].casefold()):
+                index, target = targeted[at]
+                problems.add(
+                    (index, kind),
+                    f"more than one discount rule for {kind} {target!r}",
+                    target,
+                    (targeted[first][0], kind),
+                )
+        problems.raise_any()
         return rules
 
 
@@ -106,6 +118,17 @@ class CustomerGroupKind(Kind[CustomerGroup]):
     model = CustomerGroup
     key_fields = ("name",)
     depends_on = ("category", "product", "price_list")
+
+    def unique_values(self, item: CustomerGroup) -> Iterable[UniqueValue]:
+        # customers.v2.yml states no uniqueness, but the store refuses a second group of
+        # the same name (ignoring case), and groups are matched by name.
+        yield UniqueValue(
+            "customer group name",
+            item.name.casefold(),
+            item.name,
+            ("name",),
+            "BigCommerce refuses two customer groups whose names differ only by case",
+        )
 
     def references(self, item: CustomerGroup) -> Iterable[Reference]:
         if item.category_access is not None:

@@ -8,18 +8,20 @@ a value the user wrote: none of them supplies a default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from reconciler.kinds.base import DeclaredModel, UniqueValue
+from reconciler.kinds.base import DeclaredModel, FieldPath, UniqueValue
 
 INT32_MAX = 2_147_483_647
 
@@ -56,9 +58,14 @@ def _check_url_path(value: str) -> str:
     return value
 
 
-# A storefront URL path used as a custom URL (<= 1024 characters per the brand spec).
+# A storefront URL path used as a brand's custom URL (<= 1024 characters per the brand spec).
 UrlPath = Annotated[
     str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_check_url_path)
+]
+# A product's or category's custom URL: custom_url.url and url.path are maxLength 255 in
+# products_catalog.v3.yml and category-trees_catalog.v3.yml.
+CatalogUrlPath = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_check_url_path)
 ]
 
 
@@ -128,16 +135,61 @@ EnvVarName = Annotated[
 T = TypeVar("T")
 
 
-def duplicates(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
-    """The items whose ``key`` an earlier item already had (each repeat, in order)."""
-    seen: set[Hashable] = set()
-    repeated: list[T] = []
-    for item in items:
+def repeats(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[int, int]]:
+    """``(index, first)`` for every item whose ``key`` an earlier item (at ``first``) had."""
+    seen: dict[Hashable, int] = {}
+    found: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
         value = key(item)
         if value in seen:
-            repeated.append(item)
-        seen.add(value)
-    return repeated
+            found.append((index, seen[value]))
+        else:
+            seen[value] = index
+    return found
+
+
+class Problems:
+    """Problems found by one validator, each at its own place: raised together as one
+    :class:`ValidationError`, so that ten repeated option values are ten messages, each
+    on the line of its repeat (a plain ``ValueError`` stops at the first and points at the
+    whole list). Locations are relative to the validated value (a field validator) or
+    model (a model validator); pydantic prefixes the rest."""
+
+    def __init__(self, title: str) -> None:
+        self._title = title
+        self._errors: list[InitErrorDetails] = []
+
+    def add(
+        self, loc: FieldPath, message: str, value: Any = None, first: FieldPath | None = None
+    ) -> None:
+        """A problem at ``loc``; ``first``: where the entry it repeats is (same base as
+        ``loc``), so that the message can name that place's line too."""
+        context: dict[str, Any] = {"message": message}
+        if first is not None:
+            context |= {"at": loc, "first": first}
+        self._errors.append(
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{message}", context),
+                loc=loc,
+                input=value,
+            )
+        )
+
+    def repeats(
+        self,
+        items: Sequence[T],
+        key: Callable[[T], Hashable],
+        loc: Callable[[int], FieldPath],
+        message: Callable[[T, int], str],
+    ) -> None:
+        """One problem per repeated item (by ``key``), at ``loc(index)``; ``message``
+        gets the repeat and the index of the entry it repeats."""
+        for index, first in repeats(items, key):
+            self.add(loc(index), message(items[index], first), key(items[index]), loc(first))
+
+    def raise_any(self) -> None:
+        if self._errors:
+            raise ValidationError.from_exception_data(self._title, self._errors)
 
 
 def is_url(value: str) -> bool:

@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
-from reconciler.kinds.fields import ChannelId, Link, LongText, SortOrder, StorePath, Str255
+from reconciler.kinds.fields import (
+    ChannelId,
+    Link,
+    LongText,
+    Problems,
+    SortOrder,
+    StorePath,
+    Str255,
+)
 
 ContactField = Literal["fullname", "companyname", "phone", "orderno", "rma"]
 CONTACT_ONLY = ("email", "contact_fields")
@@ -99,8 +107,14 @@ class Page(ItemModel):
             given = [f for f in CONTACT_ONLY if getattr(self, f) is not None]
             if given:
                 raise ValueError(f"{given[0]} applies only to contact_form pages, not {self.type}")
-        if self.contact_fields and len(set(self.contact_fields)) != len(self.contact_fields):
-            raise ValueError("contact_fields lists a field more than once")
+        problems = Problems("Page")
+        problems.repeats(
+            self.contact_fields or [],
+            lambda f: f,
+            lambda i: ("contact_fields", i),
+            lambda f, _: f"contact_fields lists {f} more than once",
+        )
+        problems.raise_any()
         if self.parent is not None and self.parent == self.url:
             raise ValueError("a page cannot be its own parent")
         return self

@@ -13,8 +13,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import StringConstraints, field_validator
 
-from reconciler.kinds.base import ItemModel, Kind, Reference
-from reconciler.kinds.fields import Money, Name255, Part, duplicates
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
+from reconciler.kinds.fields import Money, Name255, Part, Problems
 from reconciler.kinds.product import Sku
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -42,11 +42,15 @@ class PriceList(ItemModel):
     @field_validator("records")
     @classmethod
     def _records_unique(cls, records: list[PriceRecord] | None) -> list[PriceRecord] | None:
-        repeated = duplicates(records or [], lambda r: (r.sku.casefold(), r.currency))
-        if repeated:
-            raise ValueError(
-                f"more than one record for SKU {repeated[0].sku!r} in {repeated[0].currency}"
-            )
+        problems = Problems("records")
+        problems.repeats(
+            records or [],
+            lambda r: (r.sku.casefold(), r.currency),
+            lambda i: (i, "sku"),
+            lambda r, _: f"more than one record for SKU {r.sku!r} in {r.currency}"
+            " (SKUs ignoring case)",
+        )
+        problems.raise_any()
         return records
 
 
@@ -60,6 +64,17 @@ class PriceListKind(Kind[PriceList]):
     key_fields = ("name",)
     depends_on = ("product",)
     merge_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {"records": ("sku", "currency")}
+
+    def unique_values(self, item: PriceList) -> Iterable[UniqueValue]:
+        # price_lists.v3.yml:188 "The unique name of the Price List" (409 on a duplicate);
+        # names are compared ignoring case.
+        yield UniqueValue(
+            "price list name",
+            item.name.casefold(),
+            item.name,
+            ("name",),
+            "BigCommerce refuses two price lists whose names differ only by case",
+        )
 
     def references(self, item: PriceList) -> Iterable[Reference]:
         for index, record in enumerate(item.records or []):

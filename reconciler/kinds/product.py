@@ -8,12 +8,12 @@ delete and a create.
 
 Sub-resources (options, variants, modifiers, images, custom fields, bulk pricing rules)
 are declared inline. Cross-field rules are checked by field validators on the later
-field, so an error points at the list it concerns and names the entry by its key.
+field; every entry that breaks one is reported at that entry (:class:`Problems`), and a
+repeat also names the entry it repeats.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
@@ -31,6 +31,7 @@ from pydantic import (
 from reconciler.kinds.base import FileRef, ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import CategoryKey
 from reconciler.kinds.fields import (
+    CatalogUrlPath,
     Code14,
     HttpUrl,
     Keywords,
@@ -39,14 +40,13 @@ from reconciler.kinds.fields import (
     Money,
     Name255,
     Part,
+    Problems,
     RelativeFile,
     SortOrder,
     StockLevel,
     Str255,
-    UrlPath,
     check_relative_file,
     custom_url_value,
-    duplicates,
     is_url,
 )
 
@@ -130,11 +130,15 @@ class Option(Part):
 
     @model_validator(mode="after")
     def _values_consistent(self) -> Option:
-        repeated = duplicates(self.values, lambda v: v.label.casefold())
-        if repeated:
-            raise ValueError(
-                f"option {self.display_name!r} lists value {repeated[0].label!r} more than once"
-            )
+        problems = Problems("Option")
+        problems.repeats(
+            self.values,
+            lambda v: v.label.casefold(),
+            lambda i: ("values", i, "label"),
+            lambda v, _: f"option {self.display_name!r} lists value {v.label!r} more than"
+            " once (ignoring case)",
+        )
+        problems.raise_any()
         defaults = [v.label for v in self.values if v.is_default]
         if len(defaults) > 1:
             raise ValueError(
@@ -228,11 +232,15 @@ class Modifier(Part):
                 f" apply to {', '.join(sorted(VALUED_MODIFIER_TYPES))}"
             )
         values = self.values or []
-        repeated = duplicates(values, lambda v: v.label.casefold())
-        if repeated:
-            raise ValueError(
-                f"modifier {self.display_name!r} lists value {repeated[0].label!r} more than once"
-            )
+        problems = Problems("Modifier")
+        problems.repeats(
+            values,
+            lambda v: v.label.casefold(),
+            lambda i: ("values", i, "label"),
+            lambda v, _: f"modifier {self.display_name!r} lists value {v.label!r} more"
+            " than once (ignoring case)",
+        )
+        problems.raise_any()
         if sum(1 for v in values if v.is_default) > 1:
             raise ValueError(
                 f"modifier {self.display_name!r} has more than one default value;"
@@ -327,7 +335,7 @@ class Product(ItemModel):
     page_title: Str255 | None = None
     meta_description: LongText | None = None
     meta_keywords: Keywords | None = None
-    custom_url: UrlPath | None = None
+    custom_url: CatalogUrlPath | None = None
     gtin: Code14 | None = None
     upc: Code14 | None = None
     mpn: Str255 | None = None
@@ -345,9 +353,14 @@ class Product(ItemModel):
     @field_validator("categories")
     @classmethod
     def _categories_unique(cls, categories: list[str] | None) -> list[str] | None:
-        repeated = duplicates(categories or [], lambda c: c)
-        if repeated:
-            raise ValueError(f"category {repeated[0]!r} is listed more than once")
+        problems = Problems("categories")
+        problems.repeats(
+            categories or [],
+            lambda c: c,
+            lambda i: (i,),
+            lambda c, _: f"category {c!r} is listed more than once",
+        )
+        problems.raise_any()
         return categories
 
     @field_validator("inventory_level")
@@ -367,11 +380,15 @@ class Product(ItemModel):
     @field_validator("options")
     @classmethod
     def _options_unique(cls, options: list[Option] | None) -> list[Option] | None:
-        repeated = duplicates(options or [], lambda o: o.display_name.casefold())
-        if repeated:
-            raise ValueError(
-                f"option display_name {repeated[0].display_name!r} is used more than once"
-            )
+        problems = Problems("options")
+        problems.repeats(
+            options or [],
+            lambda o: o.display_name.casefold(),
+            lambda i: (i, "display_name"),
+            lambda o, _: f"option display_name {o.display_name!r} is used more than once"
+            " (ignoring case)",
+        )
+        problems.raise_any()
         return options
 
     @field_validator("variants")
@@ -381,17 +398,17 @@ class Product(ItemModel):
     ) -> list[Variant] | None:
         if not variants:
             return variants
-        repeated = duplicates(variants, lambda v: v.sku.casefold())
-        if repeated:
-            raise ValueError(f"variant sku {repeated[0].sku!r} is used more than once")
-        if "options" not in info.data:
-            return variants  # the options themselves are invalid and reported already
-        options: list[Option] = info.data["options"] or []
-        if not options:
-            raise ValueError("variants need options: declare the options their option_values name")
-        _check_option_values(variants, options)
-        if "inventory_tracking" in info.data:  # else it is invalid and reported already
-            _check_variant_stock(variants, info.data["inventory_tracking"])
+        # A repeated variant SKU is left to the store-wide "SKU" check (unique_values),
+        # which names the file, line and column of both places.
+        problems = Problems("variants")
+        if "options" in info.data:  # else the options are invalid and reported already
+            options: list[Option] = info.data["options"] or []
+            if not options:
+                raise ValueError(
+                    "variants need options: declare the options their option_values name"
+                )
+            _check_option_values(variants, options, problems)
+        problems.raise_any()
         return variants
 
     @field_validator("modifiers")
@@ -399,24 +416,30 @@ class Product(ItemModel):
     def _modifiers_unique(
         cls, modifiers: list[Modifier] | None, info: ValidationInfo
     ) -> list[Modifier] | None:
-        repeated = duplicates(modifiers or [], lambda m: m.display_name.casefold())
-        if repeated:
-            raise ValueError(
-                f"modifier display_name {repeated[0].display_name!r} is used more than once"
-            )
+        problems = Problems("modifiers")
+        problems.repeats(
+            modifiers or [],
+            lambda m: m.display_name.casefold(),
+            lambda i: (i, "display_name"),
+            lambda m, _: f"modifier display_name {m.display_name!r} is used more than once"
+            " (ignoring case)",
+        )
         # BigCommerce keeps one name space for a product's options and modifiers (a 409
         # otherwise: product-modifiers_catalog.v3.yml, "in conflict with another modifier
         # or option"), so a clash would fail at apply; say so here, where it can be fixed.
         options = {o.display_name.casefold(): o for o in info.data.get("options") or []}
-        for modifier in modifiers or []:
+        for index, modifier in enumerate(modifiers or []):
             option = options.get(modifier.display_name.casefold())
             if option is not None:
-                raise ValueError(
+                problems.add(
+                    (index, "display_name"),
                     f"modifier {modifier.display_name!r} has the display_name of option"
                     f" {option.display_name!r}: BigCommerce requires the display names of a"
                     " product's options and modifiers to be unique across both (ignoring"
-                    " case); rename the modifier or the option"
+                    " case); rename the modifier or the option",
+                    modifier.display_name,
                 )
+        problems.raise_any()
         return modifiers
 
     @field_validator("images")
@@ -435,13 +458,16 @@ class Product(ItemModel):
     def _custom_fields_unique(cls, fields: list[CustomField] | None) -> list[CustomField] | None:
         # BigCommerce only needs name + value unique, but overlays (and the plan) match
         # custom fields by name: two fields of one name would make a patch ambiguous.
-        repeated = duplicates(fields or [], lambda f: f.name.casefold())
-        if repeated:
-            raise ValueError(
-                f"custom field name {repeated[0].name!r} is used more than once (ignoring case):"
-                " overlays merge custom fields by name, so each name may appear once per"
-                " product; join the values into one field or give each its own name"
-            )
+        problems = Problems("custom_fields")
+        problems.repeats(
+            fields or [],
+            lambda f: f.name.casefold(),
+            lambda i: (i, "name"),
+            lambda f, _: f"custom field name {f.name!r} is used more than once (ignoring"
+            " case): overlays merge custom fields by name, so each name may appear once per"
+            " product; join the values into one field or give each its own name",
+        )
+        problems.raise_any()
         return fields
 
     @field_validator("bulk_pricing_rules")
@@ -464,57 +490,39 @@ def _describe_range(rule: BulkPricingRule) -> str:
     return f"{rule.quantity_min} {upper}"
 
 
-VARIANT_STOCK_FIELDS = ("inventory_level", "inventory_warning_level")
-
-
-def _check_variant_stock(variants: Sequence[Variant], tracking: str | None) -> None:
-    """Variant stock levels only with ``inventory_tracking: variant``: a variant's level is
-    "used when the product's inventory_tracking is set to variant" (products_catalog.v3.yml)
-    and ignored otherwise, so under any other tracking (or none declared) the declared
-    levels would show as a difference on every plan."""
-    if tracking == "variant":
-        return
-    for variant in variants:
-        for field in VARIANT_STOCK_FIELDS:
-            if getattr(variant, field) is None:
-                continue
-            declared = (
-                "the product does not declare inventory_tracking"
-                if tracking is None
-                else f"inventory_tracking is {tracking!r}"
-            )
-            raise ValueError(
-                f"variant {variant.sku} sets {field}, but {declared}: the store ignores"
-                " variant stock levels unless the product tracks inventory by variant;"
-                " set inventory_tracking: variant (or remove the variant stock levels)"
-            )
-
-
-def _check_option_values(variants: Sequence[Variant], options: Sequence[Option]) -> None:
-    """Every variant names every option once, with a declared value; no combination twice."""
+def _check_option_values(
+    variants: Sequence[Variant], options: Sequence[Option], problems: Problems
+) -> None:
+    """Every variant names every option once, with a declared value; no combination twice.
+    Each variant's problem is reported at that variant."""
     labels = {o.display_name: {v.label for v in o.values} for o in options}
-    for variant in variants:
+    for index, variant in enumerate(variants):
+        where = (index, "option_values")
         unknown = [name for name in variant.option_values if name not in labels]
-        if unknown:
-            raise ValueError(
-                f"variant {variant.sku}: option {unknown[0]!r} is not declared;"
-                f" options are {', '.join(repr(n) for n in labels)}"
-            )
         missing = [name for name in labels if name not in variant.option_values]
-        if missing:
-            raise ValueError(f"variant {variant.sku}: no value for option {missing[0]!r}")
+        if unknown:
+            problems.add(
+                where,
+                f"variant {variant.sku}: option {unknown[0]!r} is not declared;"
+                f" options are {', '.join(repr(n) for n in labels)}",
+            )
+        elif missing:
+            problems.add(where, f"variant {variant.sku}: no value for option {missing[0]!r}")
         for name, label in variant.option_values.items():
-            if label not in labels[name]:
-                raise ValueError(
+            if name in labels and label not in labels[name]:
+                problems.add(
+                    (*where, name),
                     f"variant {variant.sku}: {label!r} is not a value of option {name!r};"
-                    f" its values are {', '.join(repr(v) for v in sorted(labels[name]))}"
+                    f" its values are {', '.join(repr(v) for v in sorted(labels[name]))}",
                 )
-    combos = Counter(tuple(sorted(v.option_values.items())) for v in variants)
-    for combo, count in combos.items():
-        if count > 1:
-            skus = [v.sku for v in variants if tuple(sorted(v.option_values.items())) == combo]
-            shown = ", ".join(f"{n}={lbl}" for n, lbl in combo)
-            raise ValueError(f"variants {', '.join(skus)} have the same option values ({shown})")
+    problems.repeats(
+        variants,
+        lambda v: tuple(sorted(v.option_values.items())),
+        lambda i: (i, "option_values"),
+        lambda v, first: f"variant {v.sku} has the same option values as variant"
+        f" {variants[first].sku}: "
+        + ", ".join(f"{n}={lbl}" for n, lbl in sorted(v.option_values.items())),
+    )
 
 
 class ProductKind(Kind[Product]):

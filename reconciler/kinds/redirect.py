@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from reconciler.kinds.base import ItemModel, Kind, Reference
+from reconciler.kinds.base import ItemModel, Kind, Reference, UniqueValue
 from reconciler.kinds.category import check_category_key
 from reconciler.kinds.fields import Link, Part, StorePath
 
@@ -85,6 +85,19 @@ class RedirectKind(Kind[Redirect]):
         if item.site_id is None:
             return item.from_path
         return f"site:{item.site_id}{item.from_path}"
+
+    def unique_values(self, item: Redirect) -> Iterable[UniqueValue]:
+        # redirects.v3.yml:489: a redirect with the from_path and site_id of another
+        # overwrites it, and storefront paths are matched ignoring case: of two such
+        # declarations only the last would survive an apply.
+        yield UniqueValue(
+            "redirect from_path",
+            f"{item.site_id or ''}\x00{item.from_path.casefold()}",
+            item.from_path,
+            ("from_path",),
+            "BigCommerce keeps one redirect per path and site (ignoring case), the second"
+            " would overwrite the first; keep one of them",
+        )
 
     def references(self, item: Redirect) -> Iterable[Reference]:
         if item.to.type != "url" and item.to.key is not None:

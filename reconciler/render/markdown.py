@@ -38,13 +38,19 @@ RESERVE = 1_500
 SYMBOLS = {"create": "➕ create", "update": "✏️ update", "delete": "🗑️ delete"}
 
 
+def _literal(text: str) -> str:
+    """``text`` with HTML and backslashes escaped: Markdown would read ``\\/`` (a ``/`` in
+    a category name, as paths write it) as a plain ``/``."""
+    return html.escape(text, quote=False).replace("\\", "&#92;")
+
+
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell (no pipes, no raw HTML, no newlines)."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    return _literal(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _code(text: str) -> str:
-    return f"<code>{html.escape(text, quote=False).replace('|', '&#124;')}</code>"
+    return f"<code>{_literal(text).replace('|', '&#124;')}</code>"
 
 
 def _details(change: Change, plan: Plan) -> str:

@@ -327,7 +327,11 @@ class _Loader:
             for field_error in messages.explain(error, data, kind.model):
                 path = messages.entry_named(field_error, data, kind.merge_keys)
                 file, line, column = locator.locate(path, field_error.at_key)
-                sink.append(Problem(file, line, column, field_error.message, kind.name, shown_key))
+                message = field_error.message
+                if field_error.first is not None:
+                    first = locator.locate(field_error.first, False)
+                    message += f"; first at {first[0]}:{first[1]}:{first[2]}"
+                sink.append(Problem(file, line, column, message, kind.name, shown_key))
             return None
 
     # --- one environment -------------------------------------------------------------

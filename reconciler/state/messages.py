@@ -34,6 +34,8 @@ class FieldError:
     missing: bool = False
     suggestion: str | None = None
     """For an unknown field: the known field it probably means."""
+    first: FieldPath | None = None
+    """For a repeated entry: where the entry it repeats is."""
 
 
 @cache
@@ -77,7 +79,7 @@ def _explain_one(detail: ErrorDetails, data: Any, root: JsonSchema) -> FieldErro
         message = (
             str(detail["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         )
-        return FieldError(path, prefix + message)
+        return FieldError(path, prefix + message, first=_first(detail, data))
     if not expected or (kind in {"model_type", "dict_type"} and not path):
         expected = _from_pydantic(detail)
     if kind == "string_pattern_mismatch":
@@ -143,6 +145,19 @@ def data_path(loc: Sequence[str | int], data: Any) -> FieldPath:
         elif isinstance(node, Mapping) and isinstance(step, str) and last:
             path.append(step)  # a missing field: one step beyond the data
     return tuple(path)
+
+
+def _first(detail: ErrorDetails, data: Any) -> FieldPath | None:
+    """Where the entry a repeat repeats is (``Problems.repeats`` in the kinds' fields):
+    its ``first`` location, put below the same base as the error's own."""
+    context = detail.get("ctx") or {}
+    at, first = context.get("at"), context.get("first")
+    if at is None or first is None:
+        return None
+    loc, at = tuple(detail["loc"]), tuple(at)
+    if loc[len(loc) - len(at) :] != at:
+        return None
+    return data_path((*loc[: len(loc) - len(at)], *first), data)
 
 
 def _from_pydantic(detail: ErrorDetails) -> str:

@@ -123,12 +123,13 @@ class CrossChecker:
                     other, other_value = first
                     place = other.locate(other_value.path)
                     owner = "" if other is item else f" by {other.kind.name} {other.key}"
+                    why = f"; {value.why}" if value.why else ""
                     problems.append(
                         problem_at(
                             item,
                             value.path,
                             f"duplicate {value.namespace} '{value.shown}'; also used{owner}"
-                            f" at {place.file}:{place.line}:{place.column}",
+                            f" at {place.file}:{place.line}:{place.column}{why}",
                         )
                     )
         for by_key in items.values():

@@ -122,6 +122,43 @@ async def test_a_repeated_create_adopts_the_existing_category(
         assert len(await adapter.read(ctx)) == len(items)
 
 
+async def test_a_refused_create_is_never_adopted_onto_a_sibling_of_another_case(
+    harness: Harness,
+) -> None:
+    from reconciler.plan.model import Change
+
+    changes = [
+        Change("category", path, "create", desired={"path": path, "description": path})
+        for path in ("Cafe", "CAFE")
+    ]
+    async with harness.context() as ctx:
+        results = await adapter.write(ctx, changes)
+        assert [(r.key, r.outcome) for r in results] == [("Cafe", "applied"), ("CAFE", "failed")]
+        assert "not created" in results[1].message
+        live = await adapter.read(ctx)
+    # The one live category is still exactly the first declaration.
+    assert list(live) == ["Cafe"]
+    assert live["Cafe"].data["description"] == "Cafe"
+
+
+async def test_a_repeated_create_adopts_only_the_exact_name(harness: Harness) -> None:
+    from reconciler.plan.model import Change
+
+    path = r"Tents\/Tarps"
+    async with harness.context() as ctx:
+        all_applied(await adapter.write(ctx, [Change("category", path, "create",
+                                                     desired={"path": path})]))
+    async with harness.context(ids=IdMaps()) as ctx:  # as if the first answer was lost
+        results = await adapter.write(ctx, [
+            Change("category", path, "create", desired={"path": path, "sort_order": 4}),
+            Change("category", r"TENTS\/TARPS", "create", desired={"path": r"TENTS\/TARPS"}),
+        ])
+        assert [r.outcome for r in results] == ["applied", "failed"]
+        live = await adapter.read(ctx)
+    assert list(live) == [path]
+    assert live[path].data["sort_order"] == 4
+
+
 async def test_another_channels_tree_is_keyed_by_channel(harness: Harness) -> None:
     from reconciler.plan.model import Change
 

@@ -533,3 +533,38 @@ async def test_adopting_a_product_the_store_has_leaves_its_create_only_stock_alo
         live = (await read_all(ctx))["lamp-01"]
     assert live.data["inventory_level"] == 3
     assert [f.path for f in differences(lamp, live)] == [("inventory_level",)]
+
+
+@pytest.mark.parametrize("tracking", [None, "none", "product"])
+async def test_variant_stock_without_variant_tracking_is_kept_and_plans_nothing(
+    harness: Harness, tracking: str | None
+) -> None:
+    # product-variants_catalog.v3.yml: a variant's inventory_level "is used when the
+    # product's inventory_tracking is set to variant"; the store accepts and keeps it
+    # under any tracking, so a declared level must compare equal, not plan forever.
+    raw: dict[str, Any] = {
+        "sku": "STOCK-01", "name": "Stocked", "type": "physical", "price": 5, "weight": 1,
+        "options": [{"display_name": "Size", "type": "dropdown",
+                     "values": [{"label": "S"}, {"label": "M"}]}],
+        "variants": [
+            {"sku": "STOCK-01-S", "option_values": {"Size": "S"}, "inventory_level": 3,
+             "inventory_warning_level": 1},
+            {"sku": "STOCK-01-M", "option_values": {"Size": "M"}, "inventory_level": 0},
+        ],
+    }
+    if tracking is not None:
+        raw["inventory_tracking"] = tracking
+    values = Product.model_validate(raw).model_dump(mode="json", exclude_unset=True)
+    kind = adapter.kind
+    desired = canonical_declared(kind, values, declared_in=lambda _: "p.yaml",
+                                 digest=file_digest(STATE_ROOT))
+    async with harness.context() as ctx:
+        all_applied(await adapter.write(ctx, [Change(kind.name, "STOCK-01", "create",
+                                                     desired=desired)]))
+        live = await adapter.read(ctx)
+        product_id = ctx.ids.id_of(kind, "STOCK-01")
+        stored = await ctx.client.get(f"{PRODUCTS}/{product_id}/variants")
+    assert diff(desired, canonical_live(kind, live["stock-01"].data), rules_of(kind)) == []
+    levels = {v["sku"]: (v["inventory_level"], v["inventory_warning_level"])
+              for v in stored["data"]}
+    assert levels == {"STOCK-01-S": (3, 1), "STOCK-01-M": (0, 0)}

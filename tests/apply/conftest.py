@@ -167,3 +167,23 @@ def project(
     project = Project(tmp_path, capsys)
     project.commit("the example store")
     yield project
+
+
+@pytest.fixture
+def small_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Project:
+    """An empty state (one environment, ``staging``) in a fresh repository: tests write
+    their own YAML under ``project.state`` and commit it."""
+    state = tmp_path / "store-state"
+    state.mkdir()
+    (state / "stagingpro.yaml").write_text(
+        "version: 1\nenvironments:\n  staging:\n    backend: {sandbox: ridgeline-staging}\n",
+        encoding="utf-8",
+    )
+    git(tmp_path, "init", "-q", "-b", "main")
+    monkeypatch.setenv("STAGINGPRO_ACTOR", "tester")
+    monkeypatch.chdir(tmp_path)
+    project = Project(tmp_path, capsys)
+    project.commit("an empty store")
+    return project

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler.kinds.base import Reference
-from reconciler.kinds.category import Category, CategoryKind
+from reconciler.kinds.category import (
+    PATH_PATTERN,
+    Category,
+    CategoryKind,
+    join_path,
+    parse_path,
+    split_path,
+)
 from tests.kinds.helpers import assert_rejected
 
 KIND = CategoryKind()
@@ -82,4 +93,34 @@ def test_constraints() -> None:
 
 def test_custom_url_joins_the_shared_namespace() -> None:
     values = list(KIND.unique_values(Category(path="A", custom_url="/a/")))
-    assert [(v.namespace, v.value) for v in values] == [("custom URL", "/a")]
+    assert ("custom URL", "/a") in [(v.namespace, v.value) for v in values]
+
+
+def test_a_slash_inside_a_name_is_escaped() -> None:
+    category = Category(path=r"Outdoor/Tents\/Tarps?")
+    assert category.name == "Tents/Tarps?"
+    assert category.parent_path == "Outdoor"
+    assert split_path(r"A\\/B") == ["A\\", "B"]
+    nested = Category(path=r"Tents\/Tarps?/Sale")
+    assert list(KIND.references(nested)) == [Reference("category", r"Tents\/Tarps?", ("path",))]
+
+
+def test_a_lone_backslash_is_refused() -> None:
+    assert_rejected(Category, {"path": r"Outdoor/C:\Tents"}, ("path",), "lone backslash")
+    assert_rejected(Category, {"path": "Outdoor\\"}, ("path",), "lone backslash")
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=8))
+def test_paths_round_trip_through_escaping(names: list[str]) -> None:
+    path = join_path(names)
+    assert parse_path(path) == names
+    assert re.fullmatch(PATH_PATTERN, path) is not None
+
+
+def test_search_keywords_and_custom_url_are_held_to_255_characters() -> None:
+    # category-trees_catalog.v3.yml: search_keywords and url.path maxLength 255 (a 422 else)
+    assert_rejected(Category, {"path": "A", "search_keywords": "k" * 256}, ("search_keywords",),
+                    "at most 255")
+    assert_rejected(Category, {"path": "A", "custom_url": "/" + "u" * 255}, ("custom_url",),
+                    "at most 255")
+    Category(path="A", search_keywords="k" * 255, custom_url="/" + "u" * 254)

@@ -140,6 +140,7 @@ def test_a_repeated_record_is_reported_at_its_line(tmp_path: Path) -> None:
     (root / "catalog/price-lists/wholesale.yaml").write_text(repeated, encoding="utf-8")
     report = validate_state(root, ["production"])
     assert [p.format() for p in report.problems] == [
-        "catalog/price-lists/wholesale.yaml:6:5: price_list Wholesale: records: more than one"
-        " record for SKU 'trail-01' in EUR"
+        "catalog/price-lists/wholesale.yaml:6:11: price_list Wholesale: records.3.sku: more than"
+        " one record for SKU 'trail-01' in EUR (SKUs ignoring case); first at"
+        " catalog/price-lists/wholesale.yaml:4:11"
     ]

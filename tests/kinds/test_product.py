@@ -188,15 +188,16 @@ def test_variants_must_name_every_declared_option_and_value() -> None:
     assert_rejected(
         Product,
         base(options=options, variants=[ok, variant("V2", Size="S", Colour="Red")]),
-        ("variants",),
-        "variants V1, V2 have the same option values (Colour=Red, Size=S)",
+        ("variants", 1, "option_values"),
+        "variant V2 has the same option values as variant V1: Colour=Red, Size=S",
     )
-    assert_rejected(
-        Product,
-        base(options=options, variants=[ok, ok | {"sku": "v1"}]),
-        ("variants",),
-        "variant sku 'v1' is used more than once",
+    # A repeated variant SKU is a store-wide SKU clash, reported with both places by the
+    # cross-item check (tests/state/broken/duplicate-variant-skus-every-one.yaml).
+    repeated = Product.model_validate(
+        base(options=options, variants=[ok, variant("v1", Size="M", Colour="Red")])
     )
+    skus = [v.value for v in KIND.unique_values(repeated) if v.namespace == "SKU"]
+    assert skus == ["trail-01", "v1", "v1"]
     assert_rejected(
         Product, base(variants=[variant("V1", Size="S")]), ("variants",), "variants need options"
     )
@@ -239,30 +240,16 @@ def test_inventory_tracking_must_fit_where_stock_is_set() -> None:
         assert product.inventory_level == 5
 
 
-@pytest.mark.parametrize("tracking", [None, "none", "product"])
+@pytest.mark.parametrize("tracking", [None, "none", "product", "variant"])
 @pytest.mark.parametrize("field", ["inventory_level", "inventory_warning_level"])
-def test_variant_stock_needs_inventory_tracking_by_variant(
+def test_variant_stock_is_accepted_under_any_inventory_tracking(
     tracking: str | None, field: str
 ) -> None:
+    # BigCommerce accepts (and keeps) a variant's stock whatever the product's tracking.
     stocked = [variant("V1", Size="S"), variant("V2", Size="M") | {field: 3}]
     declared = {} if tracking is None else {"inventory_tracking": tracking}
-    reason = (
-        "the product does not declare inventory_tracking"
-        if tracking is None
-        else f"inventory_tracking is {tracking!r}"
-    )
-    assert rejected(Product, base(**declared, options=[SIZE], variants=stocked)) == [
-        (
-            ("variants",),
-            f"Value error, variant V2 sets {field}, but {reason}: the store ignores variant"
-            " stock levels unless the product tracks inventory by variant; set"
-            " inventory_tracking: variant (or remove the variant stock levels)",
-        )
-    ]
-    tracked = Product.model_validate(
-        base(inventory_tracking="variant", options=[SIZE], variants=stocked)
-    )
-    assert tracked.variants is not None and getattr(tracked.variants[1], field) == 3
+    product = Product.model_validate(base(**declared, options=[SIZE], variants=stocked))
+    assert product.variants is not None and getattr(product.variants[1], field) == 3
 
 
 def test_variant_stock_is_not_reported_twice_over_a_bad_inventory_tracking() -> None:
@@ -323,8 +310,8 @@ def test_option_and_modifier_display_names_are_unique_across_both() -> None:
     engraving = {"display_name": "Engraving", "type": "text", "required": False}
     assert rejected(Product, base(options=[COLOUR, SIZE], modifiers=[engraving, note])) == [
         (
-            ("modifiers",),
-            "Value error, modifier 'size' has the display_name of option 'Size': BigCommerce"
+            ("modifiers", 1, "display_name"),
+            "modifier 'size' has the display_name of option 'Size': BigCommerce"
             " requires the display names of a product's options and modifiers to be unique"
             " across both (ignoring case); rename the modifier or the option",
         )
@@ -334,7 +321,7 @@ def test_option_and_modifier_display_names_are_unique_across_both() -> None:
     assert both.modifiers is not None and len(both.modifiers) == 2
     # An option refused on its own is reported once, not again against the modifiers.
     errors = rejected(Product, base(options=[SIZE, SIZE], modifiers=[note]))
-    assert [where for where, _ in errors] == [("options",)]
+    assert [where for where, _ in errors] == [("options", 1, "display_name")]
 
 
 def test_image_rules() -> None:
@@ -382,11 +369,10 @@ def test_custom_field_rules() -> None:
     for other in (field, {"name": "Drop", "value": "8 mm"}, {"name": "DROP", "value": "8 mm"}):
         assert rejected(Product, base(custom_fields=[field, other])) == [
             (
-                ("custom_fields",),
-                f"Value error, custom field name {other['name']!r} is used more than once"
-                " (ignoring case): overlays merge custom fields by name, so each name may"
-                " appear once per product; join the values into one field or give each its"
-                " own name",
+                ("custom_fields", 1, "name"),
+                f"custom field name {other['name']!r} is used more than once (ignoring"
+                " case): overlays merge custom fields by name, so each name may appear once per"
+                " product; join the values into one field or give each its own name",
             )
         ]
     fields = [field, {"name": "Stack", "value": "6 mm"}]
@@ -510,3 +496,32 @@ def test_models_are_frozen() -> None:
     product = Product.model_validate(base())
     with pytest.raises(ValueError, match="frozen"):
         product.price = Decimal(1)  # type: ignore[misc]
+
+
+def test_every_repeat_is_reported_at_its_own_entry() -> None:
+    size = {"display_name": "Size", "type": "dropdown",
+            "values": [{"label": v} for v in ("S", "s", "M", "S")]}
+    fields = [{"name": n, "value": "x"} for n in ("Drop", "Fit", "drop", "DROP")]
+    errors = rejected(Product, base(
+        categories=["A", "B", "A", "B"],
+        options=[size],
+        custom_fields=fields,
+        variants=[variant(f"V-{i}", Size="M") for i in range(3)]
+        + [variant("v-1", Size="M"), variant("V-1", Size="M")],
+    ))
+    assert sorted(where for where, _ in errors) == sorted([
+        ("categories", 2), ("categories", 3),
+        ("options", 0, "values", 1, "label"), ("options", 0, "values", 3, "label"),
+        ("custom_fields", 2, "name"), ("custom_fields", 3, "name"),
+    ])
+    # With valid options, each variant's option values are checked too.
+    size["values"] = [{"label": "S"}, {"label": "M"}]
+    errors = rejected(Product, base(
+        options=[size],
+        variants=[variant("V-1", Size="S"), variant("V-2", Size="M"), variant("v-1", Size="X"),
+                  variant("V-1", Size="S")],
+    ))
+    assert sorted(where for where, _ in errors) == [
+        ("variants", 2, "option_values", "Size"),
+        ("variants", 3, "option_values"),
+    ]

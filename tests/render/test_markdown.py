@@ -37,6 +37,16 @@ def test_cells_cannot_break_the_table() -> None:
     assert "&lt;b&gt;name&lt;/b&gt;" in row
 
 
+def test_a_backslash_stays_visible() -> None:
+    # Markdown reads "\\/" as "/": the escaped '/' of a category name would vanish.
+    change = Change("category", r"Outdoor/Tents\/Tarps?", "create", r"Outdoor/Tents\/Tarps?",
+                    (FieldChange(("path",), ABSENT, r"Outdoor/Tents\/Tarps?"),),
+                    desired={"path": r"Outdoor/Tents\/Tarps?"})
+    text = render_markdown(sample_plan(changes=(change,)))
+    assert "<code>Outdoor/Tents&#92;/Tarps?</code> | Outdoor/Tents&#92;/Tarps? |" in text
+    assert "\\/" not in text
+
+
 def test_no_changes_is_one_short_line() -> None:
     plan = Plan("uat", "", (), {"product": 3}, kinds=("product",))
     assert render_markdown(plan) == (
