@@ -21,8 +21,8 @@
 * **delete**: ``DELETE /catalog/products?id:in=`` with 250 ids a request.
 
 Image files: ``Change.desired`` holds each file image's path relative to the state root
-with its ``sha256`` (variants: ``image`` and ``image_sha256``), as the planner's
-canonical form does; a path that is not found there is tried relative to the declaring
+with its ``sha256`` (variants: ``image`` and ``image_sha256``), as the planner resolves
+them; a path that is not found there is tried relative to the declaring
 YAML file (``Change.source``). Files are read from ``ctx.state_root``.
 """
 
@@ -64,8 +64,8 @@ from reconciler.adapters.product_read import (
 from reconciler.errors import ApiDetail, LiveError, NotFoundError, WriteOutcomeUnknownError
 from reconciler.kinds.fields import is_url
 from reconciler.live.client import LiveResponse
-from reconciler.plan.canonical import canonical_live, rules_of
-from reconciler.plan.differ import diff
+from reconciler.plan.canonical import canonical_live, canonicalize, rules_of
+from reconciler.plan.differ import as_written, diff
 from reconciler.plan.model import ABSENT, Change, FieldChange
 
 PATH = "/v3/catalog/products"
@@ -504,7 +504,11 @@ class ProductWriter:
         work.owned = True
         work.records_changed = True
         # What differs, exactly as the planner computes it.
-        fields = diff(work.desired, canonical_live(PRODUCT_KIND, live), rules_of(PRODUCT_KIND))
+        rules = rules_of(PRODUCT_KIND)
+        fields = as_written(
+            diff(canonicalize(work.desired, rules), canonical_live(PRODUCT_KIND, live), rules),
+            work.desired, live, rules,
+        )
         work.change = Change(
             work.change.kind, work.change.key, work.change.action, work.change.title,
             fields=tuple(fields), desired=work.desired, live_ids=work.ids,

@@ -5,6 +5,10 @@ refer to (product images). For each kind the plan covers, in apply order:
 
 * a declared item with no live counterpart is a **create** (its ``fields`` list every
   declared value);
+* items are compared in their canonical form (:mod:`reconciler.plan.canonical`: the same
+  rules on both sides), but what a change carries is as written: ``desired`` and each
+  field's ``after`` are the values as declared (apply sends them byte for byte), each
+  ``before`` the value as the store returned it;
 * a declared item whose live counterpart differs (:mod:`reconciler.plan.differ`) is an
   **update**; an equal one is counted as unchanged;
 * a live item that is not declared is a **delete** only where the environment's prune
@@ -40,15 +44,15 @@ from reconciler.config import EffectiveEnvironment
 from reconciler.kinds.base import Kind
 from reconciler.plan.canonical import (
     FileDigest,
-    canonical_declared,
     canonical_live,
     canonicalize,
+    declared_values,
     file_digest,
     fingerprint,
     item_fingerprint,
     rules_of,
 )
-from reconciler.plan.differ import diff, project
+from reconciler.plan.differ import as_written, diff, project
 from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan
 from reconciler.plan.ordering import ordered
 from reconciler.plan.safety import kind_safety, verdict
@@ -73,20 +77,29 @@ class StoreInfo:
     currency_symbol: str = ""
 
 
-def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
-    """The canonical JSON of one declared item (repository files resolved and hashed; a
-    theme gets the ``content_hash`` of its folder, compared with the one the theme adapter
-    reads back from the live theme's name)."""
+def declared_item_values(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
+    """One declared item's values as apply sends them (``Change.desired``): the model's
+    dump of what the YAML sets, repository files resolved and hashed; a theme gets the
+    ``content_hash`` of its folder, compared with the one the theme adapter reads back
+    from the live theme's name."""
     data = item.model.model_dump(mode="json", exclude_unset=True)
-    desired = canonical_declared(
+    values = declared_values(
         item.kind, data, declared_in=lambda path: item.declared_at(path).file, digest=digest
     )
     if item.kind.name == "theme":
         from reconciler.adapters.theme_bundle import theme_digest
 
-        folder = root / posixpath.dirname(item.source.file) / str(desired.get("directory", "."))
-        desired[THEME_CONTENT_HASH] = theme_digest(folder, desired.get("settings"))
-    return desired
+        folder = root / posixpath.dirname(item.source.file) / str(values.get("directory", "."))
+        values[THEME_CONTENT_HASH] = theme_digest(folder, values.get("settings"))
+    return values
+
+
+def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
+    """The canonical JSON of one declared item (what it is compared as)."""
+    result: dict[str, Any] = canonicalize(
+        declared_item_values(item, digest, root), rules_of(item.kind)
+    )
+    return result
 
 
 def compute_plan(
@@ -217,21 +230,24 @@ class _KindPlanner:
         for match in sorted(present):
             _feed(self.live_hash, present[match].key, present[match].text)
         for match, item in wanted.items():
-            desired = declared_json(item, self.digest, self.root)
+            values = declared_item_values(item, self.digest, self.root)
+            desired = canonicalize(values, self.node)
             _feed(self.declared_hash, item.key, encode_json(desired))
             current = present.get(match)
             if current is None:
-                changes.append(self._create(item, desired))
+                changes.append(self._create(item, values))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
             # compare with ==; the differ runs only for items that differ.
-            projected = canonicalize(project(desired, current.data, self.node), self.node)
+            live = current.data
+            projected = canonicalize(project(desired, live, self.node), self.node)
             if projected == desired:
                 unchanged += 1
                 continue
             fields = diff(desired, projected, self.node)
             if fields:
-                changes.append(self._update(item, desired, current, fields))
+                fields = as_written(fields, values, live, self.node)
+                changes.append(self._update(item, values, current, fields))
             else:
                 unchanged += 1
         for match, current in present.items():
