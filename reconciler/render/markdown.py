@@ -25,6 +25,7 @@ from reconciler.render.values import (
     plural,
     summary_phrases,
     theme_sentence,
+    visible,
 )
 from reconciler.secrets import redact
 
@@ -37,12 +38,13 @@ SYMBOLS = {"create": "➕ create", "update": "✏️ update", "delete": "🗑️
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no pipes, no raw HTML, no newlines)."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell (no pipes, no raw HTML, no line breaks or
+    other invisible characters: :func:`visible` escapes)."""
+    return html.escape(visible(text), quote=False).replace("|", "\\|")
 
 
 def _code(text: str) -> str:
-    return f"<code>{html.escape(text, quote=False).replace('|', '&#124;')}</code>"
+    return f"<code>{html.escape(visible(text), quote=False).replace('|', '&#124;')}</code>"
 
 
 def _details(change: Change, plan: Plan) -> str:
@@ -105,7 +107,7 @@ def _safety(plan: Plan) -> str:
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     """The PR comment for ``plan``, at most ``limit`` characters (module docstring)."""
-    where = f"`{plan.environment}`" + (f" (store `{plan.store}`)" if plan.store else "")
+    where = _code(plan.environment) + (f" (store {_code(plan.store)})" if plan.store else "")
     if not plan.changes:
         items = sum(plan.unchanged.values())
         return f"### ✅ StagingPro plan for {where}: no changes\n\n{items} items are up to date.\n"
@@ -114,7 +116,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     if phrases:
         head.append(f"**{_cell(' · '.join(phrases))}**\n\n")
     if plan.selection:
-        head.append(f"Selection: `{' '.join(plan.selection)}`\n\n")
+        head.append(f"Selection: {_code(' '.join(plan.selection))}\n\n")
     head.append(_safety(plan))
     head.append(_summary_table(plan) + "\n")
     out = "".join(head)
