@@ -294,13 +294,31 @@ _VERBATIM = re.compile(
 """An HTML element whose whitespace is content, up to its end tag (or the end of text)."""
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 """HTML's ASCII whitespace; a no-break space (U+00A0) and the like are content."""
+_VERBATIM_START = re.compile(r"<(?:pre|textarea|script|style)\b", re.IGNORECASE)
+_ODD_ASCII_SPACE = ("\x0b", "\x1c", "\x1d", "\x1e", "\x1f")
+_ODD_SPACE = re.compile(
+    "[\x0b\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+"""What ``str.split()`` counts as whitespace and HTML does not."""
+
+
+def _plain(text: str) -> bool:
+    """Whether ``" ".join(text.split())`` collapses ``text`` as HTML does (no verbatim
+    element, no whitespace that is HTML content); checked at C speed where it can be."""
+    if "<" in text and _VERBATIM_START.search(text):
+        return False
+    if text.isascii():
+        return not any(char in text for char in _ODD_ASCII_SPACE)
+    return _ODD_SPACE.search(text) is None
 
 
 def collapse_whitespace(text: str) -> str:
     """HTML whitespace as a browser renders it: runs of ASCII whitespace collapse to one
     space, ends stripped; inside ``<pre>``, ``<textarea>``, ``<script>`` and ``<style>``
     elements whitespace is kept as written."""
-    parts = _VERBATIM.split(text) if "<" in text else [text]
+    if _plain(text):  # the common case
+        return " ".join(text.split())
+    parts = _VERBATIM.split(text)
     # split() with one group: text, element, text, element, …, text
     for index in range(0, len(parts), 2):
         parts[index] = _HTML_SPACE.sub(" ", parts[index])

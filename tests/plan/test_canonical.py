@@ -3,6 +3,7 @@ that must not disappear."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -258,3 +259,9 @@ def test_the_inside_of_a_script_is_kept_exactly(inside: str) -> None:
     assume("</script" not in inside.lower())
     text = f"<p>x</p>\n<script>{inside}</script>"
     assert collapse_whitespace(text) == f"<p>x</p> <script>{inside}</script>"
+
+
+@given(st.text(alphabet="ab<p> \n\t\r\f\x0b\x1c\x85\xa0\u2003\u3000é", max_size=30))
+def test_only_ascii_html_whitespace_collapses(text: str) -> None:
+    # Other spaces (no-break, em, ideographic, vertical tab) are content in HTML.
+    assert collapse_whitespace(text) == re.sub("[ \t\n\r\f]+", " ", text).strip(" ")
