@@ -102,8 +102,11 @@ def pick(source: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 
 
 def number(value: Any) -> Any:
-    """A decimal of the canonical form (``"179.5"``, or a :class:`~decimal.Decimal`) as the
-    JSON number the API takes: an int when whole, else a float. Other values unchanged."""
+    """A declared decimal (``"179.50"``, or a :class:`~decimal.Decimal`) as the JSON
+    number the API takes, with every digit: an int when whole, a float when that holds
+    the value exactly, else the :class:`~decimal.Decimal` itself (the client writes it
+    as a JSON number digit for digit: ``999999999999.0003`` has more digits than a
+    float keeps). Other values unchanged."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, str | Decimal):
@@ -111,7 +114,12 @@ def number(value: Any) -> Any:
             parsed = Decimal(value)
         except ArithmeticError:
             return value
-        return int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
+        if not parsed.is_finite():
+            return value
+        if parsed == parsed.to_integral_value():
+            return int(parsed)
+        as_float = float(parsed)
+        return as_float if Decimal(repr(as_float)) == parsed else parsed
     return value
 
 

@@ -51,7 +51,8 @@ def record_data(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def record_payload(record: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"sku": record["sku"], "currency": str(record["currency"]).lower()}
+    # Sent as declared: the store saves the code lower-cased itself (compared ignoring case).
+    body = {"sku": record["sku"], "currency": record["currency"]}
     body.update({n: record[n] for n in PRICES if n in record})
     return numbers(body, PRICES)
 

@@ -21,8 +21,8 @@
 * **delete**: ``DELETE /catalog/products?id:in=`` with 250 ids a request.
 
 Image files: ``Change.desired`` holds each file image's path relative to the state root
-with its ``sha256`` (variants: ``image`` and ``image_sha256``), as the planner's
-canonical form does; a path that is not found there is tried relative to the declaring
+with its ``sha256`` (variants: ``image`` and ``image_sha256``), as the planner resolves
+them; a path that is not found there is tried relative to the declaring
 YAML file (``Change.source``). Files are read from ``ctx.state_root``.
 """
 
@@ -72,8 +72,8 @@ from reconciler.errors import (
 )
 from reconciler.kinds.fields import is_url
 from reconciler.live.client import LiveResponse
-from reconciler.plan.canonical import canonical_live, rules_of
-from reconciler.plan.differ import diff
+from reconciler.plan.canonical import canonical_live, canonicalize, rules_of
+from reconciler.plan.differ import as_written, diff
 from reconciler.plan.lifecycle import filter_of
 from reconciler.plan.model import ABSENT, Change, FieldChange
 
@@ -524,9 +524,14 @@ class ProductWriter:
         work.records_changed = True
         # What differs, exactly as the planner computes it: the product exists, so what
         # the lifecycle rules leave alone after create (its stock) stays as it is.
+        rules = rules_of(PRODUCT_KIND)
         fields, _ = filter_of(PRODUCT_KIND.name, self.ctx.environment.lifecycle).split(
             work.change.key,
-            diff(work.desired, canonical_live(PRODUCT_KIND, live), rules_of(PRODUCT_KIND)),
+            as_written(
+                diff(canonicalize(work.desired, rules), canonical_live(PRODUCT_KIND, live),
+                     rules),
+                work.desired, live, rules,
+            ),
         )
         work.change = Change(
             work.change.kind, work.change.key, work.change.action, work.change.title,

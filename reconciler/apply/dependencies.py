@@ -9,10 +9,11 @@ exist), so it is *skipped*, not attempted. The references come from the kind its
   the items *it* refers to (a category its product is still in) — in the store, so a
   delete of one of those is skipped (its ``before`` values name them).
 
-``desired`` is the planner's canonical JSON, which may carry values beside the model's
-fields (an image's ``sha256``): those are dropped before the model is built. A value that
-still does not validate makes the change depend on every failed item of the kinds its
-kind depends on — skipping too much is safe, writing a broken reference is not.
+``desired`` is the declared values as the planner resolved them, which may carry values
+beside the model's fields (an image's ``sha256``): those are dropped before the model is
+built. A value that still does not validate makes the change depend on every failed item
+of the kinds its kind depends on — skipping too much is safe, writing a broken reference
+is not.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _drop(data: Any, loc: tuple[int | str, ...]) -> bool:
 
 
 def model_of(kind: Kind[Any], values: Mapping[str, Any]) -> Any | None:
-    """The kind's model built from canonical values, fields it does not know dropped;
+    """The kind's model built from model-shaped values, fields it does not know dropped;
     ``None`` when the values do not validate otherwise."""
     data = copy.deepcopy(dict(values))
     for _ in range(8):

@@ -27,6 +27,7 @@ import random
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
@@ -537,9 +538,25 @@ def _multipart(files: Mapping[str, FileUpload]) -> tuple[bytes, str]:
 
 
 def _encode(body: Any) -> bytes | None:
+    """A JSON body; a :class:`~decimal.Decimal` is written as a number digit for digit."""
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except TypeError:  # a Decimal, which json cannot write as a number
+        return _exact_json(body).encode()
+
+
+def _exact_json(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        return "{" + ",".join(
+            f"{_exact_json(str(k))}:{_exact_json(v)}" for k, v in value.items()
+        ) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_exact_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _decode(response: httpx.Response) -> Any:

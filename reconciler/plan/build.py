@@ -5,6 +5,10 @@ refer to (product images). For each kind the plan covers, in apply order:
 
 * a declared item with no live counterpart is a **create** (its ``fields`` list every
   declared value);
+* items are compared in their canonical form (:mod:`reconciler.plan.canonical`: the same
+  rules on both sides), but what a change carries is as written: ``desired`` and each
+  field's ``after`` are the values as declared (apply sends them byte for byte), each
+  ``before`` the value as the store returned it;
 * a declared item whose live counterpart differs (:mod:`reconciler.plan.differ`) is an
   **update**; an equal one is counted as unchanged;
 * fields the environment's ``lifecycle`` rules leave alone (:mod:`reconciler.plan.lifecycle`)
@@ -50,13 +54,13 @@ from reconciler.kinds.base import Kind
 from reconciler.kinds.secret_refs import NOT_SHOWN, shield
 from reconciler.plan.canonical import (
     FileDigest,
-    canonical_declared,
     canonical_live,
     canonicalize,
+    declared_values,
     file_digest,
     rules_of,
 )
-from reconciler.plan.differ import diff, project
+from reconciler.plan.differ import as_written, diff, project
 from reconciler.plan.lifecycle import filter_of
 from reconciler.plan.model import (
     ABSENT,
@@ -115,23 +119,32 @@ class StoreInfo:
     currency_symbol: str = ""
 
 
-def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
-    """The canonical JSON of one declared item (repository files resolved and hashed; a
-    theme gets the ``content_hash`` of its folder, compared with the one the theme adapter
-    reads back from the live theme's name)."""
+def declared_item_values(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
+    """One declared item's values as apply sends them (``Change.desired``): the model's
+    dump of what the YAML sets, repository files resolved and hashed; a theme gets the
+    ``content_hash`` of its folder, compared with the one the theme adapter reads back
+    from the live theme's name."""
     data = item.model.model_dump(mode="json", exclude_unset=True)
-    desired = canonical_declared(
+    values = declared_values(
         item.kind, data, declared_in=lambda path: item.declared_at(path).file, digest=digest
     )
     if item.kind.name == "theme":
         from reconciler.adapters.theme_bundle import theme_digest
 
         relative = posixpath.join(
-            posixpath.dirname(item.source.file), str(desired.get("directory", "."))
+            posixpath.dirname(item.source.file), str(values.get("directory", "."))
         )
         folder = repo_files.directory(root, relative)
-        desired[THEME_CONTENT_HASH] = theme_digest(folder, desired.get("settings"))
-    return desired
+        values[THEME_CONTENT_HASH] = theme_digest(folder, values.get("settings"))
+    return values
+
+
+def declared_json(item: DeclaredItem, digest: FileDigest, root: Path) -> dict[str, Any]:
+    """The canonical JSON of one declared item (what it is compared as)."""
+    result: dict[str, Any] = canonicalize(
+        declared_item_values(item, digest, root), rules_of(item.kind)
+    )
+    return result
 
 
 def compute_plan(
@@ -257,26 +270,28 @@ class _KindPlanner:
         unchanged = 0
         alone = (*self.lifecycle.create_only, *self.lifecycle.ignore)
         for match, item in wanted.items():
-            desired = declared_json(item, self.digest, self.root)
+            values = declared_item_values(item, self.digest, self.root)
+            desired = canonicalize(values, self.node)
             if alone and self.lifecycle.declares_any(desired):
                 self.declaring += 1
             current = present.get(match)
             if current is None:
-                changes.append(self._create(item, self.lifecycle.sendable(desired)))
+                changes.append(self._create(item, self.lifecycle.sendable(values)))
                 continue
             # Cheap first: canonicalise only the live values the declaration manages and
-            # compare with ==; the differ runs only for items that differ.
-            projected = canonicalize(project(desired, current.data, self.node), self.node)
-            self._shield_secrets(desired, projected)
+            # compare with ==; the differ runs only for items that differ. Fields naming
+            # secrets are compared and shown shielded (never a live secret's value).
+            live = self._shielded(desired, current.data)
+            projected = canonicalize(project(desired, live, self.node), self.node)
             if projected == desired:
                 unchanged += 1
                 continue
-            fields = diff(desired, projected, self.node)
-            if alone:
+            fields = as_written(diff(desired, projected, self.node), values, live, self.node)
+            if alone:  # after as_written, which would bring ignored parts of new entries back
                 fields, left = self.lifecycle.split(item.key, fields)
                 self.left_alone.extend(left)
             if fields:
-                sendable = self.lifecycle.sendable(desired)
+                sendable = self.lifecycle.sendable(values)
                 changes.append(self._update(item, sendable, current, fields))
             else:
                 unchanged += 1
@@ -287,12 +302,17 @@ class _KindPlanner:
                     changes.append(change)
         return changes, unchanged
 
-    def _shield_secrets(self, desired: Mapping[str, Any], projected: Any) -> None:
-        """Live values of fields that name secrets, as the plan may compare and show them
-        (:func:`~reconciler.kinds.secret_refs.shield`): the declaration, or "differs"."""
-        for name in self.kind.secret_fields:
-            if isinstance(projected, dict) and name in desired and name in projected:
-                projected[name] = shield(desired[name], projected[name], self.lookup)
+    def _shielded(self, desired: Mapping[str, Any], live: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``live`` with the values of fields that name secrets as the plan may compare and
+        show them (:func:`~reconciler.kinds.secret_refs.shield`): the declaration, or
+        "differs"; ``live`` itself when the kind has no such field declared."""
+        names = [n for n in self.kind.secret_fields if n in desired and n in live]
+        if not names:
+            return live
+        shown = dict(live)
+        for name in names:
+            shown[name] = shield(desired[name], live[name], self.lookup)
+        return shown
 
     def _title(self, values: Mapping[str, Any], key: str) -> str:
         for name in TITLE_FIELDS:

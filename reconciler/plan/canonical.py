@@ -1,10 +1,13 @@
-"""Canonical JSON of declared and live items: one set of rules for both sides.
+"""Canonical JSON of declared and live items: one set of rules for both sides, for
+*comparing* only.
 
-A declared item (``model.model_dump(mode="json", exclude_unset=True)``) and a live item's
-model-shaped ``data`` (from an adapter, values as the API returned them) go through the
-same :func:`canonicalize`, so a value means the same on both sides exactly when its
-canonical JSON is equal — apart from the *equivalences* the differ
-(:mod:`reconciler.plan.differ`) applies on top, which must not change what apply writes.
+The canonical form is never sent to a store: a plan's ``desired`` values and the ``after``
+of its field changes are the values as declared (:func:`declared_values`), and apply
+writes those byte for byte. A declared item (``model.model_dump(mode="json",
+exclude_unset=True)``) and a live item's model-shaped ``data`` (from an adapter, values
+as the API returned them) go through the same :func:`canonicalize`, so a value means the
+same on both sides exactly when its canonical JSON is equal — apart from the
+*equivalences* the differ (:mod:`reconciler.plan.differ`) applies on top.
 
 What canonicalisation does (rules are data, per kind, in :data:`RULES`; decimal fields are
 found from the kind's pydantic model):
@@ -12,8 +15,11 @@ found from the kind's pydantic model):
 * **decimals** — every ``Decimal`` field of the model (money, measures, adjusters): ints,
   floats, ``Decimal`` and numeric strings become the normalised decimal text, so ``19.9``,
   ``"19.90"`` and ``19.900`` are all ``"19.9"`` (and ``100`` is ``"100"``, never ``1E+2``);
-* **HTML whitespace** — runs of whitespace in HTML fields collapse to one space, ends
-  stripped (``description``, page ``body``);
+* **HTML whitespace** — in HTML fields (category and product ``description``, page
+  ``body``) runs of whitespace collapse to one space and the ends
+  are stripped, as a browser renders them — except inside ``<pre>``, ``<textarea>``,
+  ``<script>`` and ``<style>`` elements, where whitespace is content (a newline ends a
+  ``//`` comment in a script) and is compared exactly;
 * **unordered lists** — sorted (product ``categories``, ``meta_keywords``, a page's
   ``contact_fields`` …);
 * **keyed lists** — entries sorted by their key (``variants`` by SKU, ``options`` and
@@ -30,7 +36,8 @@ found from the kind's pydantic model):
 
 What the differ treats as equal without rewriting values (so ``desired`` keeps the
 user's spelling): values in case-insensitive fields that differ only in case (SKUs,
-brand names), "no value" in any spelling (``None``, ``""``, ``[]``, ``{}``, or a field
+brand names, price list record currencies — BigCommerce saves ``USD`` as ``usd``, as
+its examples show), "no value" in any spelling (``None``, ``""``, ``[]``, ``{}``, or a field
 the store did not return), and ``0`` against no value in fields where BigCommerce uses 0
 for "not set" (``sale_price``, ``retail_price``, ``cost_price``, ``map_price`` and a
 product's ``width``/``height``/``depth``), and ``false`` against no value in flags the
@@ -46,6 +53,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -129,7 +137,7 @@ RULES: Mapping[str, KindRules] = {
     ),
     "price_list": KindRules(
         keyed={("records",): ListKey(("sku", "currency"), casefold=True)},
-        case_insensitive=_p("records.*.sku"),
+        case_insensitive=_p("records.*.sku", "records.*.currency"),
         zero_is_unset=_p(*(f"records.*.{name}" for name in _MONEY_UNSET)),
     ),
     "customer_group": KindRules(
@@ -281,9 +289,44 @@ def decimal_text(value: Any) -> Any:
     return "0" if text == "-0" else text
 
 
+_VERBATIM = re.compile(
+    r"(<(?:pre|textarea|script|style)\b[^>]*>.*?(?:</(?:pre|textarea|script|style)\s*>|\Z))",
+    re.IGNORECASE | re.DOTALL,
+)
+"""An HTML element whose whitespace is content, up to its end tag (or the end of text)."""
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+"""HTML's ASCII whitespace; a no-break space (U+00A0) and the like are content."""
+_VERBATIM_START = re.compile(r"<(?:pre|textarea|script|style)\b", re.IGNORECASE)
+_ODD_ASCII_SPACE = ("\x0b", "\x1c", "\x1d", "\x1e", "\x1f")
+_ODD_SPACE = re.compile(
+    "[\x0b\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+"""What ``str.split()`` counts as whitespace and HTML does not."""
+
+
+def _plain(text: str) -> bool:
+    """Whether ``" ".join(text.split())`` collapses ``text`` as HTML does (no verbatim
+    element, no whitespace that is HTML content); checked at C speed where it can be."""
+    if "<" in text and _VERBATIM_START.search(text):
+        return False
+    if text.isascii():
+        return not any(char in text for char in _ODD_ASCII_SPACE)
+    return _ODD_SPACE.search(text) is None
+
+
 def collapse_whitespace(text: str) -> str:
-    """HTML whitespace: runs collapse to one space, ends stripped."""
-    return " ".join(text.split())
+    """HTML whitespace as a browser renders it: runs of ASCII whitespace collapse to one
+    space, ends stripped; inside ``<pre>``, ``<textarea>``, ``<script>`` and ``<style>``
+    elements whitespace is kept as written."""
+    if _plain(text):  # the common case
+        return " ".join(text.split())
+    parts = _VERBATIM.split(text)
+    # split() with one group: text, element, text, element, …, text
+    for index in range(0, len(parts), 2):
+        parts[index] = _HTML_SPACE.sub(" ", parts[index])
+    parts[0] = parts[0].lstrip(" ")
+    parts[-1] = parts[-1].rstrip(" ")  # a text part: split() gives an odd number of parts
+    return "".join(parts)
 
 
 def _sort_key(value: Any) -> tuple[int, str]:
@@ -391,6 +434,26 @@ def file_digest(root: Path) -> FileDigest:
     return digest
 
 
+def declared_values(
+    kind: Kind[Any],
+    data: Mapping[str, Any],
+    *,
+    declared_in: Callable[[tuple[str | int, ...]], str] | None = None,
+    digest: FileDigest | None = None,
+) -> dict[str, Any]:
+    """A declared item's dumped ``data`` as apply sends it: the values as declared, with
+    repository file references resolved (what a plan's ``desired`` holds).
+
+    ``declared_in(path)`` names the file (relative to the state root) where the value at
+    ``path`` is written, so repository file references resolve relative to it;
+    ``digest`` hashes those files. Without them ``data`` is returned as it is. Parts
+    without file references are shared with ``data``, not copied.
+    """
+    if declared_in is None or digest is None:
+        return dict(data)
+    return dict(_resolve_files(data, rules_of(kind), (), declared_in, digest))
+
+
 def canonical_declared(
     kind: Kind[Any],
     data: Mapping[str, Any],
@@ -398,19 +461,12 @@ def canonical_declared(
     declared_in: Callable[[tuple[str | int, ...]], str] | None = None,
     digest: FileDigest | None = None,
 ) -> dict[str, Any]:
-    """The canonical JSON of a declared item's dumped ``data``.
-
-    ``declared_in(path)`` names the file (relative to the state root) where the value at
-    ``path`` is written, so repository file references resolve relative to it;
-    ``digest`` hashes those files. Without them file references are kept as written.
-    """
-    node = rules_of(kind)
-    source: Any = data
-    if declared_in is not None and digest is not None:
-        # Before canonicalising: keyed lists get sorted, and ``declared_in`` needs the
-        # list positions as written.
-        source = _resolve_files(data, node, (), declared_in, digest)
-    result: dict[str, Any] = canonicalize(source, node)
+    """The canonical JSON of a declared item's dumped ``data`` (:func:`declared_values`,
+    then :func:`canonicalize`)."""
+    # Files are resolved before canonicalising: keyed lists get sorted, and
+    # ``declared_in`` needs the list positions as written.
+    values = declared_values(kind, data, declared_in=declared_in, digest=digest)
+    result: dict[str, Any] = canonicalize(values, rules_of(kind))
     return result
 
 

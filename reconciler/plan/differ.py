@@ -175,6 +175,66 @@ def _diff_positional(
 _LEAF = Node()
 
 
+# --- values at a change's path ----------------------------------------------------------
+
+
+def value_at(data: Any, path: Sequence[PathPart], node: Node) -> tuple[Any, Node]:
+    """The value at ``path`` (a :class:`FieldChange` path) in ``data`` as written — not
+    canonicalised — and the rules there; the value is :data:`ABSENT` when it cannot be
+    found unambiguously (an entry key that repeats). A keyed list's entry is found by its
+    key's match form, a lower-cased mapping key (header names) ignoring case."""
+    for step in path:
+        if isinstance(data, list):
+            key = node.keyed
+            if key is not None:
+                wanted = match_form(str(step), key)
+                found = [e for e in data if match_form(entry_key(e, key), key) == wanted]
+                if len(found) != 1:
+                    return ABSENT, node
+                data = found[0]
+            elif isinstance(step, int) and 0 <= step < len(data):
+                data = data[step]
+            else:
+                return ABSENT, node
+            node = node.child(WILDCARD)
+        elif isinstance(data, Mapping) and isinstance(step, str):
+            if node.lower_keys:
+                step = next((k for k in data if str(k).lower() == step), step)
+            if step not in data:
+                return ABSENT, node
+            data = data[step]
+            node = node.child(step)
+        else:
+            return ABSENT, node
+    return data, node
+
+
+def as_written(
+    changes: Sequence[FieldChange],
+    declared: Mapping[str, Any],
+    live: Mapping[str, Any],
+    node: Node,
+) -> list[FieldChange]:
+    """``changes`` (found between canonical forms) with their values as written:
+    ``after`` from ``declared`` (the values apply sends), ``before`` from ``live`` (as the
+    store returned them). A side that cannot be found keeps its canonical value, and so
+    does a decimal ``before``: the store answers numbers as floats (``29.0``), which the
+    canonical text (``"29"``) states exactly."""
+    out = []
+    for change in changes:
+        before, after = change.before, change.after
+        if before is not ABSENT:
+            found, at = value_at(live, change.path, node)
+            if found is not ABSENT and not at.decimal:
+                before = found
+        if after is not ABSENT:
+            found, _ = value_at(declared, change.path, node)
+            if found is not ABSENT:
+                after = found
+        out.append(FieldChange(change.path, before, after))
+    return out
+
+
 # --- projection and patching (used by tests and by apply's re-checks) ---------------------
 
 
@@ -186,6 +246,8 @@ def project(declared: Any, live: Any, node: Node) -> Any:
     projection then differs from the declared value.
     """
     if isinstance(declared, dict) and isinstance(live, dict):
+        if node.lower_keys:  # declared keys are lower-cased already; the store's as written
+            live = {str(k).lower(): v for k, v in live.items()}
         result: dict[str, Any] = {}
         children = node.children
         wildcard = children.get(WILDCARD, _LEAF)

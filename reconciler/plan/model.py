@@ -21,9 +21,10 @@ that may have changed since:
   apply --checksum`` compares against the reviewed plan
   (:func:`~reconciler.plan.serialize.plan_identity`).
 
-JSON values throughout are "canonical": produced by :mod:`reconciler.plan.canonical`
-(decimals as normalised strings, whitespace of HTML collapsed, unordered lists sorted), so
-equal meaning means equal JSON.
+Values are as written, never normalised: ``desired`` and each field's ``after`` hold the
+values as declared (decimals as the YAML spells them, HTML and text byte for byte), and
+each ``before`` the value as the store returned it. Items are *compared* in the canonical
+form of :mod:`reconciler.plan.canonical`; fingerprints hash that form.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FORMAT_VERSION = 2
-"""Version of the plan's JSON shape (``schemas/plan.schema.json``)."""
+"""Version of the plan's JSON shape (``schemas/plan.schema.json``). 2: ``desired`` and
+``after`` values are as declared (1 held their canonical form, which apply then sent), and
+the checksum covers the change set only."""
 
 Action = Literal["create", "update", "delete"]
 JsonValue = Any
-"""A canonical JSON value: ``None``, bool, int, str, list or dict of those."""
+"""A JSON value: ``None``, bool, int, float, str, list or dict of those."""
 PathPart = str | int
 """A path step: a field name, a list index, or the key of an entry of a keyed list
 (``("variants", "TRAIL-01-9", "price")``: the variant with SKU ``TRAIL-01-9``)."""
@@ -67,7 +70,8 @@ ABSENT = Absent()
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One value that differs: ``before`` (live) → ``after`` (declared).
+    """One value that differs: ``before`` (live, as the store returned it) → ``after``
+    (as declared).
 
     ``before`` is :data:`ABSENT` for a value the store does not have; ``after`` is
     :data:`ABSENT` for a value being removed (an entry of a keyed list, or on delete).
@@ -85,9 +89,9 @@ class Change:
     * ``key``: the natural key (``TRAIL-01``); ``title``: a human label (the product name).
     * ``fields``: field-level differences; for a create every declared value, for a
       delete every live value.
-    * ``desired``: the canonical declared item (create, update) — what apply writes; for an
-      update apply writes only the ``fields`` paths but may need the rest (e.g. a variant's
-      option values to create it).
+    * ``desired``: the item as declared (create, update; repository files resolved) —
+      what apply writes, byte for byte; for an update apply writes only the ``fields``
+      paths but may need the rest (e.g. a variant's option values to create it).
     * ``live_ids``: the store's ids for the item and its sub-resources at plan time
       (adapter-defined shape), ``fingerprint``: sha256 of the live item's canonical data
       (update, delete) — apply re-reads the item and refuses when it differs.

@@ -52,7 +52,8 @@ def plan_schema() -> dict[str, Any]:
             "fields": {"type": "array", "items": {"$ref": "#/$defs/FieldChange"}},
             "desired": {
                 "type": "object",
-                "description": "the canonical declared item (create, update)",
+                "description": "the declared item as declared, byte for byte (create, update):"
+                " what apply writes",
             },
             "live_ids": {"type": "object", "description": "the store's ids at plan time"},
             "fingerprint": {

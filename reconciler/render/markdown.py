@@ -27,6 +27,7 @@ from reconciler.render.values import (
     secret_lines,
     summary_phrases,
     theme_sentence,
+    visible,
 )
 from reconciler.secrets import redact
 
@@ -45,12 +46,13 @@ def _literal(text: str) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no pipes, no raw HTML, no newlines)."""
-    return _literal(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell (no pipes, no raw HTML, no line breaks or
+    other invisible characters: :func:`visible` escapes)."""
+    return _literal(visible(text)).replace("|", "\\|")
 
 
 def _code(text: str) -> str:
-    return f"<code>{_literal(text).replace('|', '&#124;')}</code>"
+    return f"<code>{_literal(visible(text)).replace('|', '&#124;')}</code>"
 
 
 def _details(change: Change, plan: Plan) -> str:
@@ -114,7 +116,7 @@ def _safety(plan: Plan) -> str:
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     """The PR comment for ``plan``, at most ``limit`` characters (module docstring)."""
-    where = f"`{plan.environment}`" + (f" (store `{plan.store}`)" if plan.store else "")
+    where = _code(plan.environment) + (f" (store {_code(plan.store)})" if plan.store else "")
     if not plan.changes:
         items = sum(plan.unchanged.values())
         return (
@@ -126,7 +128,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     if phrases:
         head.append(f"**{_cell(' · '.join(phrases))}**\n\n")
     if plan.selection:
-        head.append(f"Selection: `{' '.join(plan.selection)}`\n\n")
+        head.append(f"Selection: {_code(' '.join(plan.selection))}\n\n")
     head.append(_safety(plan))
     head.append(_summary_table(plan) + "\n")
     out = "".join(head)

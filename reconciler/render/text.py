@@ -19,7 +19,10 @@
     Safety: ok
 
 :func:`render_text` returns a Rich :class:`~rich.text.Text` (coloured when printed to a
-terminal); :func:`plain_text` the same without styles.
+terminal); :func:`plain_text` the same without styles. Every key, title, path and value
+it prints goes through :func:`~reconciler.render.values.visible`: a name holding a
+newline, a tab or a bidirectional override shows it as an escape (``Gift card\\n…``),
+so no value can break the layout or pass for a line of the plan.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from reconciler.render.values import (
     secret_lines,
     theme_sentence,
     totals,
+    visible,
 )
 from reconciler.secrets import redact
 
@@ -51,21 +55,21 @@ def _header(change: Change) -> Text:
         verb = change.action
     line = Text("  ")
     line.append(f"{symbol} {verb} ", style=style)
-    line.append(f"{change.kind} ", style="bold")
-    line.append(change.key, style="bold")
+    line.append(f"{visible(change.kind)} ", style="bold")
+    line.append(visible(change.key), style="bold")
     if change.title:
-        line.append(f"  {change.title}")
+        line.append(f"  {visible(change.title)}")
     if change.source:
-        line.append(f"  ({change.source})", style="dim")
+        line.append(f"  ({visible(change.source)})", style="dim")
     if change.blocked:
-        line.append(f": {change.blocked}", style="magenta")
+        line.append(f": {visible(change.blocked)}", style="magenta")
     return line
 
 
 def _create_lines(change: Change, plan: Plan) -> list[str]:
     lines = []
     for field in change.fields:
-        name = str(field.path[0]) if field.path else ""
+        name = visible(str(field.path[0])) if field.path else ""
         value = field.after
         if isinstance(value, list) and value and isinstance(value[0], dict):
             lines.append(f"{name}: {len(value)} entries")
@@ -92,10 +96,10 @@ def _change_lines(change: Change, plan: Plan) -> list[str]:
 def render_text(plan: Plan) -> Text:
     """The plan for a terminal (module docstring)."""
     out = Text()
-    out.append(f"Plan for {plan.environment}", style="bold")
-    out.append(f" (store {plan.store})\n" if plan.store else "\n")
+    out.append(f"Plan for {visible(plan.environment)}", style="bold")
+    out.append(f" (store {visible(plan.store)})\n" if plan.store else "\n")
     if plan.selection:
-        out.append(f"Selection: {' '.join(plan.selection)}\n", style="dim")
+        out.append(f"Selection: {visible(' '.join(plan.selection))}\n", style="dim")
     if plan.changes:
         out.append("\n")
     for change in plan.changes:
@@ -113,7 +117,7 @@ def render_text(plan: Plan) -> Text:
         if per["blocked"]:
             parts.append(f"{per['blocked']} blocked")
         parts.append(f"{unchanged} unchanged")
-        out.append(f"{kind.ljust(width)}  {' · '.join(parts)}\n")
+        out.append(f"{visible(kind).ljust(width)}  {' · '.join(parts)}\n")
     total = totals(plan)
     if plan.changes:
         out.append(
@@ -147,17 +151,17 @@ def _safety(plan: Plan) -> Text:
     if not safety.violations:
         line = Text("Safety: ok", style="green")
         if safety.forced_reason:
-            line.append(f" (forced: {safety.forced_reason})", style="dim")
+            line.append(f" (forced: {visible(safety.forced_reason)})", style="dim")
         return line + Text("\n")
     if safety.blocked:
         line = Text("Safety: BLOCKED\n", style="bold red")
         for violation in safety.violations:
-            line.append(f"  {violation}\n", style="red")
+            line.append(f"  {visible(violation)}\n", style="red")
         line.append("  Re-run with --force REASON to plan it anyway (the reason is recorded).\n")
         return line
-    line = Text(f"Safety: forced ({safety.forced_reason})\n", style="bold yellow")
+    line = Text(f"Safety: forced ({visible(safety.forced_reason or '')})\n", style="bold yellow")
     for violation in safety.violations:
-        line.append(f"  {violation}\n", style="yellow")
+        line.append(f"  {visible(violation)}\n", style="yellow")
     return line
 
 

@@ -7,6 +7,7 @@ the renderers add layout (terminal colours, Markdown tables).
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,38 @@ KEY_LABELS = {"product": "SKU", "category": "Path", "brand": "Name", "page": "UR
               "redirect": "From", "price_list": "Name", "customer_group": "Name",
               "script": "Name", "webhook": "Scope and destination", "theme": "Name"}
 ACTIONS = ("create", "update", "delete", "blocked")
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ZERO_WIDTH_JOINER = "\u200d"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that does not print as itself made visible as an
+    escape: control characters (``\\n``, ``\\t``, ``\\x1b``), format characters
+    (bidirectional overrides ``\\u202e``, zero-width spaces, byte-order marks), line and
+    paragraph separators and spaces other than U+0020 (``\\xa0``). A value can then
+    neither break the layout nor forge a line, and invisible differences show. A
+    zero-width joiner between two non-ASCII characters (emoji sequences: 👩‍💻) is kept."""
+    if text.isprintable():
+        return text
+    out = []
+    last = len(text) - 1
+    for index, char in enumerate(text):
+        if char.isprintable():
+            out.append(char)
+        elif char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif (char == _ZERO_WIDTH_JOINER and 0 < index < last
+              and not text[index - 1].isascii() and not text[index + 1].isascii()):
+            out.append(char)
+        elif unicodedata.category(char) in ("Co", "Cn"):
+            out.append(char)  # private use, or newer than this Python's Unicode tables
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
 
 
 def plural(kind: str, count: int) -> str:
@@ -44,15 +77,15 @@ def kind_title(kind: str) -> str:
 
 
 def format_path(path: Sequence[PathPart]) -> str:
-    """``price``, ``variants[TRAIL-01-9].price``, ``images[1]``."""
+    """``price``, ``variants[TRAIL-01-9].price``, ``images[1]`` (steps :func:`visible`)."""
     text = ""
     entries_next = False  # the previous step named a list: this one is an entry's key
     for step in path:
         if isinstance(step, int) or entries_next:
-            text += f"[{step}]"
+            text += f"[{visible(str(step))}]"
             entries_next = False
         else:
-            text += f".{step}" if text else str(step)
+            text += f".{visible(step)}" if text else visible(step)
             entries_next = step in _LIST_FIELDS
     return text
 
@@ -78,19 +111,21 @@ def money(value: Any, plan: Plan) -> str:
 
 
 def format_value(value: Any, field: PathPart | None, plan: Plan, limit: int = 80) -> str:
-    """A value for display: prices in the currency, strings quoted, long values cut."""
+    """A value for display: prices in the currency, strings quoted (JSON escapes, and
+    :func:`visible` for what JSON leaves invisible), long values cut."""
     if value is ABSENT:
         return "(none)"
     if value is None:
         return "null"
     if field in MONEY_FIELDS and isinstance(value, str | int | float):
-        return money(value, plan)
+        return visible(money(value, plan))
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
     elif isinstance(value, bool | int | float):
         text = json.dumps(value)
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    text = visible(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

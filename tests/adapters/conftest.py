@@ -106,8 +106,10 @@ def desired(model: ItemModel) -> dict[str, Any]:
 
 
 def create(item: DeclaredItem, *, canonical: bool = False) -> Change:
-    """A create of ``item``; ``canonical``: with ``desired`` exactly as the planner makes
-    it (:func:`declared_json`), else the plain dump of the declared values."""
+    """A create of ``item``; ``canonical``: with ``desired`` in the canonical form
+    (:func:`declared_json`: image files resolved and hashed), else the plain dump of the
+    declared values. (Plans carry the declared values with files resolved; the end-to-end
+    apply tests and the corpus write those.)"""
     values = declared_json(item) if canonical else desired(item.model)
     return Change(
         item.kind.name, item.key, "create", title=item.key,
@@ -143,8 +145,8 @@ def all_applied(results: Sequence[ItemResult]) -> None:
 
 # --- comparing declared with live ----------------------------------------------------------
 def declared_json(item: DeclaredItem) -> dict[str, Any]:
-    """``Change.desired`` as the planner makes it (canonical; image files relative to the
-    state root with their sha256 beside them)."""
+    """The canonical form the planner compares a declared item as (image files relative
+    to the state root with their sha256 beside them)."""
     data = item.model.model_dump(mode="json", exclude_unset=True)
     return canonical_declared(
         item.kind, data, declared_in=lambda path: item.declared_at(path).file,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.adapters.base import LiveContext
-from reconciler.adapters.price_list import adapter
+from reconciler.adapters.price_list import adapter, record_payload
 from reconciler.adapters.product import adapter as products
 from reconciler.kinds.price_list import PriceList
 from reconciler.plan.model import Change
@@ -137,3 +137,10 @@ async def test_create_of_an_existing_list_updates_it_and_delete_removes_it(
         assert list(live) == [item.match_key]
         all_applied(await adapter.write(ctx, [delete("price_list", live[item.match_key])]))
         assert await adapter.read(ctx) == {}
+
+
+def test_a_record_is_sent_with_its_currency_as_declared() -> None:
+    # The store lower-cases the code itself (tests/sandbox/test_price_lists.py); the
+    # adapter must not rewrite it.
+    body = record_payload({"sku": "Trail-01", "currency": "USD", "price": "12.3450"})
+    assert body == {"sku": "Trail-01", "currency": "USD", "price": 12.345}

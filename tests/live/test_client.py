@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
+from reconciler.adapters.common import number
 from reconciler.config import SandboxBackend
 from reconciler.live import LiveClient, RequestEvent, connect
+from reconciler.live.failures import StoreContext
 from tests.live.conftest import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -91,3 +95,21 @@ async def test_repr_never_shows_the_token(
         await live.get("/v2/time")
         assert "s3cret" not in repr(live) and "s3cret" not in repr(vars(live))
         assert "s3cret" not in str(live.stats.as_dict())
+
+
+async def test_a_decimal_is_sent_as_a_json_number_with_every_digit() -> None:
+    # A declared price of 16 digits: as a float it would reach the store as
+    # 999999999999.0002 (the adapters' number() keeps a Decimal when a float cannot hold it).
+    seen: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.content)
+        return httpx.Response(200, json={"data": {}})
+
+    price = number("999999999999.0003")
+    assert isinstance(price, Decimal) and number("12.3450") == 12.345 and number("10.00") == 10
+    async with LiveClient("https://store.invalid/stores/x", "token",
+                          context=StoreContext("exact", "x"),
+                          transport=httpx.MockTransport(answer)) as live:
+        await live.put("/v3/catalog/products", [{"id": 1, "price": price, "name": "Ω \"q\""}])
+    assert seen == ['[{"id":1,"price":999999999999.0003,"name":"Ω \\"q\\""}]'.encode()]

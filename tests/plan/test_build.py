@@ -57,7 +57,7 @@ def test_an_empty_store_gets_every_item_created_in_dependency_order(tmp_path: Pa
         ("create", "product", "A-1"),
     ]
     create = plan.changes[-1]
-    assert create.desired is not None and create.desired["price"] == "10"
+    assert create.desired is not None and create.desired["price"] == "10.00"
     assert {f.path for f in create.fields} >= {("sku",), ("price",), ("brand",)}
     assert all(f.before is ABSENT for f in create.fields)
     assert create.source == "catalog/products/a-1.yaml:1:1"
@@ -83,7 +83,7 @@ def test_an_update_lists_the_field_changes_with_the_live_fingerprint(tmp_path: P
     live = {"product": _live_products("A-1", price=89)}
     (change,) = [c for c in _plan(root, live).changes if c.kind == "product"]
     assert change.action == "update"
-    assert [(f.path, f.before, f.after) for f in change.fields] == [(("price",), "89", "79")]
+    assert [(f.path, f.before, f.after) for f in change.fields] == [(("price",), "89", "79.00")]
     assert change.live_ids == {"id": 1}
     assert change.fingerprint is not None and len(change.fingerprint) == 64
 
@@ -286,3 +286,60 @@ def test_a_deleted_items_text_that_may_hold_secrets_is_not_shown(tmp_path: Path)
     (delete,) = [c for c in plan.changes if c.action == "delete"]
     shown = {f.path: f.before for f in delete.fields}
     assert shown[("html",)] == NOT_SHOWN and shown[("location",)] == "footer"
+
+
+# --- values as declared -------------------------------------------------------------------
+RAW_BODY = "<script>\n// load the feed\nloadFeed();\n</script>\n<pre>a    b</pre>"
+"""A raw page body whose whitespace is content (the comment ends at the newline)."""
+MANGLED_BODY = "<script> // load the feed loadFeed(); </script> <pre>a b</pre>"
+
+
+def _page_state(tmp_path: Path, body: str) -> Path:
+    page = {"name": "Feed", "type": "raw", "url": "/feed/", "body": body}
+    return write_state(tmp_path / "state", {"content/pages/feed.yaml": {"pages": [page]}})
+
+
+def test_a_create_carries_the_values_exactly_as_declared(tmp_path: Path) -> None:
+    description = "  <p>Light\n\n  and    fast</p>\t"
+    root = _state(tmp_path, [product("A-1", description=description, price="12.3450")])
+    (create,) = [c for c in _plan(root, {}).changes if c.kind == "product"]
+    assert create.desired is not None
+    assert create.desired["description"] == description
+    assert create.desired["price"] == "12.3450"
+    fields = {f.path: f.after for f in create.fields}
+    assert fields[("description",)] == description and fields[("price",)] == "12.3450"
+
+
+def test_a_page_body_is_planned_byte_for_byte(tmp_path: Path) -> None:
+    (create,) = _plan(_page_state(tmp_path, RAW_BODY), {}).changes
+    assert create.desired is not None and create.desired["body"] == RAW_BODY
+
+
+def test_whitespace_inside_script_and_pre_is_a_change(tmp_path: Path) -> None:
+    # What the old planner stored: the script's comment now swallows the call. The plan
+    # must show it, and the update must carry the body as declared.
+    live = {"page": live_items("page", {"name": "Feed", "type": "raw", "url": "/feed/",
+                                        "body": MANGLED_BODY}, key_field="url")}
+    (update,) = _plan(_page_state(tmp_path, RAW_BODY), live).changes
+    assert update.action == "update"
+    assert [(f.path, f.before, f.after) for f in update.fields] == [
+        (("body",), MANGLED_BODY, RAW_BODY)
+    ]
+    assert update.desired is not None and update.desired["body"] == RAW_BODY
+
+
+def test_whitespace_between_elements_is_not_a_change(tmp_path: Path) -> None:
+    spaced = "<p>one</p>\n\n   <p>two</p>\n" + RAW_BODY + "\n"
+    live = {"page": live_items("page", {"name": "Feed", "type": "raw", "url": "/feed/",
+                                        "body": "<p>one</p> <p>two</p> " + RAW_BODY},
+                               key_field="url")}
+    assert _plan(_page_state(tmp_path, spaced), live).changes == ()
+
+
+def test_an_update_shows_values_as_declared_and_as_the_store_has_them(tmp_path: Path) -> None:
+    root = _state(tmp_path, [product("A-1", description="<p>New\n  text</p>", price="7.50")])
+    live = {"product": _live_products("A-1", description="<p>Old   text</p>", price=7.5)}
+    (change,) = [c for c in _plan(root, live).changes if c.kind == "product"]
+    assert [(f.path, f.before, f.after) for f in change.fields] == [
+        (("description",), "<p>Old   text</p>", "<p>New\n  text</p>")
+    ]

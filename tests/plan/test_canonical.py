@@ -3,10 +3,13 @@ that must not disappear."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from reconciler.kinds.registry import kind_named
 from reconciler.plan.canonical import (
@@ -224,3 +227,41 @@ def test_whitespace_and_entry_keys() -> None:
     assert collapse_whitespace(" <p>a\n\n b</p>\t") == "<p>a b</p>"
     key = ListKey(("sku", "currency"), casefold=True)
     assert entry_key({"sku": "A-1", "currency": "USD"}, key) == "A-1 USD"
+
+
+# --- HTML whitespace ---------------------------------------------------------------------
+@pytest.mark.parametrize("element", ["pre", "textarea", "script", "style", "PRE"])
+def test_whitespace_inside_verbatim_elements_is_content(element: str) -> None:
+    text = f"  <p>a \n b</p>\n<{element} class='x'>\n// c\nf();  \n</{element}>\n <i>d</i> "
+    assert collapse_whitespace(text) == (
+        f"<p>a b</p> <{element} class='x'>\n// c\nf();  \n</{element}> <i>d</i>"
+    )
+
+
+def test_an_unclosed_verbatim_element_keeps_its_whitespace_to_the_end() -> None:
+    assert collapse_whitespace("<p>a  b</p> <pre>x   y\n") == "<p>a b</p> <pre>x   y\n"
+
+
+def test_a_no_break_space_is_content_not_whitespace() -> None:
+    # HTML collapses ASCII whitespace only: "10\u00a0kg" and "10 kg" render differently.
+    assert collapse_whitespace("10\u00a0kg") == "10\u00a0kg"
+    assert collapse_whitespace("10\u00a0kg") != collapse_whitespace("10 kg")
+
+
+@given(st.lists(st.sampled_from(["a", " ", "\n", "\t", "<p>", "</p>", "x y"]), max_size=12))
+def test_text_without_verbatim_elements_collapses_as_a_browser_renders(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert collapse_whitespace(text) == " ".join(text.split())
+
+
+@given(st.text(alphabet=" \n\tab<>/;", max_size=30))
+def test_the_inside_of_a_script_is_kept_exactly(inside: str) -> None:
+    assume("</script" not in inside.lower())
+    text = f"<p>x</p>\n<script>{inside}</script>"
+    assert collapse_whitespace(text) == f"<p>x</p> <script>{inside}</script>"
+
+
+@given(st.text(alphabet="ab<p> \n\t\r\f\x0b\x1c\x85\xa0\u2003\u3000é", max_size=30))
+def test_only_ascii_html_whitespace_collapses(text: str) -> None:
+    # Other spaces (no-break, em, ideographic, vertical tab) are content in HTML.
+    assert collapse_whitespace(text) == re.sub("[ \t\n\r\f]+", " ", text).strip(" ")

@@ -13,7 +13,7 @@ from tests.render.helpers import sample_plan
 def test_summary_first_then_a_table_and_a_section_per_kind() -> None:
     text = render_markdown(sample_plan())
     lines = text.splitlines()
-    assert lines[0] == "### StagingPro plan for `production` (store `abc123`)"
+    assert lines[0] == "### StagingPro plan for <code>production</code> (store <code>abc123</code>)"
     assert lines[2] == (
         "**1 new brand · 2 products change price · 1 product changes stock · 1 product changes"
         " other details · 1 product kept (protected) · 1 page removed · 1 theme changes other"
@@ -50,7 +50,7 @@ def test_a_backslash_stays_visible() -> None:
 def test_no_changes_is_one_short_line() -> None:
     plan = Plan("uat", "", (), {"product": 3}, kinds=("product",))
     assert render_markdown(plan) == (
-        "### ✅ StagingPro plan for `uat`: no changes\n\n3 items are up to date.\n"
+        "### ✅ StagingPro plan for <code>uat</code>: no changes\n\n3 items are up to date.\n"
     )
 
 
@@ -70,3 +70,17 @@ def test_a_huge_plan_stays_within_the_comment_limit_and_says_what_it_left_out() 
     shown = text.count("| ✏️ update |")
     assert 100 < shown < 20_000
     assert f"changes to {20_000 - shown} products, 50 pages." in text
+
+
+def test_line_breaks_and_invisible_characters_in_keys_titles_and_values_are_escaped() -> None:
+    change = Change("product", "SKU\n| x |", "update", "Gift card\r\n\nNo changes\u202e",
+                    (FieldChange(("variants", "V\n1", "name"), "a\u2028b", "10\u00a0kg"),),
+                    desired={})
+    text = render_markdown(sample_plan(changes=(change,), selection=("--only", "x`\ny")))
+    row = next(line for line in text.splitlines() if "<code>SKU" in line)
+    # Each escape's backslash is itself written &#92;: Markdown would eat a bare one.
+    assert "<code>SKU&#92;n&#124; x &#124;</code>" in row
+    assert "Gift card&#92;r&#92;n&#92;nNo changes&#92;u202e" in row
+    assert 'variants[V&#92;n1].name: "a&#92;u2028b" → "10&#92;xa0kg"' in row
+    assert "Selection: <code>--only x`&#92;ny</code>" in text
+    assert "\r" not in text and "\u2028" not in text and "\u202e" not in text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from io import StringIO
 
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
-from reconciler.plan.model import KindSafety, Plan, Safety
+from reconciler.plan.model import ABSENT, Change, FieldChange, KindSafety, Plan, Safety
 from reconciler.render import plain_text, render_text
 from tests.render.helpers import sample_plan
 
@@ -54,3 +57,65 @@ def test_no_changes() -> None:
                 kinds=("brand", "product"))
     text = plain_text(plan)
     assert "No changes: 5 items are up to date.\n" in text
+
+
+# --- escaping -----------------------------------------------------------------------------
+FORGED = "Gift card\n\nNo changes: 7 items are up to date."
+
+
+def _plan_of(*changes: Change) -> Plan:
+    return sample_plan(changes=changes, unchanged={"product": 7})
+
+
+def test_a_name_cannot_forge_plan_lines() -> None:
+    change = Change("product", "GIFT-1", "create", FORGED,
+                    (FieldChange(("name",), ABSENT, FORGED),), desired={"name": FORGED})
+    text = plain_text(_plan_of(change))
+    assert "No changes" not in text.replace("\\n\\nNo changes", "")
+    assert "  + create product GIFT-1  Gift card\\n\\nNo changes: 7 items are up to date.\n" in text
+    assert '      name: "Gift card\\n\\nNo changes: 7 items are up to date."\n' in text
+
+
+def test_tabs_newlines_and_controls_in_keys_and_paths_are_escaped() -> None:
+    change = Change("product", "TAB\tKEY", "update", "Line\r\nbreak\x1b[31m",
+                    (FieldChange(("variants", "V\n1", "price"), "1", "2"),),
+                    desired={}, source="catalog/x\n.yaml:1:1")
+    text = plain_text(_plan_of(change))
+    assert ("  ~ update product TAB\\tKEY  Line\\r\\nbreak\\x1b[31m"
+            "  (catalog/x\\n.yaml:1:1)\n") in text
+    assert "      variants[V\\n1].price: $1.00 → $2.00\n" in text
+    # Every printed line is a line the renderer made: nothing but the layout breaks lines.
+    assert all("\t" not in line and "\r" not in line and "\x1b" not in line
+               for line in text.splitlines())
+
+
+def test_bidirectional_and_invisible_characters_show_as_escapes() -> None:
+    change = Change("product", "SKU-\u202e1", "update", "Caf\u00e9\u200b",
+                    (FieldChange(("name",), "10 kg", "10\u00a0kg"),), desired={})
+    text = plain_text(_plan_of(change))
+    assert "product SKU-\\u202e1  Caf\u00e9\\u200b\n" in text
+    assert '      name: "10 kg" → "10\\xa0kg"\n' in text
+
+
+def test_emoji_and_accents_print_as_themselves() -> None:
+    name = "Caf\u00e9 \U0001f600 \U0001f469\u200d\U0001f4bb e\u0301"
+    change = Change("product", "EMOJI-1", "update", name,
+                    (FieldChange(("name",), "x", name),), desired={})
+    text = plain_text(_plan_of(change))
+    assert f"product EMOJI-1  {name}\n" in text
+
+
+def _one_update(text: str) -> list[str]:
+    change = Change("product", text or "K", "update", text or "T",
+                    (FieldChange(("variants", text or "V", "name"), text, text + "!"),),
+                    desired={}, source=text or "s")
+    return plain_text(_plan_of(change)).splitlines()
+
+
+@given(st.text(max_size=40))
+def test_no_value_adds_a_line_or_an_invisible_character(text: str) -> None:
+    lines = _one_update(text)
+    assert len(lines) == len(_one_update("plain"))
+    # Printed as themselves: emoji joiners, and private-use or not yet assigned characters.
+    assert all(ch.isprintable() or ch in " \u200d" or unicodedata.category(ch) in ("Co", "Cn")
+               for line in lines for ch in line)

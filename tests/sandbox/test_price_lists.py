@@ -240,3 +240,16 @@ def test_upserts_behave_like_a_map_keyed_on_sku_and_currency(
     ).json()["data"]
     assert {(r["sku"], r["currency"]): r["price"] for r in records} == expected
     assert len(records) == len(expected)
+
+
+def test_a_record_currency_is_saved_lower_cased(
+    store: StoreClient, products: list[dict[str, Any]]
+) -> None:
+    # BigCommerce's own rewrite on save (its examples answer ``currency: usd``): StagingPro
+    # sends the code as declared and compares codes ignoring case.
+    list_id = _list(store)
+    sent = store.put(f"{LISTS}/{list_id}/records",
+                     json=[{"sku": "TRAIL-01", "currency": "USD", "price": 12.345}])
+    assert sent.status_code == 200, sent.text
+    (record,) = store.get(f"{LISTS}/{list_id}/records").json()["data"]
+    assert record["currency"] == "usd" and record["price"] == 12.345
