@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import io
 import itertools
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.loopback import serve_asgi
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 
@@ -187,19 +185,5 @@ def github_app(state: GitHubState) -> Starlette:
 @contextmanager
 def served_github(state: GitHubState) -> Iterator[str]:
     """Serve the stand-in on a loopback port; yield its base URL (``GITHUB_API_URL``)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(github_app(state), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_asgi(github_app(state)) as url:
+        yield url

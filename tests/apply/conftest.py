@@ -13,7 +13,6 @@ import resource
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -153,11 +152,11 @@ class Project:
         return entries
 
 
-@pytest.fixture
-def project(
+def example_project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Project]:
-    """The example store-state, committed in a fresh repository under ``tmp_path``."""
+) -> Project:
+    """The example store-state, committed in a fresh repository under ``tmp_path`` (the
+    example's secrets set, the working directory there)."""
     shutil.copytree(EXAMPLE, tmp_path / "store-state")
     git(tmp_path, "init", "-q", "-b", "main")
     for name, value in SECRETS.items():
@@ -166,7 +165,15 @@ def project(
     monkeypatch.chdir(tmp_path)
     project = Project(tmp_path, capsys)
     project.commit("the example store")
-    yield project
+    return project
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Project:
+    """The example store-state, committed in a fresh repository under ``tmp_path``."""
+    return example_project(tmp_path, monkeypatch, capsys)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from reconciler.config import load_config
 from reconciler.errors import UnsafeFileError
 from reconciler.plan.canonical import file_digest
 from reconciler.state import load_state, validate_state
-from tests.apply.conftest import EXAMPLE, SECRETS, Project, git
+from tests.apply.conftest import EXAMPLE, Project, example_project
 from tests.hostile.limits import bounded
 
 SECRET = b"BC_PRODUCTION_TOKEN=do-not-upload\n"
@@ -28,19 +27,12 @@ IMAGE = "images/alpenglow-down-jacket.png"
 @pytest.fixture
 def project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Project]:
+) -> Project:
     """The example store-state in a git repository, with a secret file beside it."""
-    shutil.copytree(EXAMPLE, tmp_path / "store-state")
+    project = example_project(tmp_path, monkeypatch, capsys)
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside/id_rsa.png").write_bytes(SECRET)
-    git(tmp_path, "init", "-q", "-b", "main")
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("STAGINGPRO_ACTOR", "tester")
-    monkeypatch.chdir(tmp_path)
-    project = Project(tmp_path, capsys)
-    project.commit("the example store")
-    yield project
+    return project
 
 
 def line_of(path: Path, text: str) -> int:

@@ -11,8 +11,6 @@ import asyncio
 import copy
 import json
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from reconciler.live import LiveClient
 from reconciler.live.failures import StoreContext
 from reconciler.plan.saved import PLAN_KEY_ENV
 from reconciler.plan.serialize import plan_from_json
-from tests.apply.conftest import EXAMPLE, SECRETS, Project, git
+from tests.apply.conftest import Project, example_project
 
 BRANDS = "catalog/brands/brands.yaml"
 
@@ -34,18 +32,10 @@ BRANDS = "catalog/brands/brands.yaml"
 @pytest.fixture
 def project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Project]:
-    """The example store-state, committed in a fresh repository under ``tmp_path``."""
-    shutil.copytree(EXAMPLE, tmp_path / "store-state")
-    git(tmp_path, "init", "-q", "-b", "main")
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("STAGINGPRO_ACTOR", "tester")
+) -> Project:
+    """The example project, with no signing key unless a test sets one."""
     monkeypatch.delenv(PLAN_KEY_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)
-    project = Project(tmp_path, capsys)
-    project.commit("the example store")
-    yield project
+    return example_project(tmp_path, monkeypatch, capsys)
 
 
 def reseal(data: dict[str, Any]) -> dict[str, Any]:

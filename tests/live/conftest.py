@@ -8,16 +8,12 @@ stores through the sandbox's admin API.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from reconciler.config import SandboxBackend
 from reconciler.live import ClientOptions, LiveClient, connect
@@ -25,6 +21,7 @@ from reconciler.live.stats import ProgressCallback
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, open_sandbox, sandbox_transport
+from tests.loopback import serve_asgi
 
 
 @pytest.fixture
@@ -132,22 +129,10 @@ def served_sandbox(tmp_path: Path) -> Iterator[tuple[Sandbox, str]]:
     The :class:`Sandbox` helpers reach its admin API in process; clients use the socket.
     """
     app = open_sandbox(tmp_path / "sandbox-http.db")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
     try:
-        yield Sandbox(app), f"http://127.0.0.1:{port}"
+        with serve_asgi(app) as base_url:
+            yield Sandbox(app), base_url
     finally:
-        server.should_exit = True
-        server.force_exit = True
-        thread.join(timeout=10)
         app.db.close()
 
 
