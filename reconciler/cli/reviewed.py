@@ -31,6 +31,12 @@ def reviewed(
         typer.Option("--plan-out", help="Also write the reviewed plan itself (the plan"
                      " workflow's artifact, verified against the checksum) to this file."),
     ] = None,
+    direct_ok: Annotated[
+        bool,
+        typer.Option("--direct-ok", help="A commit pushed to main without a pull request"
+                     " (branch protection decides who may) prints nothing and exits 0, so"
+                     " the caller applies its own plan."),
+    ] = False,
     token_env: TokenEnvOption = "GITHUB_TOKEN",
     bot: BotOption = BOT_LOGIN,
 ) -> int:
@@ -39,9 +45,14 @@ def reviewed(
     a checksum anybody else wrote is ignored. Exit 4 when there is none.
 
     With --plan-out, the plan is fetched from the artifact stagingpro-plan-ENV-CHECKSUM
-    and kept only if its own checksum is the reviewed one."""
+    and kept only if its own checksum is the reviewed one. The pull request's number is
+    written to standard error."""
     with GitHub.from_environment(token_env) as github:
         number = github.merged_pull_request(commit)
+        if number is None and direct_ok:
+            typer.echo(f"{commit[:12]} was pushed to main without a pull request: its own"
+                       " plan is applied", err=True)
+            return 0
         if number is None:
             raise PolicyError(
                 f"{commit[:12]} was not merged from a pull request: no plan was reviewed",
@@ -56,6 +67,7 @@ def reviewed(
             )
         if plan_out is not None:
             _write_reviewed_plan(github, environment, checksum, plan_out)
+    typer.echo(f"the plan reviewed on pull request #{number}", err=True)
     typer.echo(checksum)
     return 0
 

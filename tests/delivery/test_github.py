@@ -196,3 +196,11 @@ def test_an_artifact_that_is_not_the_reviewed_plan_is_refused(
     assert main(args) == EXIT_BLOCKED
     assert "is not the reviewed plan" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_commit_pushed_straight_to_main_may_apply_its_own_plan(
+    github: GitHubState, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["reviewed", "staging", "--commit", MERGE_SHA, "--direct-ok"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "pushed to main without a pull request" in captured.err

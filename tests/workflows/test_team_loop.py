@@ -403,3 +403,44 @@ def test_sales_on_100_products_between_review_and_merge_do_not_block_it(
             products = shop.store(environment, "/v3/catalog/products?limit=250")["data"]
             assert {p["inventory_level"] for p in products if p["sku"].startswith("S-")} == {84}
             assert shop.prices(environment)["P-1"] == "9.50"
+
+
+def test_a_revert_restores_every_environment_through_a_pull_request_or_a_direct_push(
+    team: Team,
+) -> None:
+    number, _, _ = team.pull_request(
+        "maya-okafor", "summer", {"catalog/products/p1.yaml": product("P-1", "Product 1", "7.00"),
+                                  "catalog/products/p2.yaml": product("P-2", "Product 2", "8.00")})
+    team.merge(number, "summer")
+    assert {env: team.prices(env)["P-1"] for env in ENVIRONMENTS} == dict.fromkeys(
+        ENVIRONMENTS, "7.00")
+    # Revert the merge in a pull request: planned, reviewed, merged like any change.
+    clone = team.clone("tom-reyes")
+    git(clone, "checkout", "-q", "-b", "revert-summer")
+    git(clone, "revert", "--no-edit", "-m", "1", "HEAD")
+    git(clone, "push", "-q", "origin", "revert-summer")
+    head = git(clone, "rev-parse", "HEAD")
+    team.next_pr += 1
+    payload = {"number": team.next_pr, "pull_request": {
+        "number": team.next_pr, "head": {"sha": head, "ref": "revert-summer"}}}
+    packed = team.runner.run("plan.yml", "pull_request", payload, sha=head,
+                             ref=f"refs/pull/{team.next_pr}/merge")
+    team.runner.run("plan-comment.yml", "workflow_run", {"workflow_run": {
+        "id": packed.run_id, "conclusion": "success", "event": "pull_request",
+        "head_sha": head}}, sha=team.head(), ref="refs/heads/main")
+    applied = team.merge(team.next_pr, "revert-summer")
+    assert set(applied.results().values()) == {"success"}, applied.jobs[0].log()
+    for environment in ENVIRONMENTS:
+        prices = team.prices(environment)
+        assert (prices["P-1"], prices["P-2"]) == ("10.00", "20.00")
+    # An emergency fix pushed straight to main by someone allowed to: applied with its
+    # own plan, and the record names who pushed it.
+    fixed = team.push_to_main(
+        "jlindqvist", {"catalog/products/p3.yaml": product("P-3", "Product 3", "29.00")})
+    direct = team.runner.run("apply.yml", "push", {"after": fixed}, sha=fixed,
+                             ref="refs/heads/main", actor="jlindqvist")
+    assert set(direct.results().values()) == {"success"}, direct.jobs[0].log()
+    assert "pushed to main without a pull request" in direct.jobs[0].log()
+    for environment in ENVIRONMENTS:
+        assert team.prices(environment)["P-3"] == "29.00"
+    assert "jlindqvist" in direct.jobs[-1].log()  # the history step's table: who
