@@ -152,6 +152,9 @@ class Deployment:
     timings: Mapping[str, float] = field(default_factory=dict)
     requests: int = 0
     note: str = ""
+    pull_request: int | None = None
+    """The pull request the applied change was merged from, when known
+    (``$STAGINGPRO_PULL_REQUEST``, which the apply workflow sets)."""
     planned: tuple[PlannedItem, ...] = ()
     """Every change the apply set out to make (and, when it resumed an interrupted
     deployment, the creates of that one still to be confirmed as StagingPro's)."""
@@ -197,11 +200,23 @@ class Deployment:
             timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()},
             requests=int(data.get("requests", 0)),
             note=str(data.get("note", "")),
+            pull_request=_pull_request(data.get("pull_request")),
             planned=tuple(
                 (str(kind), str(key), str(action))
                 for kind, key, action in data.get("planned") or []
             ),
         )
+
+
+def _pull_request(value: Any) -> int | None:
+    """A pull request number from a record or the environment (anything else: none)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and 0 < len(text) <= 10 else None
+
+
+def pull_request_of_run() -> int | None:
+    """The pull request this run applies, from ``$STAGINGPRO_PULL_REQUEST``."""
+    return _pull_request(os.environ.get("STAGINGPRO_PULL_REQUEST"))
 
 
 def is_blocked(result: ItemResult) -> bool:

@@ -78,6 +78,7 @@ from reconciler.apply.deployment import (
     actor,
     new_id,
     now_iso,
+    pull_request_of_run,
     status_of,
     where,
 )
@@ -468,6 +469,7 @@ def _opening_record(
         operation=request.operation,
         origin=request.origin,
         forced_reason=request.force_reason or plan.safety.forced_reason,
+        pull_request=pull_request_of_run(),
         planned=planned,
     )
 

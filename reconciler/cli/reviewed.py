@@ -31,6 +31,11 @@ def reviewed(
         typer.Option("--plan-out", help="Also write the reviewed plan itself (the plan"
                      " workflow's artifact, verified against the checksum) to this file."),
     ] = None,
+    outputs: Annotated[
+        Path | None,
+        typer.Option("--outputs", help="Also append checksum=… and pull_request=… lines to"
+                     " this file (a workflow step's $GITHUB_OUTPUT)."),
+    ] = None,
     direct_ok: Annotated[
         bool,
         typer.Option("--direct-ok", help="A commit pushed to main without a pull request"
@@ -69,6 +74,9 @@ def reviewed(
             _write_reviewed_plan(github, environment, checksum, plan_out)
     typer.echo(f"the plan reviewed on pull request #{number}", err=True)
     typer.echo(checksum)
+    if outputs is not None:
+        with outputs.open("a", encoding="utf-8") as sink:
+            sink.write(f"checksum={checksum}\npull_request={number}\n")
     return 0
 
 

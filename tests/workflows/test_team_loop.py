@@ -9,6 +9,7 @@ to check what really happened.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -265,6 +266,17 @@ def test_a_pull_request_is_planned_commented_and_applied_in_order(team: Team) ->
     }, "\n".join(job.log() for job in applied.jobs)
     for environment in ENVIRONMENTS:
         assert team.prices(environment)["P-1"] == "12.50"
+    # Each deployment record (read with plain git from origin) names the person who
+    # merged, the pull request and the run.
+    merged = git(team.home, "--git-dir", str(team.origin), "rev-parse", "refs/heads/main")
+    notes = git(team.home, "--git-dir", str(team.origin), "notes", "--ref", "stagingpro",
+                "show", merged)
+    records = [json.loads(line) for line in notes.splitlines() if line.strip()]
+    finished = [r for r in records if r["status"] == "succeeded"]
+    assert sorted(r["environment"] for r in finished) == sorted(ENVIRONMENTS)
+    for record in finished:
+        assert record["author"] == "tom-reyes" and record["pull_request"] == number
+        assert "/ridgeline/store/actions/runs/" in record["where"]
 
 
 def test_no_write_token_is_in_reach_of_a_fork_pull_request(team: Team) -> None:
