@@ -297,10 +297,21 @@ class Prerequisite(_Strict):
     verified: bool = False
 
 
+class Pin(_Strict):
+    """An environment held at the declared state of one commit (``rollback ENV``): its
+    items, overlays and files are read as of ``commit``, under today's settings."""
+
+    commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class Environment(Settings):
     """One named store: its backend plus settings overriding ``defaults``."""
 
     backend: Backend
+    pinned: Pin | None = None
+    """Hold this environment at an earlier commit's declared state (a rollback of this
+    environment alone); remove it to follow the branch again."""
     after: list[str | Prerequisite] | None = None
     """Promotion order: the environments that must have applied a change first (Kargo's
     stages): ``after: [staging]`` or ``after: [{environment: staging, verified: true}]``."""
@@ -483,6 +494,8 @@ class EffectiveEnvironment:
     """The variables this environment's items may name as ``{env: NAME}``: the top-level
     and the environment's own ``secrets``, never a credential of StagingPro's own."""
     lifecycle: Mapping[str, FieldLifecycle] = field(default_factory=dict)
+    pinned: str | None = None
+    """The commit whose declared state this environment is held at, if any."""
 
     @property
     def is_sandbox(self) -> bool:
@@ -525,6 +538,7 @@ def effective_environment(config: ProjectConfig, name: str) -> EffectiveEnvironm
         secrets=frozenset([*(config.secrets or []), *(env.secrets or [])])
         - frozenset(credential_variables(config)),
         lifecycle=merged_lifecycle(base.lifecycle, env.lifecycle),
+        pinned=env.pinned.commit if env.pinned else None,
     )
 
 

@@ -14,17 +14,25 @@ optionally apply it at once.
    customisations kept); then the reverted state is planned and applied
    like any apply (lock, waves, history), recorded as operation ``rollback``.
 
-Restoring the directory (rather than ``git revert`` commit by commit) cannot conflict and
-gives exactly the target's declared state even when later commits touched other files.
+By default only the environment goes back: instead of restoring the directory every
+environment shares, the commit pins it (``pinned: {commit}`` in ``stagingpro.yaml``,
+:mod:`reconciler.state.pinning`), so its items are read as of the target while the others
+keep following the branch — and the next merge for them does not undo the rollback.
+``release`` removes the pin. With ``every_environment`` the state directory itself is
+restored (every environment goes back): restoring (rather than ``git revert`` commit by
+commit) cannot conflict and gives exactly the target's declared state even when later
+commits touched other files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 from dataclasses import dataclass
 
 import git
+from ruamel.yaml import YAML
 
 from reconciler.adapters.base import LiveContext
 from reconciler.adapters.theme import reactivate
@@ -119,6 +127,56 @@ def _commit_restore(
     return repository.head()
 
 
+def _commit_pin(
+    repository: Repository, request: ApplyRequest, plan: RollbackPlan, branch: str | None,
+    commit: str | None,
+) -> str | None:
+    """Pin (or with ``commit`` None, unpin) ``request.environment`` in stagingpro.yaml,
+    keeping the file's comments and layout, in one commit; ``None`` when nothing changed."""
+    config = request.state / CONFIG_FILE
+    if repository.dirty(request.state):
+        raise ConfigError(
+            f"{request.state} has uncommitted changes",
+            hint="commit or stash them before rolling back",
+        )
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    data = yaml.load(config.read_text(encoding="utf-8"))
+    environment = data["environments"][request.environment]
+    if commit is None:
+        if "pinned" not in environment:
+            return None
+        del environment["pinned"]
+    else:
+        reason = f"rollback to {plan.deployment.id if plan.deployment else commit[:12]}"
+        environment["pinned"] = {"commit": commit, "reason": reason}
+    if branch is not None:
+        repository.run("checkout", "-q", "-b", branch)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    config.write_text(buffer.getvalue(), encoding="utf-8")
+    load_config(config)  # the edit must still be a valid stagingpro.yaml
+    relative = os.path.relpath(config.resolve(), repository.root.resolve())
+    if commit is None:
+        message = f"Release {request.environment} from its rollback pin"
+    else:
+        reverts = "\n".join(f"  {line}" for line in plan.reverted)
+        message = (
+            f"Roll back {request.environment} to {commit[:12]}"
+            + (f" (deployment {plan.deployment.id})" if plan.deployment else "")
+            + f"\n\nPins {request.environment} to the declared state of {commit}; the"
+            f" other environments keep following the branch. Held back for it:\n{reverts}\n"
+        )
+    has_identity = True
+    try:
+        repository.run("config", "user.email")
+    except git.GitCommandError:
+        has_identity = False
+    repository.run("commit", "-q", "-m", message, "--", relative, identity=not has_identity)
+    return repository.head()
+
+
 def themes_to_reactivate(history: History, plan: RollbackPlan, environment: str) -> list[
     dict[str, object]
 ]:
@@ -148,11 +206,14 @@ def rollback(
     branch: str | None = "",
     apply: bool = False,
     history: History | None = None,
+    every_environment: bool = False,
 ) -> RollbackOutcome:
     """Roll ``request.environment`` back to ``target`` (module docstring). ``branch``:
     ``""`` for the default branch name, ``None`` to commit on the current branch.
     ``history``: the deployments to find ``target`` in, fetched by the caller
-    (:func:`~reconciler.apply.history.fetched_history`); default this clone's."""
+    (:func:`~reconciler.apply.history.fetched_history`); default this clone's.
+    ``every_environment``: restore the shared state directory (every environment goes
+    back); otherwise only this environment is pinned to the target."""
     repository = open_repository(request.state, request.remote)
     if repository is None:
         raise ConfigError(
@@ -166,7 +227,10 @@ def rollback(
     settings = effective_environment(load_config(request.state / CONFIG_FILE), request.environment)
     if apply:
         check_policy(settings, request)
-    commit = _commit_restore(repository, request, plan, name)
+    if every_environment:
+        commit = _commit_restore(repository, request, plan, name)
+    else:
+        commit = _commit_pin(repository, request, plan, name, plan.target)
     outcome = RollbackOutcome(plan, commit, name, [])
     if not apply:
         return outcome
@@ -178,7 +242,21 @@ def rollback(
     rolled = dataclasses.replace(request, operation="rollback", origin=target)
     outcome.applied = apply_environment(rolled, prelude=reactivate_themes)
     outcome.reactivated = outcome.applied.notes
+    if name and request.remote is not None and commit is not None:
+        # The deployment's note is on the rollback commit: origin must have it too.
+        repository.run("push", "-q", request.remote, f"HEAD:refs/heads/{name}")
     return outcome
+
+
+def release(request: ApplyRequest, *, branch: str | None = "") -> str | None:
+    """Remove ``request.environment``'s rollback pin in one commit (on a new branch by
+    default); the commit, or ``None`` when it was not pinned."""
+    repository = open_repository(request.state, request.remote)
+    if repository is None:
+        raise ConfigError(f"{request.state} is not in a git repository")
+    head = repository.head() or ""
+    name = f"stagingpro/release-{request.environment}-{head[:8]}" if branch == "" else branch
+    return _commit_pin(repository, request, RollbackPlan(head, None, []), name, None)
 
 
 async def _reactivate(client: LiveClient, theme: dict[str, object]) -> str:

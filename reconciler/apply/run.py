@@ -134,6 +134,7 @@ from reconciler.plan.saved import PLAN_KEY_ENV, SavedPlan, selection_of
 from reconciler.plan.scope import declared_scope, plan_scope
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.state import load_state
+from reconciler.state.pinning import pinned_state
 
 Approver = Callable[[Plan], bool]
 """Shown the plan before any write; ``False`` cancels the apply."""
@@ -329,7 +330,9 @@ def _locked(
 
     async def run() -> tuple[Plan, list[ItemResult], bool]:
         async with client:
-            ctx = LiveContext(client, IdMaps(), settings, state_root=request.state)
+            ctx = LiveContext(client, IdMaps(), settings,
+                              state_root=pinned_state(request.state, request.environment,
+                                                      settings.pinned))
             if prelude is not None:
                 notes.extend(await prelude(ctx))
             live: LiveItems
@@ -499,7 +502,8 @@ async def _mark(
 async def _fresh_plan(
     ctx: LiveContext, request: ApplyRequest, commit: str | None
 ) -> tuple[Plan, LiveItems]:
-    declared = load_state(request.state, request.environment)
+    # ctx.state_root: the state directory, or a pinned environment's earlier one.
+    declared = load_state(ctx.state_root or request.state, request.environment)
     covered = request.selection.kinds(KINDS)
     scope = declared_scope(declared, request.selection, covered)
     ctx.declared_keys, ctx.declared_fields = scope.keys, scope.fields

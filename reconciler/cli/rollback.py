@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from reconciler.apply.rollback import release
 from reconciler.apply.rollback import rollback as roll_back
 from reconciler.cli.apply import (
     ConfirmOption,
@@ -20,14 +21,23 @@ from reconciler.cli.apply import (
     finish,
     read_history,
 )
+from reconciler.errors import ConfigError
 
 
 def rollback(
     environment: Annotated[str, typer.Argument(help="The environment to roll back.")],
     to: Annotated[
-        str, typer.Option("--to", metavar="DEPLOYMENT|COMMIT",
-                          help="The deployment id (or prefix) or commit to go back to.")
-    ],
+        str | None, typer.Option("--to", metavar="DEPLOYMENT|COMMIT",
+                                 help="The deployment id (or prefix) or commit to go back to.")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Roll back every environment: restore the shared"
+                           " state directory (default: pin ENV alone).")
+    ] = False,
+    release_pin: Annotated[
+        bool, typer.Option("--release", help="Remove ENV's rollback pin: it follows the"
+                           " branch again.")
+    ] = False,
     apply: Annotated[
         bool, typer.Option("--apply", help="Emergency: also apply the rolled-back state now"
                            " (themes are re-activated, not uploaded).")
@@ -48,16 +58,28 @@ def rollback(
     fetch: FetchOption = True,
     lock_ttl: LockTtlOption = 900,
 ) -> int:
-    """Restore the declared state of DEPLOYMENT|COMMIT in one commit that reverts every
-    commit since (on a new branch, for a pull request, unless --in-place). With --apply,
-    re-activate the themes that were live then and apply the rolled-back state at once.
+    """Roll ENV back to DEPLOYMENT|COMMIT in one commit (on a new branch, for a pull
+    request, unless --in-place): ENV is pinned to that commit's declared state (pinned: in
+    stagingpro.yaml) while the other environments keep following the branch, so later
+    merges do not undo it; --release removes the pin. --all instead restores the shared
+    state directory, reverting every commit since for every environment. With --apply,
+    re-activate the themes that were live then, apply the rolled-back state at once and
+    push the branch.
     """
     request = build_request(
         state, environment, force=force, confirm=confirm, sandbox_db=sandbox_db,
         remote=remote, lock_ttl=lock_ttl,
     )
-    outcome = roll_back(request, to, branch=None if in_place else (branch or ""), apply=apply,
-                        history=read_history(state, remote, fetch))
+    on = None if in_place else (branch or "")
+    if release_pin:
+        released = release(request, branch=on)
+        typer.echo(f"Released {environment} from its pin in {released[:12]}." if released
+                   else f"{environment} is not pinned.")
+        return 0
+    if to is None:
+        raise ConfigError("rollback needs --to DEPLOYMENT|COMMIT (or --release)")
+    outcome = roll_back(request, to, branch=on, apply=apply,
+                        history=read_history(state, remote, fetch), every_environment=every)
     target = outcome.plan.target[:12]
     if outcome.commit is None:
         typer.echo(f"{state} already has the content of {target}; no commit made.")
@@ -65,7 +87,9 @@ def rollback(
         where = f" on branch {outcome.branch}" if outcome.branch else ""
         typer.echo(
             f"Committed {outcome.commit[:12]}{where}: {state} as of {target}, reverting"
-            f" {len(outcome.plan.reverted)} commit(s)."
+            f" {len(outcome.plan.reverted)} commit(s)." if every else
+            f"Committed {outcome.commit[:12]}{where}: {environment} pinned to {target}"
+            f" ({len(outcome.plan.reverted)} later commit(s) held back for it)."
         )
         if outcome.branch and not apply:
             typer.echo(f"Open a pull request: git push -u origin {outcome.branch}")

@@ -40,6 +40,7 @@ from reconciler.plan.scope import declared_scope
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.plan.serialize import plan_from_json, plan_to_json
 from reconciler.state import load_state
+from reconciler.state.pinning import pinned_state
 
 __all__ = [
     "Change",
@@ -104,6 +105,8 @@ def plan_environment(
     started = time.perf_counter()
     declared = load_state(root, environment)
     settings = effective_environment(declared.config, environment)
+    if settings.pinned is not None:  # held at an earlier commit (rollback of ENV alone)
+        declared = load_state(pinned_state(root, environment, settings.pinned), environment)
     timings = {"load": time.perf_counter() - started}
     peaks = {"load": _peak_rss_mb()}
     covered = selection.kinds(kinds)

@@ -41,7 +41,8 @@ def test_rollback_to_a_deployment_restores_the_store(project: Project) -> None:
     assert project.api("GET", "/v3/catalog/products", params={"sku": "ACC-92"})["data"]
 
     cursor = project.cursor()
-    code, out, err = project.cli("rollback", "staging", "--to", deployment_a, "--apply")
+    code, out, err = project.cli("rollback", "staging", "--to", deployment_a, "--apply",
+                                 "--all")
     assert code == 0, err
     assert "on branch stagingpro/rollback-staging-" in out and "reverting 1 commit(s)" in out
     assert "re-activated on channel 1" in out
@@ -82,3 +83,45 @@ def test_rollback_in_place_refuses_a_dirty_state(project: Project) -> None:
     code, _, err = project.cli("rollback", "staging", "--to", commit_a, "--in-place",
                                sandbox=False)
     assert code == 1 and "uncommitted changes" in err
+
+
+def test_rolling_back_one_environment_pins_it_and_later_merges_leave_it_there(
+    project: Project,
+) -> None:
+    commit_a = git(project.root, "rev-parse", "HEAD").strip()
+    for environment in ("staging", "uat"):
+        assert project.apply(environment)[0] == 0
+    deployment_a = str(latest(project)["id"])
+    theme_a = live_theme(project)
+    make_b(project)
+    for environment in ("staging", "uat"):
+        assert project.apply(environment)[0] == 0
+    config_before = (project.state / "stagingpro.yaml").read_text()
+
+    code, out, err = project.cli("rollback", "staging", "--to", deployment_a, "--apply")
+    assert code == 0, err
+    assert f"staging pinned to {commit_a[:12]}" in out and "re-activated on channel 1" in out
+    # Only staging went back: the store and the theme are A's there, uat keeps B.
+    assert project.api("GET", "/v3/catalog/products", params={"sku": "ACC-92"})["data"] == []
+    assert live_theme(project) == theme_a
+    assert project.api("GET", "/v3/catalog/products", "uat", params={"sku": "ACC-92"})["data"]
+    # The pin is one entry in stagingpro.yaml, every comment and line of it kept.
+    config_after = (project.state / "stagingpro.yaml").read_text()
+    assert f"commit: {commit_a}" in config_after
+    kept = [line for line in config_after.splitlines() if "pinned:" not in line
+            and "commit:" not in line and "reason:" not in line]
+    assert kept == config_before.splitlines()
+    # The next, unrelated change: uat takes it, staging stays where it was rolled back to.
+    project.edit("catalog/products/trail-gaiters.yaml", "price: 31.00", "price: 34.00")
+    project.commit("gaiters repriced")
+    assert project.pending("staging") == 0 and project.apply("staging")[0] == 0
+    assert project.pending("uat") == 2 and project.apply("uat")[0] == 0
+    gaiters = project.api("GET", "/v3/catalog/products", "uat", params={"sku": "ACC-02"})
+    staging_gaiters = project.api("GET", "/v3/catalog/products", params={"sku": "ACC-02"})
+    assert float(gaiters["data"][0]["price"]) == 34.0  # B's 31.00, then the new change
+    assert float(staging_gaiters["data"][0]["price"]) == 29.0  # A's, as rolled back
+    # Released, staging follows the branch again: B's product and the new price.
+    code, out, err = project.cli("rollback", "staging", "--release", "--in-place",
+                                 sandbox=False)
+    assert code == 0 and "Released staging" in out, err
+    assert project.pending("staging") == 2
