@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -456,3 +458,44 @@ def test_a_revert_restores_every_environment_through_a_pull_request_or_a_direct_
     for environment in ENVIRONMENTS:
         assert team.prices(environment)["P-3"] == "29.00"
     assert "jlindqvist" in direct.jobs[-1].log()  # the history step's table: who
+
+
+def test_rolling_back_staging_alone_through_a_pull_request_survives_the_next_merge(
+    team: Team,
+) -> None:
+    before = team.head()
+    repriced = {"catalog/products/p1.yaml": product("P-1", "Product 1", "12.50")}
+    number, _, _ = team.pull_request("maya-okafor", "reprice", repriced)
+    team.merge(number, "reprice")
+    # Staging misbehaves with the new price: roll staging alone back, as a pull request.
+    clone = team.clone("jlindqvist")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("stagingpro")), "rollback", "staging", "--to",
+         before, "--state", str(clone / "store-state"), "--no-fetch"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    branch = git(clone, "branch", "--show-current")
+    git(clone, "push", "-q", "origin", branch)
+    head = git(clone, "rev-parse", "HEAD")
+    team.next_pr += 1
+    rollback_pr = team.next_pr
+    packed = team.runner.run("plan.yml", "pull_request", {"number": rollback_pr, "pull_request": {
+        "number": rollback_pr, "head": {"sha": head, "ref": branch}}}, sha=head,
+        ref=f"refs/pull/{rollback_pr}/merge")
+    team.runner.run("plan-comment.yml", "workflow_run", {"workflow_run": {
+        "id": packed.run_id, "conclusion": "success", "event": "pull_request",
+        "head_sha": head}}, sha=team.head(), ref="refs/heads/main")
+    [staging_plan] = comments_for(team.github, rollback_pr, "staging")
+    assert "12.50" in staging_plan and "10.00" in staging_plan
+    assert comments_for(team.github, rollback_pr, "production")[0].count("P-1") == 0
+    applied = team.merge(rollback_pr, branch)
+    assert set(applied.results().values()) == {"success"}, applied.jobs[0].log()
+    assert [team.prices(env)["P-1"] for env in ENVIRONMENTS] == ["10.00", "12.50", "12.50"]
+    # The next, unrelated merge: uat and production take it; staging stays rolled back.
+    number, _, _ = team.pull_request(
+        "tom-reyes", "p2", {"catalog/products/p2.yaml": product("P-2", "Product 2", "22.00")})
+    applied = team.merge(number, "p2")
+    assert set(applied.results().values()) == {"success"}, applied.jobs[0].log()
+    assert [team.prices(env)["P-1"] for env in ENVIRONMENTS] == ["10.00", "12.50", "12.50"]
+    assert [team.prices(env)["P-2"] for env in ENVIRONMENTS] == ["20.00", "22.00", "22.00"]
