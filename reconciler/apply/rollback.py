@@ -36,7 +36,7 @@ from ruamel.yaml import YAML
 
 from reconciler.adapters.base import LiveContext
 from reconciler.adapters.theme import reactivate
-from reconciler.apply.deployment import Deployment
+from reconciler.apply.deployment import Deployment, ItemRecord
 from reconciler.apply.gitrepo import Repository, open_repository
 from reconciler.apply.history import History, history_for
 from reconciler.apply.run import ApplyOutcome, ApplyRequest, apply_environment, check_policy
@@ -236,7 +236,7 @@ def rollback(
         return outcome
     themes = themes_to_reactivate(history, plan, request.environment)
 
-    async def reactivate_themes(ctx: LiveContext) -> list[str]:
+    async def reactivate_themes(ctx: LiveContext) -> list[ItemRecord]:
         return [await _reactivate(ctx.client, theme) for theme in themes]
 
     rolled = dataclasses.replace(request, operation="rollback", origin=target)
@@ -259,13 +259,19 @@ def release(request: ApplyRequest, *, branch: str | None = "") -> str | None:
     return _commit_pin(repository, request, RollbackPlan(head, None, []), name, None)
 
 
-async def _reactivate(client: LiveClient, theme: dict[str, object]) -> str:
-    """Make ``theme`` (a deploy's recorded ``previous``) live again; what happened."""
+async def _reactivate(client: LiveClient, theme: dict[str, object]) -> ItemRecord:
+    """Make ``theme`` (a deploy's recorded ``previous``) live again; the record of it."""
+    ids = {"uuid": theme["uuid"], "variation_uuid": theme["variation_uuid"],
+           "channel_id": theme["channel_id"]}
     try:
         await reactivate(
             client, str(theme["uuid"]), str(theme["variation_uuid"]),
             channel_id=int(str(theme["channel_id"])),
         )
     except LiveError as error:
-        return f"theme {theme['uuid']} could not be re-activated: {error.message}"
-    return f"theme {theme['uuid']} re-activated on channel {theme['channel_id']}"
+        return ItemRecord("theme", str(theme["uuid"]), "activate", "failed",
+                          f"theme {theme['uuid']} could not be re-activated: {error.message}",
+                          status=getattr(error, "status", None), ids=ids)
+    return ItemRecord("theme", str(theme["uuid"]), "activate", "applied",
+                      f"theme {theme['uuid']} re-activated on channel {theme['channel_id']}",
+                      ids=ids)

@@ -138,7 +138,9 @@ from reconciler.state.pinning import pinned_state
 
 Approver = Callable[[Plan], bool]
 """Shown the plan before any write; ``False`` cancels the apply."""
-Prelude = Callable[[LiveContext], Awaitable[list[str]]]
+Prelude = Callable[[LiveContext], Awaitable[list[ItemRecord]]]
+"""Work done before the plan (a rollback's theme re-activations): one record each, kept
+with the deployment's items (and its message in the summary)."""
 """Work done under the lock before the store is read (rollback re-activates themes);
 returns lines for the summary."""
 
@@ -305,6 +307,7 @@ def _locked(
     waves: list[WaveTiming] = []
     notes: list[str] = []
     opening: list[Deployment] = []  # the deployment's first record, once written
+    done_first: list[ItemRecord] = []  # the prelude's work
     unreviewed: list[Change] = []
     client = connect(
         request.environment,
@@ -334,7 +337,8 @@ def _locked(
                               state_root=pinned_state(request.state, request.environment,
                                                       settings.pinned))
             if prelude is not None:
-                notes.extend(await prelude(ctx))
+                done_first.extend(await prelude(ctx))
+                notes.extend(item.message for item in done_first)
             live: LiveItems
             if saved is not None:
                 plan = saved.plan
@@ -408,8 +412,18 @@ def _locked(
         unreviewed=tuple(unreviewed),
         halted=halted[0] if halted else "",
     )
-    if not results and opening and approved and not plan.has_changes:
-        outcome.deployment = in_step_record(opening[0])
+    if not results and approved and not plan.has_changes and request.record and (
+        opening or done_first
+    ):
+        # Nothing to change, but on record all the same: the work done first (themes
+        # re-activated), or "in step with this commit" for the environments after it.
+        first = opening[0] if opening else _opening_record(
+            request, plan, saved, commit, repository, started_at, ())
+        outcome.deployment = dataclasses.replace(
+            in_step_record(first), items=tuple(done_first),
+            status="failed" if any(i.outcome == "failed" for i in done_first)
+            else ("succeeded" if done_first else "no-changes"),
+        )
         outcome.history = _record(history, outcome.deployment, request.state, outcome.notes)
         return outcome
     if not results or not opening:
@@ -419,10 +433,10 @@ def _locked(
         opening[0],
         finished_at=now_iso(),
         status=status_of(results),
-        items=tuple(
+        items=(*done_first, *(
             ItemRecord.of(change, result)
             for change, result in zip(plan.changes, results, strict=True)
-        ),
+        )),
         timings={**timings, **_wave_seconds(waves)},
         requests=client.stats.total_requests,
         # Creates resumed only to be marked leave the record once they are.

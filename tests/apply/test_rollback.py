@@ -61,6 +61,11 @@ def test_rollback_to_a_deployment_restores_the_store(project: Project) -> None:
     assert not [r for r in requests if (r["method"], r["path"]) == ("POST", "/v3/themes")]
     record = latest(project)
     assert record["operation"] == "rollback" and record["origin"] == deployment_a
+    # The theme's re-activation is one of the deployment's items.
+    _, out, _ = project.cli("history", "show", str(record["id"]), "--json", sandbox=False)
+    items = json.loads(out)["items"]
+    assert [(i["kind"], i["action"], i["outcome"]) for i in items if i["action"] == "activate"] \
+        == [("theme", "activate", "applied")]
 
 
 def test_rollback_without_apply_only_commits_on_a_branch(project: Project) -> None:
