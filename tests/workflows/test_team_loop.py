@@ -185,8 +185,9 @@ def team(tmp_path: Path) -> Iterator[Team]:
 
 
 @contextmanager
-def assembled(tmp_path: Path, stocked: int = 0) -> Iterator[Team]:
-    """The team's repository and stores; ``stocked`` more products declaring their stock."""
+def assembled(tmp_path: Path, stocked: int = 0, themed: bool = False) -> Iterator[Team]:
+    """The team's repository and stores; ``stocked`` more products declaring their stock;
+    with ``themed``, the example store's Stencil theme."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = tmp_path / "seed"
@@ -203,6 +204,8 @@ def assembled(tmp_path: Path, stocked: int = 0) -> Iterator[Team]:
         (state / "catalog" / "products" / f"p{index}.yaml").write_text(
             yaml.safe_dump(product(f"P-{index}", f"Product {index}", f"{10 * index}.00"))
         )
+    if themed:
+        shutil.copytree(REPO / "store-state" / "themes", state / "themes")
     for index in range(stocked):
         (state / "catalog" / "products" / f"s{index}.yaml").write_text(yaml.safe_dump(
             {**product(f"S-{index}", f"Stocked {index}", "5.00"), "inventory_level": 85,
@@ -351,6 +354,17 @@ def test_a_failed_staging_apply_stops_uat_and_production(team: Team) -> None:
     assert "NEW-5" in applied.jobs[0].log()
     assert "NEW-5" not in team.prices("production")
     assert team.prices("production")["P-1"] == "10.00"
+    # Fixed (the store takes the product again); the run is re-run, as from GitHub's
+    # "re-run failed jobs": staging applies what is left of the reviewed plan, then uat
+    # and production apply all of it, in order.
+    team.admin("DELETE", "/stores/shop-staging/failures")
+    merged = team.head()
+    rerun = team.runner.run("apply.yml", "push", {"after": merged}, sha=merged,
+                            ref="refs/heads/main", actor="tom-reyes")
+    assert set(rerun.results().values()) == {"success"}, rerun.jobs[0].log()
+    for environment in ENVIRONMENTS:
+        prices = team.prices(environment)
+        assert (prices["NEW-5"], prices["P-1"]) == ("50.00", "11.00")
 
 
 def test_a_merge_outside_productions_window_waits_for_the_scheduled_run(team: Team) -> None:
@@ -419,15 +433,40 @@ def test_sales_on_100_products_between_review_and_merge_do_not_block_it(
             assert shop.prices(environment)["P-1"] == "9.50"
 
 
+def live_theme_setting(team: Team, environment: str, name: str) -> Any:
+    """A setting of the theme live on channel 1, read over plain HTTP."""
+    active = team.store(environment, "/v3/channels/1/active-theme")["data"]
+    configurations = team.store(
+        environment, f"/v3/themes/{active['active_theme_uuid']}/configurations"
+        f"?uuid:in={active['active_theme_configuration_uuid']}")["data"]
+    return configurations[0]["settings"].get(name)
+
+
+@pytest.fixture
+def themed_team(tmp_path: Path) -> Iterator[Team]:
+    with assembled(tmp_path, themed=True) as made:
+        yield made
+
+
 def test_a_revert_restores_every_environment_through_a_pull_request_or_a_direct_push(
-    team: Team,
+    themed_team: Team,
 ) -> None:
+    team = themed_team
+    theme_path = REPO / "store-state" / "themes" / "ridgeline" / "theme.yaml"
+    theme = yaml.safe_load(theme_path.read_text())
+    assert {live_theme_setting(team, env, "homepage_featured_products_count")
+            for env in ENVIRONMENTS} == {8}
+    summer_theme = {**theme, "settings": {**theme["settings"],
+                                          "homepage_featured_products_count": 12}}
     number, _, _ = team.pull_request(
         "maya-okafor", "summer", {"catalog/products/p1.yaml": product("P-1", "Product 1", "7.00"),
-                                  "catalog/products/p2.yaml": product("P-2", "Product 2", "8.00")})
+                                  "catalog/products/p2.yaml": product("P-2", "Product 2", "8.00"),
+                                  "themes/ridgeline/theme.yaml": summer_theme})
     team.merge(number, "summer")
     assert {env: team.prices(env)["P-1"] for env in ENVIRONMENTS} == dict.fromkeys(
         ENVIRONMENTS, "7.00")
+    assert {live_theme_setting(team, env, "homepage_featured_products_count")
+            for env in ENVIRONMENTS} == {12}
     # Revert the merge in a pull request: planned, reviewed, merged like any change.
     clone = team.clone("tom-reyes")
     git(clone, "checkout", "-q", "-b", "revert-summer")
@@ -447,6 +486,7 @@ def test_a_revert_restores_every_environment_through_a_pull_request_or_a_direct_
     for environment in ENVIRONMENTS:
         prices = team.prices(environment)
         assert (prices["P-1"], prices["P-2"]) == ("10.00", "20.00")
+        assert live_theme_setting(team, environment, "homepage_featured_products_count") == 8
     # An emergency fix pushed straight to main by someone allowed to: applied with its
     # own plan, and the record names who pushed it.
     fixed = team.push_to_main(
