@@ -229,6 +229,8 @@ def rollback(
         check_policy(settings, request)
     if every_environment:
         commit = _commit_restore(repository, request, plan, name)
+    elif not plan.reverted:  # nothing touched the state since: no pin to write
+        commit = None
     else:
         commit = _commit_pin(repository, request, plan, name, plan.target)
     outcome = RollbackOutcome(plan, commit, name, [])
