@@ -118,6 +118,11 @@ def _commit_restore(
         + (f" (deployment {plan.deployment.id})" if plan.deployment else "")
         + f"\n\nRestores {relative} as of {plan.target}, reverting:\n{reverts}\n"
     )
+    return _commit(repository, message, relative)
+
+
+def _commit(repository: Repository, message: str, relative: str) -> str | None:
+    """Commit ``relative`` with ``message`` (as StagingPro where git has no identity)."""
     has_identity = True
     try:
         repository.run("config", "user.email")
@@ -168,13 +173,7 @@ def _commit_pin(
             + f"\n\nPins {request.environment} to the declared state of {commit}; the"
             f" other environments keep following the branch. Held back for it:\n{reverts}\n"
         )
-    has_identity = True
-    try:
-        repository.run("config", "user.email")
-    except git.GitCommandError:
-        has_identity = False
-    repository.run("commit", "-q", "-m", message, "--", relative, identity=not has_identity)
-    return repository.head()
+    return _commit(repository, message, relative)
 
 
 def themes_to_reactivate(history: History, plan: RollbackPlan, environment: str) -> list[
