@@ -88,11 +88,23 @@ def _with_node(node: Path) -> dict[str, str]:
 
 
 def run(
-    command: list[str], *, cwd: Path, what: str, env: dict[str, str] | None = None
+    command: list[str],
+    *,
+    cwd: Path,
+    what: str,
+    env: dict[str, str] | None = None,
+    answers: str = "",
 ) -> str:
-    """Run ``command``; its output, or :class:`TrialError` with it."""
+    """Run ``command`` (``answers`` typed at its prompts); its output, or :class:`TrialError`."""
     done = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800, check=False
+        command,
+        cwd=cwd,
+        env=env,
+        input=answers,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     if done.returncode != 0:
         raise TrialError(f"{what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -120,13 +132,14 @@ class Trial:
         self.node, self.stencil, self.theme, self.api = node, stencil, theme, api
         self.timings: dict[str, float] = {}
 
-    def stencil_cli(self, name: str, *args: str) -> str:
+    def stencil_cli(self, name: str, *args: str, answers: str = "") -> str:
         started = time.monotonic()
         output = run(
             [str(self.node), str(self.stencil), *args],
             cwd=self.theme,
             env=_with_node(self.node),
             what=f"stencil {' '.join(args)}",
+            answers=answers,
         )
         self.timings[name] = time.monotonic() - started
         return output
@@ -140,7 +153,7 @@ class Trial:
         return {t["name"]: t for t in self.get("/v3/themes")}
 
     def run_all(self) -> None:
-        self.stencil_cli("push", "push")
+        self.stencil_cli("push", "push", answers="n\n")  # "apply your theme?": no
         check("push uploads the theme", "Ridgeline" in self.themes())
         self.stencil_cli("push + activate", "push", "--activate", VARIATION, "--channel_ids", "1")
         pushed = self.themes().get("Ridgeline (1)")
