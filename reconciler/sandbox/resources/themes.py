@@ -487,7 +487,7 @@ async def download_theme(request: Request, store: Store) -> Response:
         raise ApiProblem(422, "Invalid which", {"which": f"must be one of {', '.join(WHICH)}"})
     if doc["uuid"] not in store.collection(BUNDLES):
         message = f"The sandbox keeps no bundle of {doc['name']!r}: only uploaded themes download."
-        job = _job(request, store, errors=[{"error": "TR-404", "message": message}], result={})
+        job = _job(request, store, errors=[{"error": "no_bundle", "message": message}], result={})
         return json_response({"job_id": job["id"]})
     job_id = new_uuid()
     # Every revision is the uploaded bundle: the sandbox does not rebuild zips from settings.
