@@ -23,7 +23,8 @@ Request pipeline for ``/stores/{store_hash}/v2|v3/...``:
 
 Errors raised by the pipeline itself answer V2's ``[{status, message}]`` on V2 paths and
 V3's ``{status, title, type, errors}`` on V3 paths. Routes under ``/_sandbox/`` are the
-sandbox's own admin API (not BigCommerce's).
+sandbox's own admin API (not BigCommerce's); the storefront paths stencil-cli calls are
+answered by :mod:`~reconciler.sandbox.storefront`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from reconciler.sandbox.settings import (
     take_failure,
 )
 from reconciler.sandbox.storage import SandboxDB, Store
+from reconciler.sandbox.storefront import is_storefront_path, serve_storefront
 
 log = logging.getLogger(__name__)
 
@@ -178,15 +180,24 @@ async def _discard(message: MutableMapping[str, Any]) -> None:
 class SandboxApp:
     """The ASGI application. ``db`` holds every store; see the module docstring.
 
-    ``clock`` drives rate-limit windows and injected latency (a
-    :class:`~reconciler.sandbox.limits.ManualClock` in tests).
+    ``clock`` drives rate-limit windows, injected latency and theme jobs (a
+    :class:`~reconciler.sandbox.limits.ManualClock` in tests). ``theme_job_s``: how long a
+    theme upload or download job reads QUEUED/WORKING before its outcome; 0 (in process:
+    the tests and the demo) finishes jobs at once, ``sandbox serve`` takes a moment as
+    BigCommerce does.
     """
 
     def __init__(
-        self, db: SandboxDB, *, admin: ASGIApp | None = None, clock: Clock | None = None
+        self,
+        db: SandboxDB,
+        *,
+        admin: ASGIApp | None = None,
+        clock: Clock | None = None,
+        theme_job_s: float = 0.0,
     ) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
+        self.theme_job_s = theme_job_s
         self.endpoints = all_endpoints()
         self.router = build_store_router(self.endpoints)
         self._by_route = {(ep.method, ep.path): ep for ep in self.endpoints}
@@ -207,6 +218,9 @@ class SandboxApp:
         path: str = scope["path"]
         if path.startswith("/_sandbox/") or path == "/_sandbox":
             await self.admin(scope, receive, send)
+            return
+        if is_storefront_path(path):
+            await serve_storefront(self.db, scope, receive, send)
             return
         match = _STORE_PATH.match(path)
         if match is None:
@@ -313,6 +327,8 @@ class SandboxApp:
         # The API account behind the token: scripts and webhooks are only visible to the
         # account that created them, as on BigCommerce.
         child["sandbox.client_id"] = self._client_id(call.store, call.scope)
+        child["sandbox.clock"] = self.clock
+        child["sandbox.theme_job_s"] = self.theme_job_s
         if fault is not None and fault.outcome is Outcome.TIMEOUT:
             # The store does the work; the answer is lost on the way back.
             lost = _Call(child, call.receive, _discard, call.rest, call.store, call.runtime)

@@ -19,6 +19,9 @@ from reconciler.errors import ConfigError
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
 
+SERVED_THEME_JOB_S = 1.5
+"""How long a served theme job reads QUEUED/WORKING (stencil-cli polls once a second)."""
+
 
 class _DropFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -62,7 +65,7 @@ def serve(
         if path is not None and not path.is_file():
             raise ConfigError(f"{path}: no such file", hint="point at a PEM certificate/key")
     db = SandboxDB(db_path)
-    app = SandboxApp(db)
+    app = SandboxApp(db, theme_job_s=SERVED_THEME_JOB_S)
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     scheme = "https" if certfile else "http"

@@ -74,7 +74,8 @@ async def upload_plain(ctx: LiveContext, name: str) -> str:
     """Upload a theme as someone else would (no StagingPro marker); its uuid."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        config = {"name": name, "version": "1.0.0", "variations": [{"name": "Only", "id": "o"}]}
+        config = {"name": name, "version": "1.0.0", "meta": {"author_name": "Someone"},
+                  "variations": [{"name": "Only", "id": "o"}]}
         archive.writestr("config.json", json.dumps(config))
         archive.writestr("templates/pages/home.html", "<p>home</p>")
     answer = await ctx.client.send(

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.anyio
 def _bundle() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        config = '{"name": "Up", "version": "1.0.0", "variations": [{"name": "A", "id": "a"}]}'
+        config = (
+            '{"name": "Up", "version": "1.0.0", "meta": {"author_name": "Someone"},'
+            ' "variations": [{"name": "A", "id": "a"}]}'
+        )
         archive.writestr("config.json", config)
         archive.writestr("templates/pages/home.html", "<p>home</p>")
     return buffer.getvalue()

@@ -7,9 +7,15 @@ import json
 import zipfile
 from typing import Any
 
+import httpx
 import pytest
+from starlette.testclient import TestClient
 
+from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.limits import ManualClock
 from reconciler.sandbox.resources.themes import MAX_BUNDLE_BYTES, MAX_CUSTOM_THEMES
+from reconciler.sandbox.storage import SandboxDB
+from reconciler.sandbox.stores import create_store
 from tests.sandbox.conftest import StoreClient
 
 THEMES = "/v3/themes"
@@ -21,12 +27,14 @@ def bundle(
     templates: bool = True,
     with_config: bool = True,
     raw_config: bytes | None = None,
+    extra: dict[str, str] | None = None,
 ) -> bytes:
-    """A Stencil bundle zip built in memory."""
+    """A Stencil bundle zip built in memory; ``extra`` adds files (path → text)."""
     if config is None:
         config = {
             "name": "Trail",
             "version": "1.0.0",
+            "meta": {"author_name": "Trail Outfitters"},
             "settings": {"color-primary": "#000000", "show_banner": True},
             "variations": [
                 {
@@ -45,7 +53,15 @@ def bundle(
         if templates:
             archive.writestr("templates/pages/home.html", "<h1>home</h1>")
         archive.writestr("assets/scss/theme.scss", "body{}")
+        for name, text in (extra or {}).items():
+            archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def without_author() -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(zipfile.ZipFile(io.BytesIO(bundle())).read("config.json"))
+    del config["meta"]
+    return config
 
 
 def upload(store: StoreClient, data: bytes) -> dict[str, Any]:
@@ -108,6 +124,12 @@ def test_upload_completes_with_variations_from_config(store: StoreClient) -> Non
             "TR-902",
         ),
         (bundle(templates=False), "TR-600"),
+        (bundle(templates=False, extra={"templates/pages/product.html": "<p></p>"}), "TR-600"),
+        (bundle(extra={"templates/pages/notes.txt": "draft"}), "TR-601"),
+        (bundle(extra={"templates/components/card.hbs": "{{x}}"}), "TR-601"),
+        (bundle(extra={"assets/shell.php": "<?php ?>"}), "TR-400"),
+        (bundle(extra={"tools/setup.EXE": "MZ"}), "TR-400"),
+        (bundle(without_author()), "TR-900"),
     ],
 )
 def test_broken_bundles_fail_the_job(store: StoreClient, data: bytes, code: str) -> None:
@@ -122,10 +144,12 @@ def test_bundle_over_50_mb_fails(store: StoreClient) -> None:
     assert job["status"] == "FAILED" and job["errors"][0]["error"] == "TR-500"
 
 
-def test_same_name_and_version_is_a_failed_job(store: StoreClient) -> None:
-    install(store)
-    job = upload(store, bundle())
-    assert job["status"] == "FAILED" and job["errors"][0]["error"] == "duplicate_theme"
+def test_a_theme_pushed_again_is_kept_under_a_numbered_name(store: StoreClient) -> None:
+    first = install(store)
+    again = install(store)
+    newer = install(store, version="1.0.1")
+    assert [first["name"], again["name"], newer["name"]] == ["Trail", "Trail (1)", "Trail (2)"]
+    assert len({first["uuid"], again["uuid"], newer["uuid"]}) == 3
 
 
 def test_twenty_custom_themes_at_most(store: StoreClient) -> None:
@@ -236,3 +260,76 @@ def test_download_job_and_unknown_theme(store: StoreClient) -> None:
     assert job["status"] == "COMPLETED" and job["result"]["download_url"].endswith(".zip")
     assert store.get(f"{THEMES}/no-such-theme").status_code == 404
     assert store.get(f"{THEMES}/jobs/no-such-job").status_code == 404
+
+
+def test_activation_reads_channel_id_from_the_body_as_stencil_cli_sends_it(
+    store: StoreClient,
+) -> None:
+    theme = install(store)
+    night = theme["variations"][1]["uuid"]
+    activate = f"{THEMES}/actions/activate"
+    unknown = store.post(activate, json={"variation_id": night, "channel_id": 9})
+    assert unknown.status_code == 404 and "channel_id" in unknown.json()["errors"]
+    assert store.post(activate, json={"variation_id": night, "channel_id": "x"}).status_code == 422
+    live = store.get("/v3/channels/1/active-theme").json()["data"]
+    assert live["active_theme_uuid"] != theme["uuid"]  # nothing was activated by the refusals
+    ok = store.post(activate, json={"variation_id": night, "channel_id": 1, "which": "original"})
+    assert ok.status_code == 204
+    live = store.get("/v3/channels/1/active-theme").json()["data"]
+    assert (live["active_theme_uuid"], live["active_theme_version_uuid"]) == (theme["uuid"], night)
+
+
+def test_configurations_carry_variation_uuid_beside_variation_id(store: StoreClient) -> None:
+    theme = install(store)
+    day = theme["variations"][0]["uuid"]
+    found = store.get(
+        f"{THEMES}/{theme['uuid']}/configurations", params={"variation_uuid": day}
+    ).json()["data"]
+    assert [(c["variation_id"], c["variation_uuid"]) for c in found] == [(day, day)]
+
+
+def test_download_serves_the_uploaded_bundle(store: StoreClient) -> None:
+    uploaded = bundle(extra={"templates/pages/page.html": "<p>kept byte for byte</p>"})
+    theme = store.get(f"{THEMES}/{upload(store, uploaded)['result']['theme_id']}").json()["data"]
+    response = store.post(f"{THEMES}/{theme['uuid']}/actions/download", json={"which": "original"})
+    job = store.get(f"{THEMES}/jobs/{response.json()['job_id']}").json()["data"]
+    url = httpx.URL(job["result"]["download_url"])
+    assert url.host == "sandbox.test"  # the host that served the API, not an invented one
+    download = store.http.get(url.path)
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/zip"
+    assert download.content == uploaded
+    assert store.http.get(url.path.replace(".zip", "x.zip")).status_code == 404
+
+
+def test_the_stock_theme_has_no_bundle_to_download(store: StoreClient) -> None:
+    stock = store.get(THEMES).json()["data"][0]
+    response = store.post(f"{THEMES}/{stock['uuid']}/actions/download", json={})
+    job = store.get(f"{THEMES}/jobs/{response.json()['job_id']}").json()["data"]
+    assert job["status"] == "FAILED" and job["errors"][0]["message"]
+
+
+def test_jobs_pass_through_queued_and_working(sandbox_db: SandboxDB) -> None:
+    clock = ManualClock()
+    create_store(sandbox_db, "teststore")
+    app = SandboxApp(sandbox_db, clock=clock, theme_job_s=3.0)
+    with TestClient(app, base_url="https://sandbox.test") as http:
+        store = StoreClient(http, "teststore")
+        job_id = store.post(
+            THEMES, files={"file": ("theme.zip", bundle(), "application/zip")}
+        ).json()["job_id"]
+        seen = []
+        for _ in range(4):
+            job = store.get(f"{THEMES}/jobs/{job_id}").json()["data"]
+            seen.append((job["status"], job["percent_complete"], bool(job["result"])))
+            clock.advance(1.0)
+    assert seen == [
+        ("QUEUED", 0, False),
+        ("WORKING", 33, False),
+        ("WORKING", 66, False),
+        ("COMPLETED", 100, True),
+    ]
+
+
+def test_in_process_jobs_finish_at_once(store: StoreClient) -> None:
+    assert upload(store, bundle())["status"] == "COMPLETED"

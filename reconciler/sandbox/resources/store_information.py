@@ -16,7 +16,12 @@ api = Api(scope="store_v2_information")
 
 @api.route("GET", "/v2/store")
 async def get_store(request: Request, store: Store) -> Response:
-    return json_response(store.meta["info"])
+    # The store is served where its API is: its storefront paths (stencil-cli's
+    # store-hash lookup, theme downloads) answer on the same host.
+    host = request.headers.get("host", "localhost")
+    return json_response(
+        {**store.meta["info"], "secure_url": f"{request.url.scheme}://{host}", "domain": host}
+    )
 
 
 @api.route("GET", "/v2/time")

@@ -3,22 +3,32 @@
 * Every store starts with the stock **Cornerstone** theme (not private) active on channel 1;
   its uuids are derived from the store hash so that it is the same theme on every read.
 * ``POST /v3/themes`` takes a multipart ``file`` (a Stencil bundle zip) and answers
-  ``201 {job_id}``. The job is processed at once: ``GET /v3/themes/jobs/{job_id}`` reports
-  ``COMPLETED`` with ``result.theme_id``, or ``FAILED`` with ``errors[]`` carrying
-  BigCommerce's upload error codes (TR-300 not a zip, TR-500 over 50 MB, TR-600 no
+  ``201 {job_id}``. ``GET /v3/themes/jobs/{job_id}`` reads ``QUEUED``, then ``WORKING``,
+  for the app's ``theme_job_s`` (0 in process, a moment when served), then ``COMPLETED``
+  with ``result.theme_id``, or ``FAILED`` with ``errors[]`` carrying BigCommerce's upload
+  error codes (TR-300 not a zip, TR-400 a ``.php``/``.exe`` file, TR-500 over 50 MB,
+  TR-600 no ``templates/pages/home.html``, TR-601 a non-``.html`` file under
   ``templates/``, TR-800 ``config.json`` missing or without name/version/variations,
-  TR-901/902 variation ids missing/duplicated). A store holds at most 20 custom themes:
+  TR-901/902 variation ids missing/duplicated, TR-900 no ``meta.author_name``). A name
+  already taken is kept as ``"Name (1)"``, ``"Name (2)"``… (stencil-cli's edit → push loop
+  pushes one name and version again and again). A store holds at most 20 custom themes:
   one more upload is a 409 "You have reached your upload limit", as stencil-cli expects.
 * Variations come from ``config.json``'s ``variations[]`` (``name``; ``id`` → ``external_id``;
   ``meta.description``). The uploaded settings (global ``settings`` overlaid with the
-  variation's) are kept per variation as its *original* configuration.
+  variation's) are kept per variation as its *original* configuration. Configurations
+  carry ``variation_id`` (the spec) and ``variation_uuid`` (what stencil-cli reads).
+* The uploaded zip is kept; ``POST /v3/themes/{uuid}/actions/download`` answers a job whose
+  ``download_url`` is on the host that served the request
+  (:mod:`reconciler.sandbox.storefront` serves it).
 * ``POST /v3/themes/actions/activate`` (``variation_id``, ``which`` = ``original`` |
-  ``last_activated`` | ``last_created``) makes a variation live on a channel: 204. The
-  active theme cannot be deleted.
+  ``last_activated`` | ``last_created``; ``channel_id`` in the query, or in the body as
+  stencil-cli sends it) makes a variation live on a channel: 204. The active theme cannot
+  be deleted.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import uuid
@@ -38,6 +48,7 @@ from reconciler.sandbox.http import (
     now_iso,
     read_object,
 )
+from reconciler.sandbox.limits import Clock, SystemClock
 from reconciler.sandbox.resources._support import new_uuid
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
@@ -47,10 +58,16 @@ THEMES = "themes"
 CONFIGURATIONS = "theme_configurations"
 JOBS = "theme_jobs"
 ACTIVATIONS = "theme_activations"
+BUNDLES = "theme_bundles"
+"""The uploaded zip of each custom theme (base64), served again by the download action."""
 
 MAX_CUSTOM_THEMES = 20
 MAX_BUNDLE_BYTES = 50 * 1024 * 1024
+HOME_TEMPLATE = "templates/pages/home.html"
+FORBIDDEN_SUFFIXES = (".php", ".exe")
 WHICH = ("original", "last_activated", "last_created")
+DOWNLOAD_PREFIX = "/theme-downloads/"
+"""Where ``download_url`` points: ``{served host}/theme-downloads/{store_hash}/{job_id}.zip``."""
 LIMIT_TITLE = (
     "You have reached your upload limit. "
     "In order to proceed, you'll need to delete at least one theme."
@@ -60,6 +77,7 @@ define_collection(THEMES, id_field="uuid")
 define_collection(CONFIGURATIONS, id_field="uuid")
 define_collection(JOBS, id_field="id")
 define_collection(ACTIVATIONS, id_field="channel_id")
+define_collection(BUNDLES, id_field="theme_uuid")
 define_index(CONFIGURATIONS, "variation", lambda doc: [doc["variation_id"]])
 define_index(THEMES, "variation", lambda doc: [v["uuid"] for v in doc["variations"]])
 
@@ -214,8 +232,7 @@ def read_bundle(data: bytes) -> dict[str, Any]:
         prefix = _bundle_root(names)
         if prefix + "config.json" not in names:
             raise BundleError("TR-800", "The zip file has no config.json.")
-        if not any(n.startswith(prefix + "templates/") for n in names):
-            raise BundleError("TR-600", "The zip file is missing the templates/ directory.")
+        _check_files([n[len(prefix) :] for n in names if n.startswith(prefix)])
         try:
             config = json.loads(archive.read(prefix + "config.json"))
         except (ValueError, zipfile.BadZipFile, RuntimeError) as error:
@@ -243,7 +260,24 @@ def read_bundle(data: bytes) -> dict[str, Any]:
         if external_id in seen:
             raise BundleError("TR-902", f"Two variations share the external ID {external_id!r}.")
         seen.add(external_id)
+    meta = config.get("meta")
+    if not isinstance(meta, dict) or not isinstance(meta.get("author_name"), str) or not (
+        meta["author_name"].strip()
+    ):
+        raise BundleError("TR-900", "config.json has no meta.author_name: name the theme's author.")
     return config
+
+
+def _check_files(names: list[str]) -> None:
+    """The file rules of an upload (paths relative to the bundle root): TR-400, TR-600, TR-601."""
+    for name in names:
+        if name.lower().endswith(FORBIDDEN_SUFFIXES):
+            raise BundleError("TR-400", f"{name}: .php and .exe files are not allowed in a theme.")
+    if HOME_TEMPLATE not in names:
+        raise BundleError("TR-600", f"The zip file is missing {HOME_TEMPLATE}.")
+    for name in names:
+        if name.startswith("templates/") and not name.endswith("/") and not name.endswith(".html"):
+            raise BundleError("TR-601", f"{name}: every file under templates/ must be .html.")
 
 
 def _bundle_root(names: list[str]) -> str:
@@ -256,7 +290,7 @@ def _bundle_root(names: list[str]) -> str:
     return ""
 
 
-def _install(store: Store, config: dict[str, Any]) -> Document:
+def _install(store: Store, config: dict[str, Any], name: str) -> Document:
     theme_uuid = new_uuid()
     now = now_iso()
     base_settings: dict[str, Any] = (
@@ -283,7 +317,7 @@ def _install(store: Store, config: dict[str, Any]) -> Document:
     return store.collection(THEMES).save(
         {
             "uuid": theme_uuid,
-            "name": config["name"],
+            "name": name,
             "version": config["version"],
             "is_private": True,
             "updated_at": now,
@@ -310,18 +344,53 @@ def _new_configuration(
     )
 
 
-def _job(store: Store, *, errors: list[dict[str, str]], result: dict[str, Any]) -> Document:
+def _job(
+    request: Request,
+    store: Store,
+    *,
+    errors: list[dict[str, str]],
+    result: dict[str, Any],
+    job_id: str | None = None,
+    of: str | None = None,
+) -> Document:
+    """A theme job; it reads QUEUED, then WORKING, until its processing time has passed.
+    ``of``: the theme a download job serves the bundle of."""
+    clock: Clock = request.scope.get("sandbox.clock") or SystemClock()
     return store.collection(JOBS).save(
         {
-            "id": new_uuid(),
+            "id": job_id or new_uuid(),
+            "download_of": of,
             "status": "FAILED" if errors else "COMPLETED",
             "percent_complete": 100,
             "errors": errors,
             "warnings": [],
             "result": result,
             "time": now_iso(),
+            "queued_at": clock.now(),
+            "takes_s": float(request.scope.get("sandbox.theme_job_s", 0.0)),
         }
     )
+
+
+_INTERNAL_JOB_FIELDS = ("queued_at", "takes_s", "download_of")
+
+
+def _job_as_seen(job: Document, now: float) -> dict[str, Any]:
+    """The job as a poll at ``now`` sees it: QUEUED for the first third of its processing
+    time, then WORKING, then its outcome (at once when its time is 0). A clock reading
+    before ``queued_at`` (the store file came from another boot) counts as finished."""
+    seen = {k: v for k, v in job.items() if k not in _INTERNAL_JOB_FIELDS}
+    elapsed = now - float(job.get("queued_at", now))
+    takes = float(job.get("takes_s", 0.0))
+    if 0 <= elapsed < takes:
+        queued = elapsed < takes / 3
+        seen.update(
+            status="QUEUED" if queued else "WORKING",
+            percent_complete=0 if queued else int(100 * elapsed / takes),
+            errors=[],
+            result={},
+        )
+    return seen
 
 
 # -- endpoints -----------------------------------------------------------------------------------
@@ -352,19 +421,28 @@ async def upload_theme(request: Request, store: Store) -> Response:
     try:
         config = read_bundle(data)
     except BundleError as error:
-        job = _job(store, errors=[{"error": error.code, "message": error.message}], result={})
+        job = _job(
+            request, store, errors=[{"error": error.code, "message": error.message}], result={}
+        )
         return json_response({"job_id": job["id"]}, 201)
-    duplicate = next(
-        (t for t in custom if (t["name"], t["version"]) == (config["name"], config["version"])),
-        None,
+    theme = _install(store, config, _free_name(store, str(config["name"])))
+    store.collection(BUNDLES).save(
+        {"theme_uuid": theme["uuid"], "zip": base64.b64encode(data).decode("ascii")}
     )
-    if duplicate is not None:
-        message = f"A theme named {config['name']!r} version {config['version']} already exists."
-        job = _job(store, errors=[{"error": "duplicate_theme", "message": message}], result={})
-        return json_response({"job_id": job["id"]}, 201)
-    theme = _install(store, config)
-    job = _job(store, errors=[], result={"theme_id": theme["uuid"]})
+    job = _job(request, store, errors=[], result={"theme_id": theme["uuid"]})
     return json_response({"job_id": job["id"]}, 201)
+
+
+def _free_name(store: Store, name: str) -> str:
+    """``name``, or ``"name (1)"``, ``"name (2)"``…: BigCommerce keeps a re-upload of a
+    theme whose name is taken (same version or not) under the first free numbered name."""
+    taken = {t["name"] for t in store.collection(THEMES)}
+    copy = 0
+    candidate = name
+    while candidate in taken:
+        copy += 1
+        candidate = f"{name} ({copy})"
+    return candidate
 
 
 @api.route("GET", "/v3/themes/jobs/{job_id}")
@@ -372,7 +450,8 @@ async def get_job(request: Request, store: Store) -> Response:
     job = store.collection(JOBS).get(request.path_params["job_id"])
     if job is None:
         raise ApiProblem(404, "Job not found", {"job_id": "no job with this id"})
-    return json_response({"data": job, "meta": {}})
+    clock: Clock = request.scope.get("sandbox.clock") or SystemClock()
+    return json_response({"data": _job_as_seen(job, clock.now()), "meta": {}})
 
 
 @api.route("GET", "/v3/themes/{theme_uuid}")
@@ -393,6 +472,7 @@ async def delete_theme(request: Request, store: Store) -> Response:
         for config in configs.lookup("variation", variation["uuid"]):
             configs.delete(config["uuid"])
     store.collection(THEMES).delete(doc["uuid"])
+    store.collection(BUNDLES).delete(doc["uuid"])
     if not doc["is_private"]:
         store.set_meta("stock_theme_deleted", True)
     return empty(204)
@@ -405,9 +485,24 @@ async def download_theme(request: Request, store: Store) -> Response:
     which = body.get("which", "last_activated")
     if which not in WHICH:
         raise ApiProblem(422, "Invalid which", {"which": f"must be one of {', '.join(WHICH)}"})
-    url = f"{_site_url(store)}/_sandbox/themes/{doc['uuid']}/{which}.zip"
-    job = _job(store, errors=[], result={"download_url": url})
-    return json_response({"job_id": job["id"]})
+    if doc["uuid"] not in store.collection(BUNDLES):
+        message = f"The sandbox keeps no bundle of {doc['name']!r}: only uploaded themes download."
+        job = _job(request, store, errors=[{"error": "no_bundle", "message": message}], result={})
+        return json_response({"job_id": job["id"]})
+    job_id = new_uuid()
+    # Every revision is the uploaded bundle: the sandbox does not rebuild zips from settings.
+    base = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
+    url = f"{base}{DOWNLOAD_PREFIX}{store.hash}/{job_id}.zip"
+    _job(request, store, errors=[], result={"download_url": url}, job_id=job_id, of=doc["uuid"])
+    return json_response({"job_id": job_id})
+
+
+def bundle_download(store: Store, job_id: str) -> bytes | None:
+    """The zip a download job's ``download_url`` serves, or ``None`` for no such download."""
+    job = store.collection(JOBS).get(job_id)
+    theme_uuid = job.get("download_of") if job is not None else None
+    kept = store.collection(BUNDLES).get(theme_uuid) if isinstance(theme_uuid, str) else None
+    return base64.b64decode(kept["zip"]) if kept is not None else None
 
 
 @api.route("POST", "/v3/themes/actions/activate")
@@ -415,14 +510,15 @@ async def activate_theme(request: Request, store: Store) -> Response:
     from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID, channel
 
     _ensure_stock(store)
-    raw_channel = request.query_params.get("channel_id")
+    body = await read_object(request)
+    # The spec puts channel_id in the query; stencil-cli sends it in the body. The query wins.
+    raw_channel: Any = request.query_params.get("channel_id") or body.get("channel_id")
     try:
-        channel_id = int(raw_channel) if raw_channel else DEFAULT_CHANNEL_ID
+        channel_id = DEFAULT_CHANNEL_ID if raw_channel in (None, "") else _integer(raw_channel)
     except ValueError:
         raise ApiProblem(422, "Invalid channel_id", {"channel_id": "must be an integer"}) from None
     if channel(store, channel_id) is None:
         raise ApiProblem(404, "Channel not found", {"channel_id": f"no channel {channel_id}"})
-    body = await read_object(request)
     variation_id = body.get("variation_id")
     which = body.get("which", "original")
     errors: dict[str, str] = {}
@@ -489,7 +585,11 @@ async def list_configurations(request: Request, store: Store) -> Response:
             ) from None
         found = [c for c in found if c["uuid"] in live]
     found.sort(key=lambda c: c["seq"])
-    data = [{k: v for k, v in c.items() if k != "seq"} for c in found]
+    # The spec names the field variation_id; stencil-cli (pull) reads variation_uuid: both.
+    data = [
+        {**{k: v for k, v in c.items() if k != "seq"}, "variation_uuid": c["variation_id"]}
+        for c in found
+    ]
     return json_response({"data": data, "meta": {}})
 
 
@@ -521,6 +621,13 @@ async def validate_configuration(request: Request, store: Store) -> Response:
     return json_response({})
 
 
+def _integer(value: Any) -> int:
+    """``value`` as an integer id (``7`` or ``"7"``); ``ValueError`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(value)
+    return int(value)
+
+
 def _same_json_type(default: Any, value: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
@@ -533,9 +640,3 @@ async def _optional_object(request: Request) -> dict[str, Any]:
     if not await request.body():
         return {}
     return await read_object(request)
-
-
-def _site_url(store: Store) -> str:
-    from reconciler.sandbox.resources.sites import site_url
-
-    return site_url(store, _site_id(store))
