@@ -59,7 +59,9 @@ from reconciler.sandbox.storage import SandboxDB, Store
 
 log = logging.getLogger(__name__)
 
-_STORE_PATH = re.compile(r"^/stores/(?P<hash>[^/]+)(?P<rest>/v[23]/.*)$")
+# A trailing slash is served as the path without it, as BigCommerce does (a redirect would
+# point outside /stores/{hash}, where the store cannot answer).
+_STORE_PATH = re.compile(r"^/stores/(?P<hash>[^/]+)(?P<rest>/v[23]/.*?)/?$")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -15,6 +15,7 @@ This module registers no endpoints. It holds:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def _type_error(spec: Field, value: Any) -> str | None:
         ok = isinstance(value, int) if kind == "int" else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok:
             return "must be an integer" if kind == "int" else "must be a number"
+        if not math.isfinite(value):
+            return "must be a finite number"
         if spec.minimum is not None and value < spec.minimum:
             return f"must be at least {spec.minimum:g}"
         if spec.maximum is not None and value > spec.maximum:
