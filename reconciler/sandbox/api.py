@@ -26,6 +26,9 @@ from reconciler.sandbox.storage import Store
 
 Handler = Callable[[Request, Store], Awaitable[Response]]
 
+NO_SCOPE = ""
+"""An endpoint any valid token of the store may call, whatever its scopes (webhooks)."""
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -35,7 +38,8 @@ class Endpoint:
     path: str
     handler: Handler
     scope: str
-    """The OAuth scope a token needs (read-only variants allow GET only)."""
+    """The OAuth scope a token needs (read-only variants allow GET only); :data:`NO_SCOPE`
+    for none."""
     concurrency: int | None = None
     """BigCommerce's per-endpoint cap on concurrent requests, where the spec states one."""
 

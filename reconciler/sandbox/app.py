@@ -42,7 +42,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.sandbox.api import Endpoint
+from reconciler.sandbox.api import NO_SCOPE, Endpoint
 from reconciler.sandbox.faults import FAULT_HEADER, IN_PROCESS_HEADER, FaultInjector, Outcome
 from reconciler.sandbox.http import ApiProblem, V2Problem, json_response
 from reconciler.sandbox.limits import Clock, ConcurrencyGate, SystemClock, WindowState
@@ -56,6 +56,7 @@ from reconciler.sandbox.settings import (
     take_failure,
 )
 from reconciler.sandbox.storage import SandboxDB, Store
+from reconciler.sandbox.stores import DEFAULT_CLIENT_ID
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +384,8 @@ class SandboxApp:
             )
         if endpoint is None:
             return None  # the router answers 404/405
+        if endpoint.scope == NO_SCOPE:
+            return None
         scopes: dict[str, str] | str = grant.get("scopes", {})
         level = (
             "modify"
@@ -407,7 +410,7 @@ class SandboxApp:
 
     def _client_id(self, store: Store, scope: Scope) -> str:
         grant = store.meta.get("tokens", {}).get(self._token(scope)) or {}
-        return str(grant.get("client_id", "sandbox-client"))
+        return str(grant.get("client_id", DEFAULT_CLIENT_ID))
 
     def _endpoint_for(self, method: str, path: str) -> Endpoint | None:
         child: Scope = {"type": "http", "path": path, "method": method}

@@ -248,9 +248,8 @@ def test_a_record_currency_is_saved_lower_cased(
     # BigCommerce's own rewrite on save (its examples answer ``currency: usd``): StagingPro
     # sends the code as declared and compares codes ignoring case.
     list_id = _list(store)
-    sent = store.put(
-        f"{LISTS}/{list_id}/records", json=[{"sku": "TRAIL-01", "currency": "USD", "price": 12.345}]
-    )
+    sent = store.put(f"{LISTS}/{list_id}/records",
+                     json=[{"sku": "TRAIL-01", "currency": "USD", "price": 12.345}])
     assert sent.status_code == 200, sent.text
     (record,) = store.get(f"{LISTS}/{list_id}/records").json()["data"]
     assert record["currency"] == "usd" and record["price"] == 12.345
