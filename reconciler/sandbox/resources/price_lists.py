@@ -40,6 +40,7 @@ from reconciler.sandbox.http import (
     read_object,
 )
 from reconciler.sandbox.resources._support import NUMBER, check_type, like, named_exactly
+from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_products")
@@ -624,7 +625,11 @@ async def create_assignments(request: Request, store: Store) -> Response:
     pairs: set[tuple[Any, Any]] = set()
     for index, item in enumerate(items):
         problems = _assignment_errors(store, item, item.get("price_list_id"))
-        pair = (item.get("customer_group_id"), item.get("channel_id"))
+        # An assignment without a channel applies on the default one (the spec's answer
+        # has no null channel_id).
+        if item.get("channel_id") is None:
+            item["channel_id"] = DEFAULT_CHANNEL_ID
+        pair = (item.get("customer_group_id"), item["channel_id"])
         if not problems and (pair in pairs or coll.lookup("pair", pair)):
             problems["customer_group_id"] = (
                 "this customer group already has a price list on this channel"
@@ -639,7 +644,7 @@ async def create_assignments(request: Request, store: Store) -> Response:
                 "id": coll.new_id(),
                 "price_list_id": item["price_list_id"],
                 "customer_group_id": item.get("customer_group_id"),
-                "channel_id": item.get("channel_id"),
+                "channel_id": item["channel_id"],
             }
         )
     return empty(200)
