@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -125,6 +128,18 @@ async def read_json(request: Request, *, v2: bool = False) -> Any:
         if v2:
             raise V2Problem(400, f"The request body is not valid JSON: {error}") from None
         raise ApiProblem(400, "Input is invalid", {"body": f"not valid JSON: {error}"}) from None
+
+
+async def read_form(request: Request, part: str) -> FormData:
+    """The request's multipart form; a body that is not one (no boundary, broken part
+    headers) is a 400 naming ``part``, the file part the endpoint expects."""
+    try:
+        return await request.form()
+    except (MultiPartException, HTTPException) as error:
+        detail = error.message if isinstance(error, MultiPartException) else error.detail
+        raise ApiProblem(
+            400, "Bad Request", {part: f"the multipart/form-data body is malformed: {detail}"}
+        ) from None
 
 
 async def read_object(request: Request) -> dict[str, Any]:
