@@ -19,7 +19,7 @@
 * ``DELETE /_sandbox/stores/{hash}/settings``: back to defaults, scripted failures removed
 * ``GET  /_sandbox/stores/{hash}/failures``: the scripted failures ``{"data": [...]}``
 * ``POST /_sandbox/stores/{hash}/failures``: ``{"status", "method"?, "path"?, "sku"?,
-  "body"?, "count"?}`` add one (201 with its ``id``)
+  "product_id"?, "body"?, "count"?}`` add one (201 with its ``id``)
 * ``DELETE /_sandbox/stores/{hash}/failures[/{id}]``: remove all scripted failures, or one
 * ``POST /_sandbox/stores/{hash}/reset``: delete the store's data (ids restart at 1); its
   tokens, store information and settings stay
