@@ -82,14 +82,8 @@ class FilterSet:
         unknown = sorted(set(request.query_params) - self.known)
         if unknown:
             listed = ", ".join(self.filters) or "none"
-            raise ApiProblem(
-                400,
-                "Bad Request",
-                {
-                    name: f"is not a filter of this endpoint (its filters: {listed})"
-                    for name in unknown
-                },
-            )
+            message = f"is not a filter of this endpoint (its filters: {listed})"
+            raise ApiProblem(400, "Bad Request", dict.fromkeys(unknown, message))
 
     def apply(self, request: Request, docs: Iterable[Document]) -> list[Document]:
         """The ``docs`` every filter of the request keeps (after :meth:`check`)."""
