@@ -49,7 +49,13 @@ from reconciler.sandbox.resources.catalog_documents import (
     validate_update,
 )
 from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID
-from reconciler.sandbox.resources.query_filters import PAGING, Filterable, FilterSet, Predicate
+from reconciler.sandbox.resources.query_filters import (
+    ID_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
+)
 from reconciler.sandbox.storage import Document, Store
 
 api = Api(scope=SCOPE)
@@ -176,10 +182,7 @@ _RANGES = ("min", "max", "greater", "less")
 LIST_FILTERS = FilterSet(
     PRODUCT_FIELDS,
     filters=(
-        "id",
-        "id:in",
-        "id:not_in",
-        *(f"id:{op}" for op in _RANGES),
+        *ID_FILTERS,
         "channel_id:in",
         "categories",
         "categories:in",
@@ -322,13 +325,9 @@ async def put_products(request: Request, store: Store) -> Response:
 
 @api.route("DELETE", "/v3/catalog/products", filters=DELETE_FILTERS)
 async def delete_products(request: Request, store: Store) -> Response:
-    DELETE_FILTERS.check(request)
-    if not DELETE_FILTERS.given(request):
-        raise ApiProblem(
-            422,
-            "A filter is required",
-            {"id:in": "give a filter (e.g. id:in=1,2,3) to choose the products to delete"},
-        )
+    DELETE_FILTERS.require(
+        request, "id:in", "give a filter (e.g. id:in=1,2,3) to choose the products to delete"
+    )
     ids = int_list_param(request, "id:in")
     if ids is not None and len(ids) > MAX_DELETE:
         raise ApiProblem(

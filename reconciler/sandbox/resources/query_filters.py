@@ -35,6 +35,8 @@ OPERATORS = ("in", "not_in", "min", "max", "greater", "less", "like", "not")
 PAGING = ("page", "limit")
 """The offset paging options every V3 list takes."""
 INVALID_QUERY = "Invalid query parameter"
+ID_FILTERS = ("id", "id:in", "id:not_in", "id:min", "id:max", "id:greater", "id:less")
+"""The id filters most V3 catalog lists take."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,13 @@ class FilterSet:
     def given(self, request: Request) -> bool:
         """Whether the request names any filter (a filtered DELETE needs one)."""
         return any(request.query_params.get(name, "") != "" for name in self.filters)
+
+    def require(self, request: Request, field: str, hint: str) -> None:
+        """A filtered DELETE: 400 for an unknown parameter, 422 without any filter (it
+        would delete everything)."""
+        self.check(request)
+        if not self.given(request):
+            raise ApiProblem(422, "A filter is required", {field: hint})
 
     def check(self, request: Request) -> None:
         """400 for a parameter the operation does not take."""
