@@ -18,6 +18,7 @@ import pytest
 from reconciler.sandbox.api import Endpoint
 from reconciler.sandbox.app import all_endpoints
 from reconciler.sandbox.resources.catalog_documents import products
+from reconciler.sandbox.resources.customers import CUSTOMERS as CUSTOMER_COLLECTION
 from reconciler.sandbox.storage import SandboxDB
 from tests.sandbox.catalog_support import PRODUCTS, product_body
 from tests.sandbox.conformance import session_checker
@@ -46,8 +47,6 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "GET /v3/channels",
         "GET /v2/customer_groups",
         "GET /v2/customer_groups/{customer_group_id:int}",
-        "GET /v3/customers",
-        "DELETE /v3/customers",
         "GET /v3/customers/addresses",
         "DELETE /v3/customers/addresses",
         "GET /v2/orders",
@@ -174,7 +173,36 @@ def _seed_categories(store: StoreClient, _db: SandboxDB) -> None:
         parent = store.create(CATEGORIES, body)["id"]
 
 
+CUSTOMERS = "/v3/customers"
+
+
+def _seed_customers(store: StoreClient, db: SandboxDB) -> None:
+    groups = [
+        store.post("/v2/customer_groups", json={"name": f"Group {i}"}).json()["id"] for i in (0, 1)
+    ]
+    body = [
+        {
+            "email": f"buyer{i}@example.com",
+            "first_name": f"Ann{i}",
+            "last_name": f"Lee{i % 2}",
+            "company": f"Co {i % 2}",
+            "phone": f"555-000{i % 3}",
+            "registration_ip_address": f"10.0.0.{i % 3}",
+            "customer_group_id": groups[i % 2] if i < 3 else 0,
+        }
+        for i in range(4)
+    ]
+    assert store.post(CUSTOMERS, json=body).status_code == 200
+    # Created within a second: spread the dates over days, through the store.
+    coll = db.store("teststore").collection(CUSTOMER_COLLECTION)
+    for i, doc in enumerate(sorted(coll, key=lambda d: d["id"])):
+        day = f"2024-03-0{i + 1}T1{i}:00:00Z"
+        coll.save({**doc, "date_created": day, "date_modified": day.replace("-03-", "-04-")})
+    db.commit()
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    CUSTOMERS: _seed_customers,
     PRODUCTS: _seed_products,
     BRANDS: _seed_brands,
     CATEGORIES: _seed_categories,
@@ -193,6 +221,7 @@ READINGS: dict[str, dict[str, Reading]] = {
         "keyword": lambda i: " ".join([i["name"], i["sku"], i["description"]]).lower(),
     },
     CATEGORIES: {"keyword": lambda i: i["name"].lower()},
+    CUSTOMERS: {"name": lambda i: f"{i['first_name']} {i['last_name']}"},
 }
 
 
@@ -229,7 +258,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def _comparable(base: str, value: Any) -> Any:
     if base in DATES and isinstance(value, str):
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.lower() if base == "sku" and isinstance(value, str) else value
 
 

@@ -49,6 +49,9 @@ class Filterable:
     read: Callable[[Document], Any] | None = None
     casefold: bool = False
     """Text compared case-insensitively (SKUs, e-mail addresses)."""
+    like_any: bool = False
+    """``:like`` takes a comma-separated list (the spec's parameter is an array): any
+    pattern may match."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ class FilterSet:
         if spec.casefold:
             raw = raw.lower()
         if operator == "like":
-            return lambda doc: any(like(raw, str(v)) for v in _values(read(doc)))
+            patterns = raw.split(",") if spec.like_any else [raw]
+            return lambda doc: any(like(p, str(v)) for p in patterns for v in _values(read(doc)))
         if operator in ("in", "not_in"):
             wanted = [_parse(spec.kind, name, part) for part in raw.split(",") if part != ""]
 
