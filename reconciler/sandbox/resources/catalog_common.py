@@ -308,12 +308,6 @@ def stamp(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def require_filter(request: Request, names: Iterable[str], field: str, hint: str) -> None:
-    """A filtered DELETE without any of the filters ``names`` is a 422 (it would delete all)."""
-    if not any(name in request.query_params for name in names):
-        raise ApiProblem(422, "A filter is required", {field: hint})
-
-
 def int_query(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":

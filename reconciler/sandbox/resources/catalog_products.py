@@ -136,22 +136,22 @@ def _has_keyword(doc: Document, keyword: str) -> bool:
     )
 
 
-def _out_of_stock(doc: Document, raw: str) -> bool:
+def _out_of_stock(doc: Document, wanted: bool) -> bool:
     """Tracked inventory at zero (an untracked product is never out of stock)."""
     empty_stock = doc["inventory_tracking"] != "none" and doc["inventory_level"] <= 0
-    return empty_stock is (raw.lower() in ("true", "1"))
+    return empty_stock is wanted
 
 
-def _inventory_low(doc: Document, raw: str) -> bool:
+def _inventory_low(doc: Document, wanted: bool) -> bool:
     """Tracked inventory at or under its warning level."""
     low = (
         doc["inventory_tracking"] != "none"
         and doc["inventory_level"] <= doc["inventory_warning_level"]
     )
-    return low is (raw.lower() in ("true", "1"))
+    return low is wanted
 
 
-PRODUCT_FIELDS: dict[str, Filterable | Predicate] = {
+_FILTERABLE: dict[str, Filterable | Predicate] = {
     "id": Filterable("int"),
     "name": Filterable("str"),
     "sku": Filterable("str", casefold=True),
@@ -170,8 +170,8 @@ PRODUCT_FIELDS: dict[str, Filterable | Predicate] = {
     "is_featured": Filterable("bool"),
     "is_free_shipping": Filterable("bool"),
     "inventory_level": Filterable("int"),
-    "inventory_low": Predicate(_inventory_low),
-    "out_of_stock": Predicate(_out_of_stock),
+    "inventory_low": Predicate(_inventory_low, "bool"),
+    "out_of_stock": Predicate(_out_of_stock, "bool"),
     "total_sold": Filterable("int"),
     "type": Filterable("str"),
     "availability": Filterable("str"),
@@ -180,7 +180,7 @@ PRODUCT_FIELDS: dict[str, Filterable | Predicate] = {
 
 _RANGES = ("min", "max", "greater", "less")
 LIST_FILTERS = FilterSet(
-    PRODUCT_FIELDS,
+    _FILTERABLE,
     filters=(
         *ID_FILTERS,
         "channel_id:in",
@@ -227,7 +227,7 @@ LIST_FILTERS = FilterSet(
     ),
 )
 DELETE_FILTERS = FilterSet(
-    PRODUCT_FIELDS,
+    _FILTERABLE,
     filters=(
         "name",
         "sku",

@@ -56,9 +56,11 @@ class Filterable:
 
 @dataclass(frozen=True)
 class Predicate:
-    """A filter that is not a comparison of one field: ``test(document, raw value)``."""
+    """A filter that is not a comparison of one field: ``test(document, value)``, the
+    value parsed as ``kind`` first (a bad one is a 422 like any other)."""
 
-    test: Callable[[Document, str], bool]
+    test: Callable[[Document, Any], bool]
+    kind: Kind = "str"
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class FilterSet:
     def _test(self, base: str, operator: str, name: str, raw: str) -> Callable[[Document], bool]:
         spec = self.fields[base]
         if isinstance(spec, Predicate):
-            return lambda doc: spec.test(doc, raw)
+            value = _parse(spec.kind, name, raw)
+            return lambda doc: spec.test(doc, value)
         plain = spec.read or (lambda doc: doc.get(base))
         read = _casefolded(plain) if spec.casefold else plain
         if spec.casefold:
