@@ -78,6 +78,9 @@ class FilterSet:
         missing = sorted({f.partition(":")[0] for f in self.filters} - set(self.fields))
         if missing:
             raise ValueError(f"filters without a field: {', '.join(missing)}")
+        odd = sorted(f for f in self.filters if f.partition(":")[2] not in ("", *OPERATORS))
+        if odd:
+            raise ValueError(f"filters with an unknown operator: {', '.join(odd)}")
         object.__setattr__(self, "known", frozenset(self.filters) | frozenset(self.options))
 
     def given(self, request: Request) -> bool:
