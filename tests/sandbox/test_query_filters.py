@@ -63,10 +63,8 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "DELETE /v3/pricelists/assignments",
         "GET /v3/storefront/redirects",
         "DELETE /v3/storefront/redirects",
-        "GET /v3/content/scripts",
         "GET /v3/sites",
         "GET /v3/themes/{theme_uuid}/configurations",
-        "GET /v3/hooks",
     }
 )
 
@@ -201,7 +199,28 @@ def _seed_customers(store: StoreClient, db: SandboxDB) -> None:
     db.commit()
 
 
+HOOKS = "/v3/hooks"
+SCRIPTS = "/v3/content/scripts"
+
+
+def _seed_hooks(store: StoreClient, _db: SandboxDB) -> None:
+    for i in range(4):
+        body = {
+            "scope": ("store/order/created", "store/product/updated")[i % 2],
+            "destination": f"https://hooks.example.com/{i % 3}",
+            "is_active": i != 1,
+        }
+        store.create(HOOKS, body)
+
+
+def _seed_scripts(store: StoreClient, _db: SandboxDB) -> None:
+    for i in range(3):
+        store.create(SCRIPTS, {"name": f"S{i}", "kind": "src", "src": f"https://c.example/{i}.js"})
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    HOOKS: _seed_hooks,
+    SCRIPTS: _seed_scripts,
     CUSTOMERS: _seed_customers,
     PRODUCTS: _seed_products,
     BRANDS: _seed_brands,
@@ -234,6 +253,9 @@ def _with_descendants(items: list[Item], doomed: set[int]) -> set[int]:
             return grown
         grown |= more
 
+
+IDS: dict[str, str] = {SCRIPTS: "uuid"}
+"""The key that identifies an item, where it is not ``id``."""
 
 CASCADES: dict[str, Callable[[list[Item], set[int]], set[int]]] = {
     CATEGORIES: _with_descendants,
@@ -325,22 +347,23 @@ def test_each_filter_keeps_exactly_the_matching_items(
     store: StoreClient, sandbox_db: SandboxDB, method: str, path: str, name: str
 ) -> None:
     SEEDERS[path](store, sandbox_db)
+    key = IDS.get(path, "id")
     everything = store.get(path, params={"limit": 250}).json()["data"]
     base, _, operator = name.partition(":")
     raw, keeps = _choose(path, base, operator, everything)
-    expected = [i["id"] for i in everything if keeps(i)]
+    expected = [i[key] for i in everything if keeps(i)]
     if base != "channel_id":
         assert 0 < len(expected) < len(everything), f"the seed does not exercise {name}"
     if method == "GET":
         response = store.get(path, params={name: raw, "limit": 250})
         assert response.status_code == 200, response.text
-        assert [i["id"] for i in response.json()["data"]] == expected, f"{name}={raw}"
+        assert [i[key] for i in response.json()["data"]] == expected, f"{name}={raw}"
     else:
         response = store.delete(path, params={name: raw})
         assert response.status_code == 204, response.text
         doomed = CASCADES.get(path, lambda _items, ids: ids)(everything, set(expected))
-        left = [i["id"] for i in store.get(path, params={"limit": 250}).json()["data"]]
-        assert left == [i["id"] for i in everything if i["id"] not in doomed], f"{name}={raw}"
+        left = [i[key] for i in store.get(path, params={"limit": 250}).json()["data"]]
+        assert left == [i[key] for i in everything if i[key] not in doomed], f"{name}={raw}"
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
