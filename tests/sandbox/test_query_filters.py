@@ -61,7 +61,6 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "GET /v3/pricelists/{price_list_id:int}/records/{variant_id:int}",
         "GET /v3/pricelists/assignments",
         "DELETE /v3/pricelists/assignments",
-        "GET /v3/storefront/redirects",
         "DELETE /v3/storefront/redirects",
         "GET /v3/sites",
         "GET /v3/themes/{theme_uuid}/configurations",
@@ -218,7 +217,19 @@ def _seed_scripts(store: StoreClient, _db: SandboxDB) -> None:
         store.create(SCRIPTS, {"name": f"S{i}", "kind": "src", "src": f"https://c.example/{i}.js"})
 
 
+REDIRECTS = "/v3/storefront/redirects"
+
+
+def _seed_redirects(store: StoreClient, _db: SandboxDB) -> None:
+    items = [
+        {"from_path": path, "site_id": 1000, "to": {"type": "url", "url": "/new"}}
+        for path in ("/sale/1", "/old/sale", "/sale/2", "/old/3")
+    ]
+    assert store.put(REDIRECTS, json=items).status_code == 201
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    REDIRECTS: _seed_redirects,
     HOOKS: _seed_hooks,
     SCRIPTS: _seed_scripts,
     CUSTOMERS: _seed_customers,
@@ -237,10 +248,16 @@ READINGS: dict[str, dict[str, Reading]] = {
             i["inventory_tracking"] != "none"
             and i["inventory_level"] <= i["inventory_warning_level"]
         ),
-        "keyword": lambda i: " ".join([i["name"], i["sku"], i["description"]]).lower(),
     },
-    CATEGORIES: {"keyword": lambda i: i["name"].lower()},
     CUSTOMERS: {"name": lambda i: f"{i['first_name']} {i['last_name']}"},
+}
+
+# ``keyword`` per endpoint: the query text and what it keeps.
+KEYWORDS: dict[str, tuple[str, Callable[[Item], bool]]] = {
+    PRODUCTS: ("blue", lambda i: "blue" in f"{i['name']} {i['sku']} {i['description']}".lower()),
+    CATEGORIES: ("blue", lambda i: "blue" in i["name"].lower()),
+    # "only from the beginning of the from_path"
+    REDIRECTS: ("sale", lambda i: i["from_path"].startswith("/sale")),
 }
 
 
@@ -260,7 +277,8 @@ IDS: dict[str, str] = {SCRIPTS: "uuid"}
 CASCADES: dict[str, Callable[[list[Item], set[int]], set[int]]] = {
     CATEGORIES: _with_descendants,
 }
-KEYWORD = "blue"
+ONE_OF_A_KIND = {"channel_id": 2, "site_id": 1001}
+"""The store has one channel and one site: a filter for another keeps nothing."""
 DATES = frozenset({"date_modified", "date_last_imported", "date_created"})
 
 
@@ -296,7 +314,7 @@ def _choose(
     """The query value for the filter and the reference test of what it keeps."""
     read = READINGS.get(path, {}).get(base, lambda i: i.get(base))
     if base == "keyword":
-        return KEYWORD, lambda i: KEYWORD in read(i)
+        return KEYWORDS[path]
     if base in ("out_of_stock", "inventory_low"):
         return "true", lambda i: bool(read(i))
     values = sorted(
@@ -310,8 +328,8 @@ def _choose(
     )
     assert values, f"the seed gives {base} no values"
     pivot = values[len(values) // 2]
-    if base == "channel_id":
-        pivot = 2  # the store has one channel: a filter for another keeps nothing
+    if base in ONE_OF_A_KIND:
+        pivot = ONE_OF_A_KIND[base]
 
     def item_values(item: Item) -> list[Any]:
         return [_comparable(base, v) for v in _as_list(read(item)) if v is not None]
@@ -352,7 +370,7 @@ def test_each_filter_keeps_exactly_the_matching_items(
     base, _, operator = name.partition(":")
     raw, keeps = _choose(path, base, operator, everything)
     expected = [i[key] for i in everything if keeps(i)]
-    if base != "channel_id":
+    if base not in ONE_OF_A_KIND:
         assert 0 < len(expected) < len(everything), f"the seed does not exercise {name}"
     if method == "GET":
         response = store.get(path, params={name: raw, "limit": 250})
