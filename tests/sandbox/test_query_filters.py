@@ -19,6 +19,7 @@ from reconciler.sandbox.api import Endpoint
 from reconciler.sandbox.app import all_endpoints
 from reconciler.sandbox.resources.catalog_documents import products
 from reconciler.sandbox.resources.customers import CUSTOMERS as CUSTOMER_COLLECTION
+from reconciler.sandbox.resources.price_lists import LISTS as PRICE_LIST_COLLECTION
 from reconciler.sandbox.storage import SandboxDB
 from tests.sandbox.catalog_support import PRODUCTS, product_body
 from tests.sandbox.conformance import session_checker
@@ -54,8 +55,6 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "GET /v2/orders/{order_id:int}",
         "GET /v3/content/pages",
         "DELETE /v3/content/pages",
-        "GET /v3/pricelists",
-        "DELETE /v3/pricelists",
         "GET /v3/pricelists/{price_list_id:int}/records",
         "DELETE /v3/pricelists/{price_list_id:int}/records",
         "GET /v3/pricelists/{price_list_id:int}/records/{variant_id:int}",
@@ -228,7 +227,22 @@ def _seed_redirects(store: StoreClient, _db: SandboxDB) -> None:
     assert store.put(REDIRECTS, json=items).status_code == 201
 
 
+PRICE_LISTS = "/v3/pricelists"
+
+
+def _seed_price_lists(store: StoreClient, db: SandboxDB) -> None:
+    for i in range(4):
+        store.create(PRICE_LISTS, {"name": f"Tier {i}"})
+    # Created within a second: spread the dates over days, through the store.
+    coll = db.store("teststore").collection(PRICE_LIST_COLLECTION)
+    for i, doc in enumerate(sorted(coll, key=lambda d: d["id"])):
+        day = f"2024-03-0{i + 1}T1{i}:00:00Z"
+        coll.save({**doc, "date_created": day, "date_modified": day.replace("-03-", "-04-")})
+    db.commit()
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    PRICE_LISTS: _seed_price_lists,
     REDIRECTS: _seed_redirects,
     HOOKS: _seed_hooks,
     SCRIPTS: _seed_scripts,

@@ -43,6 +43,7 @@ from reconciler.sandbox.http import (
 )
 from reconciler.sandbox.resources._support import NUMBER, check_enum, check_type
 from reconciler.sandbox.resources.query_filters import (
+    DATE_FILTERS,
     PAGING,
     Filterable,
     FilterSet,
@@ -341,11 +342,7 @@ LIST_FILTERS = FilterSet(
         "id:in",
         "company:in",
         "customer_group_id:in",
-        *(
-            f"{when}{op}"
-            for when in ("date_created", "date_modified")
-            for op in ("", ":min", ":max")
-        ),
+        *DATE_FILTERS,
         "email:in",
         "name:in",
         "name:like",

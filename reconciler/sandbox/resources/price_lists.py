@@ -39,8 +39,15 @@ from reconciler.sandbox.http import (
     read_json,
     read_object,
 )
-from reconciler.sandbox.resources._support import NUMBER, check_type, like, named_exactly
+from reconciler.sandbox.resources._support import NUMBER, check_type, named_exactly
 from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID
+from reconciler.sandbox.resources.query_filters import (
+    DATE_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
+)
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_products")
@@ -100,24 +107,32 @@ def _check_list_body(store: Store, body: dict[str, Any], own_id: int | None) -> 
         )
 
 
-@api.route("GET", "/v3/pricelists")
+_LIST_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "name": Filterable("str"),
+    "date_created": Filterable("date"),
+    "date_modified": Filterable("date"),
+}
+LIST_FILTERS = FilterSet(
+    _LIST_FIELDS,
+    filters=(
+        "id:in",
+        "name",
+        "name:like",
+        *DATE_FILTERS,
+    ),
+    # Cursors are accepted; pages are offset pages.
+    options=(*PAGING, "before", "after"),
+)
+DELETE_FILTERS = FilterSet(_LIST_FIELDS, filters=("id:in", "name"), options=())
+
+
+@api.route("GET", "/v3/pricelists", filters=LIST_FILTERS)
 async def list_price_lists(request: Request, store: Store) -> Response:
     coll = store.collection(LISTS)
-    ids = int_list_param(request, "id:in")
-    params = request.query_params
-    if "name" in params:
-        docs = named_exactly(coll, params["name"])
-    elif ids is not None:
-        docs = [d for d in (coll.get(i) for i in sorted(set(ids))) if d is not None]
-    else:
-        docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    if "name:like" in params:
-        docs = [d for d in docs if like(params["name:like"], d["name"])]
-    for name, check in _date_filters(params):
-        docs = [d for d in docs if check(d[name])]
-    return list_response(docs, request)
+    name = request.query_params.get("name")
+    docs = named_exactly(coll, name) if name else list(coll)
+    return list_response(LIST_FILTERS.apply(request, docs), request)
 
 
 def _date_filters(params: Any) -> list[tuple[str, Callable[[str], bool]]]:
@@ -184,15 +199,10 @@ def _delete_list(store: Store, price_list_id: int) -> None:
     store.collection(LISTS).delete(price_list_id)
 
 
-@api.route("DELETE", "/v3/pricelists")
+@api.route("DELETE", "/v3/pricelists", filters=DELETE_FILTERS)
 async def delete_price_lists(request: Request, store: Store) -> Response:
-    ids = int_list_param(request, "id:in")
-    name = request.query_params.get("name")
-    doomed = [
-        d["id"]
-        for d in store.collection(LISTS)
-        if (ids is None or d["id"] in ids) and (name is None or d["name"] == name)
-    ]
+    # Without a filter every price list goes ("Delete All Price Lists").
+    doomed = [d["id"] for d in DELETE_FILTERS.apply(request, store.collection(LISTS))]
     for price_list_id in doomed:
         _delete_list(store, price_list_id)
     return empty(204)

@@ -37,6 +37,10 @@ PAGING = ("page", "limit")
 INVALID_QUERY = "Invalid query parameter"
 ID_FILTERS = ("id", "id:in", "id:not_in", "id:min", "id:max", "id:greater", "id:less")
 """The id filters most V3 catalog lists take."""
+DATE_FILTERS = tuple(
+    f"{when}{op}" for when in ("date_created", "date_modified") for op in ("", ":min", ":max")
+)
+"""A day or instant, and its bounds, for both dates (customers, price lists)."""
 
 
 @dataclass(frozen=True)
