@@ -58,8 +58,6 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "GET /v3/pricelists/{price_list_id:int}/records",
         "DELETE /v3/pricelists/{price_list_id:int}/records",
         "GET /v3/pricelists/{price_list_id:int}/records/{variant_id:int}",
-        "GET /v3/pricelists/assignments",
-        "DELETE /v3/pricelists/assignments",
         "DELETE /v3/storefront/redirects",
         "GET /v3/sites",
         "GET /v3/themes/{theme_uuid}/configurations",
@@ -241,7 +239,21 @@ def _seed_price_lists(store: StoreClient, db: SandboxDB) -> None:
     db.commit()
 
 
+ASSIGNMENTS = "/v3/pricelists/assignments"
+
+
+def _seed_assignments(store: StoreClient, _db: SandboxDB) -> None:
+    lists = [store.create(PRICE_LISTS, {"name": f"Tier {i}"})["id"] for i in (0, 1)]
+    groups = [
+        store.post("/v2/customer_groups", json={"name": f"Group {i}"}).json()["id"]
+        for i in range(4)
+    ]
+    body = [{"price_list_id": lists[i // 2], "customer_group_id": g} for i, g in enumerate(groups)]
+    assert store.post(ASSIGNMENTS, json=body).status_code == 200
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    ASSIGNMENTS: _seed_assignments,
     PRICE_LISTS: _seed_price_lists,
     REDIRECTS: _seed_redirects,
     HOOKS: _seed_hooks,

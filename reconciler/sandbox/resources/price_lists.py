@@ -576,34 +576,40 @@ async def delete_record(request: Request, store: Store) -> Response:
 
 
 # -- assignments ---------------------------------------------------------------------------------
-def _assignment_filters(request: Request) -> dict[str, list[int]]:
-    filters: dict[str, list[int]] = {}
-    for field, single in (
-        ("id", "id"),
-        ("price_list_id", "price_list_id"),
-        ("customer_group_id", "customer_group_id"),
-        ("channel_id", "channel_id"),
-    ):
-        values = int_list_param(request, f"{field}:in")
-        one = int_list_param(request, single)
-        if values is not None or one is not None:
-            filters[field] = [*(values or []), *(one or [])]
-    return filters
+_ASSIGNMENT_FIELDS: dict[str, Filterable | Predicate] = {
+    name: Filterable("int") for name in ("id", "price_list_id", "customer_group_id", "channel_id")
+}
+ASSIGNMENT_FILTERS = FilterSet(
+    _ASSIGNMENT_FIELDS,
+    filters=(
+        "id",
+        "price_list_id",
+        "customer_group_id",
+        "channel_id",
+        "id:in",
+        "customer_group_id:in",
+        "price_list_id:in",
+        "channel_id:in",
+    ),
+    options=LIST_FILTERS.options,
+)
+ASSIGNMENT_DELETE_FILTERS = FilterSet(
+    _ASSIGNMENT_FIELDS,
+    filters=("id", "price_list_id", "customer_group_id", "channel_id", "channel_id:in"),
+    options=(),
+)
 
 
-def _matching_assignments(store: Store, filters: dict[str, list[int]]) -> list[Document]:
+def _matching_assignments(store: Store, request: Request, filters: FilterSet) -> list[Document]:
     coll = store.collection(ASSIGNMENTS)
-    docs = (
-        coll.lookup("list", filters["price_list_id"][0])
-        if len(filters.get("price_list_id", [])) == 1
-        else list(coll)
-    )
-    return [d for d in docs if all(d[f] in values for f, values in filters.items())]
+    one_list = request.query_params.get("price_list_id", "")
+    docs = coll.lookup("list", int(one_list)) if one_list.isdigit() else list(coll)
+    return filters.apply(request, docs)
 
 
-@api.route("GET", "/v3/pricelists/assignments")
+@api.route("GET", "/v3/pricelists/assignments", filters=ASSIGNMENT_FILTERS)
 async def list_assignments(request: Request, store: Store) -> Response:
-    return list_response(_matching_assignments(store, _assignment_filters(request)), request)
+    return list_response(_matching_assignments(store, request, ASSIGNMENT_FILTERS), request)
 
 
 def _assignment_errors(store: Store, item: dict[str, Any], price_list_id: Any) -> dict[str, str]:
@@ -683,11 +689,9 @@ async def upsert_assignment(request: Request, store: Store) -> Response:
     return data_response(coll.save(doc))
 
 
-@api.route("DELETE", "/v3/pricelists/assignments")
+@api.route("DELETE", "/v3/pricelists/assignments", filters=ASSIGNMENT_DELETE_FILTERS)
 async def delete_assignments(request: Request, store: Store) -> Response:
-    filters = _assignment_filters(request)
-    if not filters:
-        raise ApiProblem(422, INVALID, {"filter": "give at least one query parameter"})
-    for doc in _matching_assignments(store, filters):
+    ASSIGNMENT_DELETE_FILTERS.require(request, "filter", "give at least one query parameter")
+    for doc in _matching_assignments(store, request, ASSIGNMENT_DELETE_FILTERS):
         store.collection(ASSIGNMENTS).delete(doc["id"])
     return empty(204)
