@@ -48,8 +48,6 @@ NOT_YET_ON_THE_ENGINE = frozenset(
         "GET /v3/channels",
         "GET /v2/customer_groups",
         "GET /v2/customer_groups/{customer_group_id:int}",
-        "GET /v3/customers/addresses",
-        "DELETE /v3/customers/addresses",
         "GET /v2/orders",
         "GET /v2/orders/count",
         "GET /v2/orders/{order_id:int}",
@@ -252,7 +250,34 @@ def _seed_assignments(store: StoreClient, _db: SandboxDB) -> None:
     assert store.post(ASSIGNMENTS, json=body).status_code == 200
 
 
+ADDRESSES = "/v3/customers/addresses"
+
+
+def _seed_addresses(store: StoreClient, _db: SandboxDB) -> None:
+    def address(i: int) -> dict[str, Any]:
+        return {
+            "first_name": f"Ann{i}",
+            "last_name": f"Lee{i % 2}",
+            "company": f"Co {i % 3}",
+            "address1": f"{i} Main St",
+            "city": "Austin",
+            "country_code": "US",
+        }
+
+    body = [
+        {
+            "email": f"buyer{c}@example.com",
+            "first_name": "A",
+            "last_name": "B",
+            "addresses": [address(2 * c), address(2 * c + 1)],
+        }
+        for c in range(2)
+    ]
+    assert store.post(CUSTOMERS, json=body).status_code == 200
+
+
 SEEDERS: dict[str, Callable[[StoreClient, SandboxDB], None]] = {
+    ADDRESSES: _seed_addresses,
     ASSIGNMENTS: _seed_assignments,
     PRICE_LISTS: _seed_price_lists,
     REDIRECTS: _seed_redirects,
@@ -276,6 +301,7 @@ READINGS: dict[str, dict[str, Reading]] = {
         ),
     },
     CUSTOMERS: {"name": lambda i: f"{i['first_name']} {i['last_name']}"},
+    ADDRESSES: {"name": lambda i: f"{i['first_name']} {i['last_name']}"},
 }
 
 # ``keyword`` per endpoint: the query text and what it keeps.

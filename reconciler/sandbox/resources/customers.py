@@ -579,7 +579,21 @@ async def delete_customers(request: Request, store: Store) -> Response:
 
 
 # -- addresses -----------------------------------------------------------------------------------
-@api.route("GET", "/v3/customers/addresses")
+_ADDRESS_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "customer_id": Filterable("int"),
+    "company": Filterable("str", casefold=True),
+    "name": Filterable("str", read=_full_name, casefold=True),
+}
+ADDRESS_FILTERS = FilterSet(
+    _ADDRESS_FIELDS,
+    filters=("company:in", "name:in", "customer_id:in", "id:in"),
+    options=(*PAGING, "include"),
+)
+ADDRESS_DELETE_FILTERS = FilterSet(_ADDRESS_FIELDS, filters=("id:in",), options=())
+
+
+@api.route("GET", "/v3/customers/addresses", filters=ADDRESS_FILTERS)
 async def list_addresses(request: Request, store: Store) -> Response:
     coll = store.collection(ADDRESSES)
     customers = int_list_param(request, "customer_id:in")
@@ -592,17 +606,7 @@ async def list_addresses(request: Request, store: Store) -> Response:
         docs = [d for d in (coll.get(i) for i in ids) if d is not None]
     else:
         docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    companies = csv_param(request, "company:in")
-    if companies is not None:
-        wanted = {c.lower() for c in companies}
-        docs = [d for d in docs if d["company"].lower() in wanted]
-    names = csv_param(request, "name:in")
-    if names is not None:
-        wanted = {n.lower() for n in names}
-        docs = [d for d in docs if f"{d['first_name']} {d['last_name']}".lower() in wanted]
-    return list_response(docs, request, render=_render_address)
+    return list_response(ADDRESS_FILTERS.apply(request, docs), request, render=_render_address)
 
 
 def _existing_keys(store: Store, customer_id: int, skip: int | None = None) -> set[tuple[Any, ...]]:
@@ -675,8 +679,9 @@ async def update_addresses(request: Request, store: Store) -> Response:
     return list_response(updated, request, render=_render_address)
 
 
-@api.route("DELETE", "/v3/customers/addresses")
+@api.route("DELETE", "/v3/customers/addresses", filters=ADDRESS_DELETE_FILTERS)
 async def delete_addresses(request: Request, store: Store) -> Response:
+    ADDRESS_DELETE_FILTERS.check(request)
     ids = int_list_param(request, "id:in")
     if not ids:
         raise ApiProblem(422, INVALID, {"id:in": "id:in is required"})
