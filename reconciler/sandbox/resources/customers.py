@@ -369,10 +369,6 @@ async def list_customers(request: Request, store: Store) -> Response:
         docs = [d for g in groups for d in coll.lookup("group", g)]
     else:
         docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    if groups is not None:
-        docs = [d for d in docs if d["customer_group_id"] in groups]
     docs = LIST_FILTERS.apply(request, docs)
     sort = params.get("sort")
     if sort is not None:
