@@ -3,7 +3,9 @@
 * ``GET  /_sandbox/stores``: list store hashes
 * ``POST /_sandbox/stores``: ``{"store_hash", "name"?}`` create a store (idempotent)
 * ``DELETE /_sandbox/stores/{hash}``: delete a store and all its data
-* ``POST /_sandbox/stores/{hash}/tokens``: ``{"token", "scopes": "*" | {scope: read|modify}}``
+* ``POST /_sandbox/stores/{hash}/tokens``: ``{"token", "scopes": "*" | {scope: read|modify},
+  "client_id"?}`` (``client_id`` names the API account: scripts and webhooks one account
+  creates are invisible to another)
 * ``GET  /_sandbox/stores/{hash}/requests[?since=N]``: the request log
   ``{"data": [{method, path, status}], "meta": {"cursor": M}}``: entries after cursor ``N``
   (all without it); pass the answered ``M`` as the next ``since`` to read only newer ones.
@@ -17,7 +19,7 @@
 * ``DELETE /_sandbox/stores/{hash}/settings``: back to defaults, scripted failures removed
 * ``GET  /_sandbox/stores/{hash}/failures``: the scripted failures ``{"data": [...]}``
 * ``POST /_sandbox/stores/{hash}/failures``: ``{"status", "method"?, "path"?, "sku"?,
-  "body"?, "count"?}`` add one (201 with its ``id``)
+  "product_id"?, "body"?, "count"?}`` add one (201 with its ``id``)
 * ``DELETE /_sandbox/stores/{hash}/failures[/{id}]``: remove all scripted failures, or one
 * ``POST /_sandbox/stores/{hash}/reset``: delete the store's data (ids restart at 1); its
   tokens, store information and settings stay
@@ -46,7 +48,7 @@ from reconciler.sandbox.settings import (
     update_settings,
 )
 from reconciler.sandbox.storage import SandboxDB, Store
-from reconciler.sandbox.stores import add_token, create_store
+from reconciler.sandbox.stores import DEFAULT_CLIENT_ID, add_token, create_store
 
 
 def build_admin_app(db: SandboxDB, request_log: RequestLog) -> Router:
@@ -104,13 +106,16 @@ def build_admin_app(db: SandboxDB, request_log: RequestLog) -> Router:
         store = store_of(request)
         body = await body_of(request)
         token, scopes = body.get("token"), body.get("scopes", "*")
+        client_id = body.get("client_id", DEFAULT_CLIENT_ID)
         if not isinstance(token, str) or not token:
             raise ApiProblem(422, "Input is invalid", {"token": "required"})
+        if not isinstance(client_id, str) or not client_id:
+            raise ApiProblem(422, "Input is invalid", {"client_id": "a non-empty string"})
         if scopes != "*" and not (
             isinstance(scopes, dict) and all(v in ("read", "modify") for v in scopes.values())
         ):
             raise ApiProblem(422, "Input is invalid", {"scopes": "'*' or {scope: read|modify}"})
-        add_token(db, store.hash, token, scopes)
+        add_token(db, store.hash, token, scopes, client_id=client_id)
         return json_response({"data": {"token": token}}, 201)
 
     async def get_requests(request: Request) -> Response:

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.storage import Store
 
+if TYPE_CHECKING:
+    from reconciler.sandbox.resources.query_filters import FilterSet
+
 Handler = Callable[[Request, Store], Awaitable[Response]]
+
+NO_SCOPE = ""
+"""An endpoint any valid token of the store may call, whatever its scopes (webhooks)."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +42,13 @@ class Endpoint:
     path: str
     handler: Handler
     scope: str
-    """The OAuth scope a token needs (read-only variants allow GET only)."""
+    """The OAuth scope a token needs (read-only variants allow GET only); :data:`NO_SCOPE`
+    for none."""
     concurrency: int | None = None
     """BigCommerce's per-endpoint cap on concurrent requests, where the spec states one."""
+    filters: FilterSet | None = None
+    """The query parameters a list or filtered delete takes, where declared (the handler
+    applies them; tests compare them with the spec)."""
 
 
 @dataclass
@@ -48,11 +59,17 @@ class Api:
     endpoints: list[Endpoint] = field(default_factory=list)
 
     def route(
-        self, method: str, path: str, *, scope: str | None = None, concurrency: int | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str | None = None,
+        concurrency: int | None = None,
+        filters: FilterSet | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
-                Endpoint(method.upper(), path, handler, scope or self.scope, concurrency)
+                Endpoint(method.upper(), path, handler, scope or self.scope, concurrency, filters)
             )
             return handler
 

@@ -43,7 +43,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.sandbox.api import Endpoint
+from reconciler.sandbox.api import NO_SCOPE, Endpoint
 from reconciler.sandbox.faults import FAULT_HEADER, IN_PROCESS_HEADER, FaultInjector, Outcome
 from reconciler.sandbox.http import ApiProblem, V2Problem, json_response
 from reconciler.sandbox.limits import Clock, ConcurrencyGate, SystemClock, WindowState
@@ -58,10 +58,13 @@ from reconciler.sandbox.settings import (
 )
 from reconciler.sandbox.storage import SandboxDB, Store
 from reconciler.sandbox.storefront import is_storefront_path, serve_storefront
+from reconciler.sandbox.stores import DEFAULT_CLIENT_ID
 
 log = logging.getLogger(__name__)
 
-_STORE_PATH = re.compile(r"^/stores/(?P<hash>[^/]+)(?P<rest>/v[23]/.*)$")
+# A trailing slash is served as the path without it, as BigCommerce does (a redirect would
+# point outside /stores/{hash}, where the store cannot answer).
+_STORE_PATH = re.compile(r"^/stores/(?P<hash>[^/]+)(?P<rest>/v[23]/.*?)/?$")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -397,6 +400,8 @@ class SandboxApp:
             )
         if endpoint is None:
             return None  # the router answers 404/405
+        if endpoint.scope == NO_SCOPE:
+            return None
         scopes: dict[str, str] | str = grant.get("scopes", {})
         level = (
             "modify"
@@ -421,7 +426,7 @@ class SandboxApp:
 
     def _client_id(self, store: Store, scope: Scope) -> str:
         grant = store.meta.get("tokens", {}).get(self._token(scope)) or {}
-        return str(grant.get("client_id", "sandbox-client"))
+        return str(grant.get("client_id", DEFAULT_CLIENT_ID))
 
     def _endpoint_for(self, method: str, path: str) -> Endpoint | None:
         child: Scope = {"type": "http", "path": path, "method": method}

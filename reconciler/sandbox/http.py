@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -95,6 +98,14 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+class _NonFiniteNumber(ValueError):
+    """A ``NaN``/``Infinity`` token in a JSON body."""
+
+
+def _refuse_non_finite(token: str) -> Any:
+    raise _NonFiniteNumber(token)
+
+
 async def read_json(request: Request, *, v2: bool = False) -> Any:
     """The request's JSON body; a body that is not JSON is a 400 (V3) like BigCommerce."""
     raw = await request.body()
@@ -105,11 +116,30 @@ async def read_json(request: Request, *, v2: bool = False) -> Any:
             422, "JSON data is missing or invalid", {"body": "a JSON body is required"}
         )
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_non_finite)
+    except _NonFiniteNumber as error:
+        # Python's json reads NaN/Infinity, which JSON has no words for; BigCommerce refuses.
+        if v2:
+            raise V2Problem(400, f"The request body holds {error}, not a number.") from None
+        raise ApiProblem(
+            422, "JSON data is missing or invalid", {"body": f"{error} is not a number"}
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         if v2:
             raise V2Problem(400, f"The request body is not valid JSON: {error}") from None
         raise ApiProblem(400, "Input is invalid", {"body": f"not valid JSON: {error}"}) from None
+
+
+async def read_form(request: Request, part: str) -> FormData:
+    """The request's multipart form; a body that is not one (no boundary, broken part
+    headers) is a 400 naming ``part``, the file part the endpoint expects."""
+    try:
+        return await request.form()
+    except (MultiPartException, HTTPException) as error:
+        detail = error.message if isinstance(error, MultiPartException) else error.detail
+        raise ApiProblem(
+            400, "Bad Request", {part: f"the multipart/form-data body is malformed: {detail}"}
+        ) from None
 
 
 async def read_object(request: Request) -> dict[str, Any]:

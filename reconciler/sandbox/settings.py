@@ -14,7 +14,10 @@ window, random generator) only when a setting changed. Bad settings raise
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -78,11 +81,15 @@ class StoreSettings(_Model):
 
 
 class ScriptedFailure(_Model):
-    """Answer ``status`` with ``body`` for requests matching ``method``, ``path`` and ``sku``.
+    """Answer ``status`` with ``body`` for requests matching ``method``, ``path`` and the
+    product they touch.
 
     ``path`` is a glob on the path below ``/stores/{hash}`` without the query
-    (``/v3/catalog/products*``); ``sku`` (optional) must appear, case-insensitively, as the
-    value of some ``sku`` key anywhere in the JSON request body; ``count`` (optional) is how
+    (``/v3/catalog/products*``). ``sku`` and ``product_id`` (optional) name one product the
+    request must touch (see :func:`touched_products`): a request touches the SKUs written
+    anywhere in its JSON body (as ``sku`` keys, case-insensitively) and the catalog products
+    it names by id, whose SKUs it touches too; so a failure scripted by SKU also fires for
+    a batch ``PUT /v3/catalog/products`` that sends only ids. ``count`` (optional) is how
     many more times it fires before it is removed. ``body`` defaults to BigCommerce's error
     body for the status (the V2 array on V2 paths). A matched request is not applied.
     """
@@ -91,27 +98,71 @@ class ScriptedFailure(_Model):
     method: str = "*"
     path: str = "*"
     sku: str | None = None
+    product_id: int | None = None
     status: int = Field(ge=400, le=599)
     body: Any = None
     count: int | None = Field(None, ge=1)
 
-    def matches(self, method: str, path: str, body: Any) -> bool:
+    def matches(self, method: str, path: str, touched: Callable[[], TouchedProducts]) -> bool:
         if self.method != "*" and self.method.upper() != method.upper():
             return False
         if not fnmatch.fnmatchcase(path, self.path):
             return False
-        return self.sku is None or _has_sku(body, self.sku.lower())
+        if self.sku is not None and self.sku.lower() not in touched().skus:
+            return False
+        return self.product_id is None or self.product_id in touched().ids
 
 
-def _has_sku(value: Any, sku: str) -> bool:
+@dataclass(frozen=True)
+class TouchedProducts:
+    """The catalog products one request touches: by id, and by SKU (lower case)."""
+
+    ids: frozenset[int]
+    skus: frozenset[str]
+
+
+_PRODUCT_PATH = re.compile(r"^/v3/catalog/products/(?P<id>\d+)(?:/|$)")
+
+
+def touched_products(store: Store, path: str, body: Any) -> TouchedProducts:
+    """Products ``path`` and ``body`` touch: the id in a ``/v3/catalog/products/{id}`` path,
+    ``id`` of the items of a ``/v3/catalog/products`` batch, any ``product_id`` key, and
+    every ``sku`` key of the body; each id found adds its product's SKU."""
+    from reconciler.sandbox.resources.catalog_documents import products
+
+    ids: set[int] = set()
+    skus: set[str] = set()
+    match = _PRODUCT_PATH.match(path)
+    if match is not None:
+        ids.add(int(match["id"]))
+    if path == "/v3/catalog/products":
+        items = body if isinstance(body, list) else [body]
+        ids.update(i["id"] for i in items if isinstance(i, dict) and _is_id(i.get("id")))
+    _collect(body, ids, skus)
+    coll = products(store)
+    for product_id in ids:
+        found = coll.get(product_id)
+        if found is not None and found.get("sku"):
+            skus.add(str(found["sku"]).lower())
+    return TouchedProducts(frozenset(ids), frozenset(skus))
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _collect(value: Any, ids: set[int], skus: set[str]) -> None:
     if isinstance(value, dict):
-        found = value.get("sku")
-        if isinstance(found, str) and found.lower() == sku:
-            return True
-        return any(_has_sku(v, sku) for v in value.values() if isinstance(v, dict | list))
-    if isinstance(value, list):
-        return any(_has_sku(v, sku) for v in value)
-    return False
+        sku, product_id = value.get("sku"), value.get("product_id")
+        if isinstance(sku, str):
+            skus.add(sku.lower())
+        if isinstance(product_id, int) and _is_id(product_id):
+            ids.add(product_id)
+        for inner in value.values():
+            _collect(inner, ids, skus)
+    elif isinstance(value, list):
+        for inner in value:
+            _collect(inner, ids, skus)
 
 
 def _state(store: Store) -> dict[str, Any]:
@@ -200,9 +251,10 @@ def take_failure(
     """The first scripted failure matching this request, counting it down (and saving)."""
     state = _state(store)
     failures: list[dict[str, Any]] = state.get("failures", [])
+    touched = functools.cache(lambda: touched_products(store, path, body))
     for index, raw in enumerate(failures):
         failure = ScriptedFailure.model_validate(raw)
-        if not failure.matches(method, path, body):
+        if not failure.matches(method, path, touched):
             continue
         if failure.count is not None:
             remaining = [dict(f) for f in failures]

@@ -16,6 +16,9 @@ from reconciler.sandbox.storage import SandboxDB, Store
 DEFAULT_TOKEN = "sandbox-token"
 """The full-access token every sandbox store accepts."""
 
+DEFAULT_CLIENT_ID = "sandbox-client"
+"""The API account behind a token made without a ``client_id``."""
+
 ALL_SCOPES = "*"
 
 
@@ -94,7 +97,7 @@ def add_token(
     token: str,
     scopes: dict[str, str] | str,
     *,
-    client_id: str = "sandbox-client",
+    client_id: str = DEFAULT_CLIENT_ID,
 ) -> None:
     """Let ``token`` call ``store_hash`` with ``scopes``: ``"*"`` or ``{scope: read|modify}``.
 

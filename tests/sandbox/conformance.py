@@ -260,6 +260,21 @@ class ConformanceChecker:
                 found = found or template
         return found, False
 
+    def query_parameters(self, method: str, path: str) -> list[str]:
+        """The names of the query parameters the spec's operation for the sandbox ``path``
+        declares (path-level ones too), in the spec's order, each once."""
+        template, declared = self.find(method, path)
+        if template is None or not declared:
+            return []
+        document = self._documents[template.spec]
+        item = document["paths"][template.template]
+        names: list[str] = []
+        for raw in [*item.get("parameters", []), *item[method.lower()].get("parameters", [])]:
+            parameter = _resolve(document, raw)
+            if parameter.get("in") == "query" and parameter["name"] not in names:
+                names.append(parameter["name"])
+        return names
+
     def api(self, spec: str) -> Any:
         """The openapi-core object for ``spec``, built once."""
         with self._lock:
@@ -389,6 +404,16 @@ def _parsed_specs(folder: Path) -> dict[str, Any]:
             pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)  # atomic: parallel test workers never read half a file
     return parsed
+
+
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    """``node`` with its local ``$ref`` chain followed."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for key in str(node["$ref"]).removeprefix("#/").split("/"):
+            target = target[key.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
 
 
 def _patch(document: dict[str, Any], deviation: Deviation) -> None:

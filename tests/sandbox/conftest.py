@@ -22,7 +22,7 @@ from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import IN_PROCESS_HEADER, raise_for_fault
 from reconciler.sandbox.limits import ManualClock
 from reconciler.sandbox.storage import SandboxDB
-from reconciler.sandbox.stores import DEFAULT_TOKEN, add_token, create_store
+from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
 from tests.sandbox.conformance import ConformanceChecker, Exchange, session_checker
 
 _warned_missing = False
@@ -134,9 +134,14 @@ def store(http: TestClient, sandbox_db: SandboxDB) -> StoreClient:
 
 
 @pytest.fixture
-def other_account(store: StoreClient, sandbox_db: SandboxDB) -> StoreClient:
-    """A client of the same store through another API account (``client_id`` other-app)."""
-    add_token(sandbox_db, "teststore", "other-token", "*", client_id="other-app")
+def other_account(store: StoreClient) -> StoreClient:
+    """A client of the same store through another API account (``client_id`` other-app),
+    its token made over the admin API."""
+    made = store.http.post(
+        "/_sandbox/stores/teststore/tokens",
+        json={"token": "other-token", "scopes": "*", "client_id": "other-app"},
+    )
+    assert made.status_code == 201, made.text
     return store.with_token("other-token")
 
 

@@ -68,3 +68,18 @@ def test_stores_survive_a_restart(tmp_path: object) -> None:
     with TestClient(second) as client:
         response = client.get("/stores/kept/v2/store", headers={"X-Auth-Token": "sandbox-token"})
         assert response.status_code == 200
+
+
+def test_trailing_slash_is_served_like_the_path_without_it(
+    store: StoreClient, http: TestClient
+) -> None:
+    store.post(
+        "/v3/customers", json=[{"email": "a@example.com", "first_name": "A", "last_name": "B"}]
+    )
+    response = http.get(
+        "/stores/teststore/v3/customers/",
+        headers={"X-Auth-Token": store.token, "Accept": "application/json"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 200
+    assert [c["email"] for c in response.json()["data"]] == ["a@example.com"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sandbox.catalog_support import PRODUCTS, new_product
 from tests.sandbox.conftest import StoreClient
 
@@ -72,3 +74,27 @@ def test_one_thumbnail_per_product(store: StoreClient) -> None:
     assert primary["primary_image"]["id"] == second["id"]
     store.delete(f"{base}/{second['id']}")
     assert store.get(base).json()["data"][0]["is_thumbnail"] is True
+
+
+MALFORMED_MULTIPART = [
+    ("multipart/form-data", b"no boundary"),
+    ("multipart/form-data; boundary=abc", b"--abc\r\nnot a header\r\n\r\nxx\r\n--abc--\r\n"),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), MALFORMED_MULTIPART)
+def test_a_malformed_multipart_body_is_400(
+    store: StoreClient, content_type: str, body: bytes
+) -> None:
+    product = new_product(store, "Shoe")
+    images = f"{PRODUCTS}/{product['id']}/images"
+    variant_image = f"{PRODUCTS}/{product['id']}/variants/{product['base_variant_id']}/image"
+    for path, part in (
+        (images, "image_file"),
+        (variant_image, "image_file"),
+        ("/v3/themes", "file"),
+    ):
+        response = store.post(path, content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 400, (path, response.text)
+        assert part in response.json()["errors"]
+    assert store.get(images).json()["data"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -491,3 +492,22 @@ def test_a_product_read_with_includes_can_be_put_back_unchanged(store: StoreClie
         {**before["variants"][0], "option_values": [{"option_display_name": "Size", "label": "M"}]}
     ]
     assert store.put(f"{PRODUCTS}/{made['id']}", json={"variants": moved}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"name": "x", "type": "physical", "weight": 1, "price": NaN}', "body"),
+        (b'{"name": "x", "type": "physical", "weight": 1, "price": Infinity}', "body"),
+        (b'{"name": "x", "type": "physical", "weight": 1, "price": 1e30}', "price"),
+        (
+            b'{"name": "x", "type": "physical", "weight": 1, "price": 1, "sale_price": 1e30}',
+            "sale_price",
+        ),
+    ],
+)
+def test_non_finite_or_absurd_numbers_are_422(store: StoreClient, raw: bytes, field: str) -> None:
+    response = store.post(PRODUCTS, content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert field in response.json()["errors"]
+    assert store.get(PRODUCTS).json()["meta"]["pagination"]["total"] == 0

@@ -14,6 +14,7 @@ from reconciler.sandbox.faults import FaultInjector, Outcome
 from reconciler.sandbox.settings import FaultSettings, add_failure, update_settings
 from reconciler.sandbox.stores import DEFAULT_TOKEN
 from reconciler.sandbox.transport import SANDBOX_BASE_URL, SandboxTransport
+from tests.sandbox.catalog_support import PRODUCTS, product_body
 from tests.sandbox.conftest import Clocked
 
 BRANDS = "/v3/catalog/brands"
@@ -233,3 +234,22 @@ def test_reset_makes_the_default_category_tree_and_stock_theme_again(faulty: Fau
     assert add_category("Footwear") in (200, 201)
     themes = faulty.store.get("/v3/themes").json()["data"]
     assert [t["name"] for t in themes if t["is_active"]] == ["Cornerstone"]
+
+
+@pytest.mark.parametrize("by", [{"sku": "BAD-1"}, {"product_id": 2}])
+def test_scripted_failure_matches_the_product_a_batch_update_names_by_id(
+    faulty: Faulty, by: dict[str, Any]
+) -> None:
+    """``PUT /v3/catalog/products`` sends ids only: the failure still finds its product."""
+    for name, sku in (("Clean", "OK-1"), ("Dirty", "bad-1")):
+        faulty.store.create(PRODUCTS, product_body(name, sku=sku))
+    script = {"method": "PUT", "path": PRODUCTS, "status": 422, **by}
+    assert faulty.http.post("/_sandbox/stores/teststore/failures", json=script).status_code == 201
+    clean_only = faulty.store.put(PRODUCTS, json=[{"id": 1, "price": 11}])
+    assert clean_only.status_code == 200
+    batch = faulty.store.put(PRODUCTS, json=[{"id": 1, "price": 12}, {"id": 2, "price": 12}])
+    assert batch.status_code == 422
+    one = faulty.store.put(f"{PRODUCTS}/2", json={"price": 13})
+    assert one.status_code == 200  # the glob names the batch path only
+    prices = [p["price"] for p in faulty.store.get(PRODUCTS).json()["data"]]
+    assert prices == [11, 13]  # the refused batch applied nothing

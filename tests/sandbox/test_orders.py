@@ -128,3 +128,31 @@ def test_order_statuses(store: StoreClient) -> None:
     statuses = store.get("/v2/order_statuses").json()
     assert [s["id"] for s in statuses] == list(range(15))
     assert statuses[11]["name"] == "Awaiting Fulfillment"
+
+
+def test_one_line_item_and_one_shipping_address_read_back(store: StoreClient) -> None:
+    order = create(store, shipping_addresses=[{**BILLING, "shipping_method": "Post"}])
+    base = f"{ORDERS}/{order['id']}"
+    line = store.get(f"{base}/products").json()[0]
+    assert store.get(f"{base}/products/{line['id']}").json() == line
+    address = store.get(f"{base}/shipping_addresses").json()[0]
+    assert store.get(f"{base}/shipping_addresses/{address['id']}").json() == address
+    for missing in (f"{base}/products/999", f"{base}/shipping_addresses/999"):
+        response = store.get(missing)
+        assert response.status_code == 404 and response.json()[0]["status"] == 404
+
+
+@pytest.mark.parametrize("part", ["coupons", "taxes", "shipments", "messages"])
+def test_unmodelled_sub_resources_are_empty_pages_of_a_known_order(
+    store: StoreClient, part: str
+) -> None:
+    order = create(store)
+    response = store.get(f"{ORDERS}/{order['id']}/{part}")
+    assert response.status_code == 204 and response.content == b""
+    assert store.get(f"{ORDERS}/999/{part}").status_code == 404
+
+
+def test_shipment_count_of_an_order(store: StoreClient) -> None:
+    order = create(store)
+    assert store.get(f"{ORDERS}/{order['id']}/shipments/count").json() == {"count": 0}
+    assert store.get(f"{ORDERS}/999/shipments/count").status_code == 404

@@ -253,3 +253,19 @@ def test_a_record_currency_is_saved_lower_cased(
     assert sent.status_code == 200, sent.text
     (record,) = store.get(f"{LISTS}/{list_id}/records").json()["data"]
     assert record["currency"] == "usd" and record["price"] == 12.345
+
+
+def test_an_assignment_without_a_channel_is_on_the_default_channel(store: StoreClient) -> None:
+    list_id = _list(store)
+    group = store.post("/v2/customer_groups", json={"name": "Trade"}).json()["id"]
+    made = store.post(
+        f"{LISTS}/assignments", json=[{"price_list_id": list_id, "customer_group_id": group}]
+    )
+    assert made.status_code == 200, made.text
+    listed = store.get(f"{LISTS}/assignments").json()["data"]
+    assert [(a["customer_group_id"], a["channel_id"]) for a in listed] == [(group, 1)]
+    again = store.post(
+        f"{LISTS}/assignments",
+        json=[{"price_list_id": list_id, "customer_group_id": group, "channel_id": 1}],
+    )
+    assert again.status_code == 422  # the same group on the same (default) channel

@@ -65,3 +65,16 @@ def test_filters_update_and_delete_returns_the_hook(store: StoreClient) -> None:
     deleted = store.delete(f"{HOOKS}/{first['id']}")
     assert deleted.status_code == 200 and deleted.json()["data"]["id"] == first["id"]
     assert store.get(f"{HOOKS}/{first['id']}").status_code == 404
+
+
+def test_hooks_need_no_scope(store: StoreClient) -> None:
+    """The spec lists no scope for webhooks: any valid token of the store manages them."""
+    made = store.http.post(
+        "/_sandbox/stores/teststore/tokens",
+        json={"token": "content-only", "scopes": {"store_v2_content": "read"}},
+    )
+    assert made.status_code == 201
+    narrow = store.with_token("content-only")
+    hook = narrow.create(HOOKS, HOOK)
+    assert [h["id"] for h in narrow.get(HOOKS).json()["data"]] == [hook["id"]]
+    assert narrow.delete(f"{HOOKS}/{hook['id']}").status_code == 200

@@ -20,11 +20,10 @@ from reconciler.sandbox.http import (
     ApiProblem,
     data_response,
     empty,
-    int_list_param,
     list_response,
     read_object,
 )
-from reconciler.sandbox.resources._support import like, named_exactly
+from reconciler.sandbox.resources._support import named_exactly
 from reconciler.sandbox.resources.catalog_common import (
     BRANDS,
     INVALID,
@@ -39,9 +38,15 @@ from reconciler.sandbox.resources.catalog_common import (
     free_url,
     known,
     not_found,
-    require_filter,
     select_fields,
     slug,
+)
+from reconciler.sandbox.resources.query_filters import (
+    ID_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
 )
 from reconciler.sandbox.storage import Document, Store
 
@@ -121,20 +126,24 @@ def _delete(store: Store, brand_id: int) -> None:
     store.collection(BRANDS).delete(brand_id)
 
 
-def _filtered(request: Request, store: Store) -> list[Document]:
+_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "name": Filterable("str"),
+    "page_title": Filterable("str"),
+}
+LIST_FILTERS = FilterSet(
+    _FIELDS,
+    filters=(*ID_FILTERS, "name", "name:like", "page_title"),
+    options=(*PAGING, "include_fields", "exclude_fields", "sort", "direction"),
+)
+DELETE_FILTERS = FilterSet(_FIELDS, filters=("name", "page_title"), options=())
+
+
+def _filtered(request: Request, store: Store, filters: FilterSet) -> list[Document]:
     coll = store.collection(BRANDS)
     params = request.query_params
-    docs = named_exactly(coll, params["name"]) if "name" in params else list(coll)
-    ids = int_list_param(request, "id:in")
-    if ids is not None:
-        wanted = set(ids)
-        docs = [d for d in docs if d["id"] in wanted]
-    if "id" in params:
-        docs = [d for d in docs if str(d["id"]) == params["id"]]
-    if "name:like" in params:
-        docs = [d for d in docs if like(params["name:like"], d["name"])]
-    if "page_title" in params:
-        docs = [d for d in docs if d["page_title"] == params["page_title"]]
+    docs = named_exactly(coll, params["name"]) if params.get("name") else list(coll)
+    docs = filters.apply(request, docs)
     if params.get("sort") == "name":
         docs = sorted(docs, key=lambda d: d["name"].lower())
     if params.get("direction") == "desc":
@@ -142,11 +151,13 @@ def _filtered(request: Request, store: Store) -> list[Document]:
     return docs
 
 
-@api.route("GET", "/v3/catalog/brands")
+@api.route("GET", "/v3/catalog/brands", filters=LIST_FILTERS)
 async def list_brands(request: Request, store: Store) -> Response:
     include, exclude = field_selector(request)
     return list_response(
-        _filtered(request, store), request, render=lambda d: select_fields(d, include, exclude)
+        _filtered(request, store, LIST_FILTERS),
+        request,
+        render=lambda d: select_fields(d, include, exclude),
     )
 
 
@@ -157,10 +168,10 @@ async def post_brand(request: Request, store: Store) -> Response:
     return data_response(new_brand(store, body))
 
 
-@api.route("DELETE", "/v3/catalog/brands")
+@api.route("DELETE", "/v3/catalog/brands", filters=DELETE_FILTERS)
 async def delete_brands(request: Request, store: Store) -> Response:
-    require_filter(request, ("name",), "name", "the name filter is required")
-    for doc in _filtered(request, store):
+    DELETE_FILTERS.require(request, "name", "give name or page_title to choose the brands")
+    for doc in _filtered(request, store, DELETE_FILTERS):
         _delete(store, doc["id"])
     return empty(204)
 

@@ -10,7 +10,6 @@ takes its descendants and their metafields with it (:func:`catalog_trees.delete_
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -21,11 +20,10 @@ from reconciler.sandbox.http import (
     ApiProblem,
     data_response,
     empty,
-    int_list_param,
     list_response,
     read_object,
 )
-from reconciler.sandbox.resources._support import bool_param, like
+from reconciler.sandbox.resources._support import like
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     PRODUCTS,
@@ -33,9 +31,7 @@ from reconciler.sandbox.resources.catalog_common import (
     Field,
     field_errors,
     field_selector,
-    int_query,
     not_found,
-    require_filter,
     select_fields,
 )
 from reconciler.sandbox.resources.catalog_trees import (
@@ -49,6 +45,13 @@ from reconciler.sandbox.resources.catalog_trees import (
     legacy_view,
     new_category,
     subtree,
+)
+from reconciler.sandbox.resources.query_filters import (
+    ID_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
 )
 from reconciler.sandbox.storage import Document, Store
 
@@ -98,51 +101,47 @@ def _check_body(body: dict[str, Any]) -> None:
         raise ApiProblem(422, INVALID, errors)
 
 
-def _filtered(request: Request, store: Store) -> list[Document]:
-    docs: list[Document] = categories(store).lookup("tree", DEFAULT_TREE)
-    params = request.query_params
-    ids = int_list_param(request, "id:in")
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in set(ids)]
-    not_in = int_list_param(request, "id:not_in")
-    if not_in is not None:
-        docs = [d for d in docs if d["id"] not in set(not_in)]
-    tests: dict[str, Callable[[Document, int], bool]] = {
-        "id": lambda d, v: bool(d["id"] == v),
-        "parent_id": lambda d, v: bool(d["parent_id"] == v),
-        "id:min": lambda d, v: bool(d["id"] >= v),
-        "id:max": lambda d, v: bool(d["id"] <= v),
-    }
-    for name, test in tests.items():
-        value = int_query(request, name)
-        if value is not None:
-            docs = [d for d in docs if test(d, value)]
-    parents = int_list_param(request, "parent_id:in")
-    if parents is not None:
-        docs = [d for d in docs if d["parent_id"] in set(parents)]
-    if "name" in params:
-        docs = [d for d in docs if d["name"] == params["name"]]
-    if "name:like" in params:
-        docs = [d for d in docs if like(params["name:like"], d["name"])]
-    if "page_title" in params:
-        docs = [d for d in docs if d["page_title"] == params["page_title"]]
-    if "keyword" in params:
-        docs = [d for d in docs if like(params["keyword"], d["name"])]
-    visible = bool_param(request, "is_visible")
-    if visible is not None:
-        docs = [d for d in docs if d["is_visible"] is visible]
-    sort = params.get("sort")
+_RANGES = ("in", "min", "max", "greater", "less")
+_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "parent_id": Filterable("int"),
+    "name": Filterable("str"),
+    "page_title": Filterable("str"),
+    "is_visible": Filterable("bool"),
+    # "Filter items by keywords found in the name" (a substring, as :like).
+    "keyword": Predicate(lambda doc, raw: like(raw, doc["name"])),
+}
+_FILTERS = (
+    *ID_FILTERS,
+    "name",
+    "name:like",
+    "parent_id",
+    *(f"parent_id:{op}" for op in _RANGES),
+    "page_title",
+    "page_title:like",
+    "keyword",
+    "is_visible",
+)
+LIST_FILTERS = FilterSet(
+    _FIELDS, filters=_FILTERS, options=(*PAGING, "include_fields", "exclude_fields", "sort")
+)
+DELETE_FILTERS = FilterSet(_FIELDS, filters=_FILTERS, options=())
+
+
+def _filtered(request: Request, store: Store, filters: FilterSet) -> list[Document]:
+    docs = filters.apply(request, categories(store).lookup("tree", DEFAULT_TREE))
+    sort = request.query_params.get("sort")
     if sort in ("name", "id", "parent_id", "sort_order"):
         docs = sorted(docs, key=lambda d: d[sort].lower() if sort == "name" else d[sort])
     return docs
 
 
-@api.route("GET", "/v3/catalog/categories")
+@api.route("GET", "/v3/catalog/categories", filters=LIST_FILTERS)
 async def list_categories(request: Request, store: Store) -> Response:
     ensure_default_tree(store)
     include, exclude = field_selector(request)
     return list_response(
-        _filtered(request, store),
+        _filtered(request, store, LIST_FILTERS),
         request,
         render=lambda d: select_fields(legacy_view(d), include, exclude),
     )
@@ -211,26 +210,10 @@ async def delete_category(request: Request, store: Store) -> Response:
     return empty(204)
 
 
-_FILTERS = (
-    "id",
-    "id:in",
-    "id:min",
-    "id:max",
-    "name",
-    "name:like",
-    "parent_id",
-    "parent_id:in",
-    "page_title",
-    "keyword",
-    "is_visible",
-    "id:not_in",
-)
-
-
-@api.route("DELETE", "/v3/catalog/categories")
+@api.route("DELETE", "/v3/catalog/categories", filters=DELETE_FILTERS)
 async def delete_filtered(request: Request, store: Store) -> Response:
-    require_filter(request, _FILTERS, "id:in", "give a filter (e.g. id:in=1,2) to delete")
-    docs = _filtered(request, store)
+    DELETE_FILTERS.require(request, "id:in", "give a filter (e.g. id:in=1,2) to delete")
+    docs = _filtered(request, store, DELETE_FILTERS)
     busy = _has_products(store, docs)
     if busy is not None:
         raise ApiProblem(

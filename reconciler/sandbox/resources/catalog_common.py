@@ -15,6 +15,7 @@ This module registers no endpoints. It holds:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def _type_error(spec: Field, value: Any) -> str | None:
         ok = isinstance(value, int) if kind == "int" else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok:
             return "must be an integer" if kind == "int" else "must be a number"
+        if not math.isfinite(value):
+            return "must be a finite number"
         if spec.minimum is not None and value < spec.minimum:
             return f"must be at least {spec.minimum:g}"
         if spec.maximum is not None and value > spec.maximum:
@@ -303,12 +306,6 @@ def parse_when(request: Request, name: str) -> datetime | None:
 
 def stamp(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-def require_filter(request: Request, names: Iterable[str], field: str, hint: str) -> None:
-    """A filtered DELETE without any of the filters ``names`` is a 422 (it would delete all)."""
-    if not any(name in request.query_params for name in names):
-        raise ApiProblem(422, "A filter is required", {field: hint})
 
 
 def int_query(request: Request, name: str) -> int | None:

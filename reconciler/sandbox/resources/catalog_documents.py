@@ -63,6 +63,9 @@ from reconciler.sandbox.storage import Collection, Document, Store
 
 MAX_INT = 2147483647
 MAX_DIM = 9999999999
+MAX_MONEY = 9999999999
+"""Amounts are stored in fixed-point columns: larger ones are refused (422), like the
+spec's dimension bound, rather than stored and rounded."""
 MAX_CUSTOM_FIELDS = 200
 MAX_VARIANTS = 600
 MAX_IMAGES = 1000
@@ -81,7 +84,7 @@ SUBRESOURCES = (
 )
 INCLUDABLE = frozenset({*SUBRESOURCES, "primary_image", "channels", "parent_relations", "reviews"})
 
-_money = Field("num", minimum=0)
+_money = Field("num", minimum=0, maximum=MAX_MONEY)
 _dim = Field("num", minimum=0, maximum=MAX_DIM)
 _count = Field("int", minimum=0, maximum=MAX_INT)
 
@@ -98,7 +101,7 @@ PRODUCT_FIELDS: dict[str, Field] = {
     "cost_price": _money,
     "retail_price": _money,
     "sale_price": _money,
-    "map_price": Field("num"),
+    "map_price": Field("num", minimum=0, maximum=MAX_MONEY),
     "tax_class_id": Field("int", minimum=0, maximum=255),
     "product_tax_code": Field("str", max_len=255),
     "categories": Field("ints", max_len=1000),
@@ -244,7 +247,7 @@ def _product_defaults() -> dict[str, Any]:
     }
 
 
-_nullable_money = Field("num", minimum=0, nullable=True)
+_nullable_money = Field("num", minimum=0, maximum=MAX_MONEY, nullable=True)
 _nullable_dim = Field("num", minimum=0, maximum=MAX_DIM, nullable=True)
 
 VARIANT_FIELDS: dict[str, Field] = {
@@ -252,7 +255,7 @@ VARIANT_FIELDS: dict[str, Field] = {
     "price": _nullable_money,
     "sale_price": _nullable_money,
     "retail_price": _nullable_money,
-    "map_price": Field("num", nullable=True),
+    "map_price": Field("num", minimum=0, maximum=MAX_MONEY, nullable=True),
     "weight": _nullable_dim,
     "width": _nullable_dim,
     "height": _nullable_dim,

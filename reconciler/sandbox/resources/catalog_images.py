@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.sandbox.api import Api
-from reconciler.sandbox.http import ApiProblem, data_response, empty, read_object
+from reconciler.sandbox.http import ApiProblem, data_response, empty, read_form, read_object
 from reconciler.sandbox.resources.catalog_common import (
     IMAGE_FILES,
     INVALID,
@@ -101,7 +101,7 @@ IMAGES.serve_reads(api)
 
 
 async def _form_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:
-    form = await request.form()
+    form = await read_form(request, "image_file")
     upload = form.get("image_file")
     fields: dict[str, Any] = {}
     errors: dict[str, str] = {}

@@ -1,18 +1,16 @@
 """Catalog products V3: ``/v3/catalog/products`` (products_catalog.v3.yml).
 
 * ``GET`` lists with ``page``/``limit`` (at most 250; **10** when ``include`` has ``options``
-  or ``modifiers``), filters ``id``, ``id:in``, ``sku``, ``sku:in`` (the product's own SKU),
-  ``name``, ``keyword``, ``brand_id``, ``categories``/``categories:in``, ``type``,
-  ``is_visible``, ``date_modified:min``/``:max``, and ``include``/``include_fields``/
-  ``exclude_fields``.
+  or ``modifiers``), every filter the spec lists (:data:`LIST_FILTERS`; ``sku`` is the
+  product's own SKU), and ``include``/``include_fields``/``exclude_fields``.
 * ``POST`` creates one product (see :func:`catalog_documents.create_product`).
 * ``PUT`` updates at most 10 products, each with ``id`` (413 beyond).
-* ``DELETE`` needs a filter (``id:in`` at most 250, or ``name``/``sku``/``brand_id``...).
+* ``DELETE`` needs one of the spec's filters (:data:`DELETE_FILTERS`; ``id:in`` at most 250);
+  every filter given narrows what is deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -32,16 +30,13 @@ from reconciler.sandbox.http import (
     read_array,
     read_object,
 )
-from reconciler.sandbox.resources._support import bool_param, named_exactly
+from reconciler.sandbox.resources._support import named_exactly
 from reconciler.sandbox.resources.catalog_common import (
     INVALID,
     SCOPE,
     field_selector,
     int_query,
-    parse_when,
-    require_filter,
     select_fields,
-    stamp,
 )
 from reconciler.sandbox.resources.catalog_documents import (
     INCLUDABLE,
@@ -52,6 +47,14 @@ from reconciler.sandbox.resources.catalog_documents import (
     products,
     render_product,
     validate_update,
+)
+from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID
+from reconciler.sandbox.resources.query_filters import (
+    ID_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
 )
 from reconciler.sandbox.storage import Document, Store
 
@@ -82,8 +85,9 @@ def _render(request: Request, body: dict[str, Any] | None = None) -> Any:
     return render
 
 
-def _candidates(request: Request, store: Store) -> list[Document]:
-    """Products matching the request's filters, in id order (indexes first, then scans)."""
+def _candidates(request: Request, store: Store, filters: FilterSet) -> list[Document]:
+    """Products matching the request's ``filters``, in id order: the indexed ones narrow
+    the candidates first, then every filter given is applied."""
     coll = products(store)
     pools: list[list[Document]] = []
     params = request.query_params
@@ -122,47 +126,129 @@ def _candidates(request: Request, store: Store) -> list[Document]:
             docs = [d for d in docs if d["id"] in keep]
     else:
         docs = list(coll)
-    keyword = params.get("keyword")
-    if keyword:
-        needle = keyword.lower()
-        docs = [
-            d
-            for d in docs
-            if needle in d["name"].lower()
-            or needle in d["sku"].lower()
-            or needle in d["description"].lower()
-            or needle in d["search_keywords"].lower()
-        ]
-    kind = params.get("type")
-    if kind:
-        docs = [d for d in docs if d["type"] == kind]
-    visible = bool_param(request, "is_visible")
-    if visible is not None:
-        docs = [d for d in docs if d["is_visible"] is visible]
-    low, high = parse_when(request, "date_modified:min"), parse_when(request, "date_modified:max")
-    if low is not None or high is not None:
-        docs = [
-            d
-            for d in docs
-            if (low is None or stamp(d["date_modified"]) >= low)
-            and (high is None or stamp(d["date_modified"]) <= high)
-        ]
-    not_in = int_list_param(request, "id:not_in")
-    if not_in:
-        docs = [d for d in docs if d["id"] not in set(not_in)]
-    for name, in_range in _ID_RANGES.items():
-        bound = int_query(request, name)
-        if bound is not None:
-            docs = [d for d in docs if in_range(d["id"], bound)]
-    return docs
+    return filters.apply(request, docs)
 
 
-_ID_RANGES: dict[str, Callable[[int, int], bool]] = {
-    "id:min": lambda value, bound: value >= bound,
-    "id:max": lambda value, bound: value <= bound,
-    "id:greater": lambda value, bound: value > bound,
-    "id:less": lambda value, bound: value < bound,
+def _has_keyword(doc: Document, keyword: str) -> bool:
+    needle = keyword.lower()
+    return any(
+        needle in doc[name].lower() for name in ("name", "sku", "description", "search_keywords")
+    )
+
+
+def _out_of_stock(doc: Document, wanted: bool) -> bool:
+    """Tracked inventory at zero (an untracked product is never out of stock)."""
+    empty_stock = doc["inventory_tracking"] != "none" and doc["inventory_level"] <= 0
+    return empty_stock is wanted
+
+
+def _inventory_low(doc: Document, wanted: bool) -> bool:
+    """Tracked inventory at or under its warning level."""
+    low = (
+        doc["inventory_tracking"] != "none"
+        and doc["inventory_level"] <= doc["inventory_warning_level"]
+    )
+    return low is wanted
+
+
+_FILTERABLE: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "name": Filterable("str"),
+    "sku": Filterable("str", casefold=True),
+    "mpn": Filterable("str"),
+    "upc": Filterable("str"),
+    "price": Filterable("num"),
+    "weight": Filterable("num"),
+    "condition": Filterable("str"),
+    "brand_id": Filterable("int"),
+    "categories": Filterable("int"),
+    # Products live on the store's one channel (channel assignments are not modelled).
+    "channel_id": Filterable("int", read=lambda _doc: [DEFAULT_CHANNEL_ID]),
+    "date_modified": Filterable("date"),
+    "date_last_imported": Filterable("date"),
+    "is_visible": Filterable("bool"),
+    "is_featured": Filterable("bool"),
+    "is_free_shipping": Filterable("bool"),
+    "inventory_level": Filterable("int"),
+    "inventory_low": Predicate(_inventory_low, "bool"),
+    "out_of_stock": Predicate(_out_of_stock, "bool"),
+    "total_sold": Filterable("int"),
+    "type": Filterable("str"),
+    "availability": Filterable("str"),
+    "keyword": Predicate(_has_keyword),
 }
+
+_RANGES = ("min", "max", "greater", "less")
+LIST_FILTERS = FilterSet(
+    _FILTERABLE,
+    filters=(
+        *ID_FILTERS,
+        "channel_id:in",
+        "categories",
+        "categories:in",
+        "name",
+        "mpn",
+        "upc",
+        "price",
+        "weight",
+        "condition",
+        "brand_id",
+        "date_modified",
+        "date_modified:min",
+        "date_modified:max",
+        "date_last_imported",
+        "date_last_imported:not",
+        "date_last_imported:min",
+        "date_last_imported:max",
+        "is_visible",
+        "is_featured",
+        "is_free_shipping",
+        "inventory_level",
+        "inventory_level:in",
+        "inventory_level:not_in",
+        *(f"inventory_level:{op}" for op in _RANGES),
+        "inventory_low",
+        "out_of_stock",
+        "total_sold",
+        "type",
+        "keyword",
+        "availability",
+        "sku",
+        "sku:in",
+    ),
+    options=(
+        *PAGING,
+        "include",
+        "include_fields",
+        "exclude_fields",
+        "direction",
+        "sort",
+        "keyword_context",
+    ),
+)
+DELETE_FILTERS = FilterSet(
+    _FILTERABLE,
+    filters=(
+        "name",
+        "sku",
+        "price",
+        "weight",
+        "condition",
+        "brand_id",
+        "date_modified",
+        "date_last_imported",
+        "is_visible",
+        "is_featured",
+        "id:in",
+        "inventory_level",
+        "total_sold",
+        "type",
+        "categories",
+        "keyword",
+    ),
+    options=(),
+)
+
 
 _SORTS = {
     "id": lambda d: d["id"],
@@ -177,9 +263,9 @@ _SORTS = {
 }
 
 
-@api.route("GET", "/v3/catalog/products")
+@api.route("GET", "/v3/catalog/products", filters=LIST_FILTERS)
 async def list_products(request: Request, store: Store) -> Response:
-    docs = _candidates(request, store)
+    docs = _candidates(request, store, LIST_FILTERS)
     sort = request.query_params.get("sort")
     if sort:
         if sort not in _SORTS:
@@ -237,28 +323,10 @@ async def put_products(request: Request, store: Store) -> Response:
     )
 
 
-_DELETE_FILTERS = (
-    "id:in",
-    "id",
-    "name",
-    "sku",
-    "sku:in",
-    "brand_id",
-    "categories",
-    "categories:in",
-    "keyword",
-    "type",
-    "is_visible",
-)
-
-
-@api.route("DELETE", "/v3/catalog/products")
+@api.route("DELETE", "/v3/catalog/products", filters=DELETE_FILTERS)
 async def delete_products(request: Request, store: Store) -> Response:
-    require_filter(
-        request,
-        _DELETE_FILTERS,
-        "id:in",
-        "give a filter (e.g. id:in=1,2,3) to choose the products to delete",
+    DELETE_FILTERS.require(
+        request, "id:in", "give a filter (e.g. id:in=1,2,3) to choose the products to delete"
     )
     ids = int_list_param(request, "id:in")
     if ids is not None and len(ids) > MAX_DELETE:
@@ -266,7 +334,7 @@ async def delete_products(request: Request, store: Store) -> Response:
             413,
             f"The request payload is too large. The maximum items allowed in id:in is {MAX_DELETE}",
         )
-    docs = _candidates(request, store)
+    docs = _candidates(request, store, DELETE_FILTERS)
     for doc in docs:
         delete_product(store, doc["id"])
     return empty(204)

@@ -6,8 +6,7 @@
   lists no 409 for customers, so a duplicate is a 422 naming the email.
 * PUT updates at most 10 customers, each with ``id`` (3 concurrent requests).
 * DELETE takes ``id:in``; without it the answer is 204 and nothing is deleted.
-* GET filters ``email:in``, ``id:in``, ``name:in``, ``name:like``, ``company:in``,
-  ``customer_group_id:in``, ``date_created``/``date_modified`` (``:min``/``:max``) and sorts;
+* GET takes every filter the spec lists (:data:`LIST_FILTERS`) and sorts;
   ``include=addresses,storecredit,attributes,formfields,shopper_profile_id,segment_ids``.
 * Addresses live in their own collection. ``/v3/customers/addresses`` POST also needs
   ``state_or_province`` and ``postal_code``; an address identical (on its core fields) to
@@ -42,7 +41,14 @@ from reconciler.sandbox.http import (
     paginate,
     read_array,
 )
-from reconciler.sandbox.resources._support import NUMBER, check_enum, check_type, like
+from reconciler.sandbox.resources._support import NUMBER, check_enum, check_type
+from reconciler.sandbox.resources.query_filters import (
+    DATE_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
+)
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_customers")
@@ -315,7 +321,40 @@ def _new_address(store: Store, customer_id: int, address: dict[str, Any]) -> Doc
 
 
 # -- customers -----------------------------------------------------------------------------------
-@api.route("GET", "/v3/customers")
+def _full_name(doc: Document) -> str:
+    return f"{doc['first_name']} {doc['last_name']}"
+
+
+_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "email": Filterable("str", casefold=True),
+    "name": Filterable("str", read=_full_name, casefold=True, like_any=True),
+    "company": Filterable("str", casefold=True),
+    "customer_group_id": Filterable("int"),
+    "phone": Filterable("str"),
+    "registration_ip_address": Filterable("str"),
+    "date_created": Filterable("date"),
+    "date_modified": Filterable("date"),
+}
+LIST_FILTERS = FilterSet(
+    _FIELDS,
+    filters=(
+        "id:in",
+        "company:in",
+        "customer_group_id:in",
+        *DATE_FILTERS,
+        "email:in",
+        "name:in",
+        "name:like",
+        "phone:in",
+        "registration_ip_address:in",
+    ),
+    options=(*PAGING, "include", "sort", "after", "before"),
+)
+DELETE_FILTERS = FilterSet(_FIELDS, filters=("id:in",), options=())
+
+
+@api.route("GET", "/v3/customers", filters=LIST_FILTERS)
 async def list_customers(request: Request, store: Store) -> Response:
     coll = store.collection(CUSTOMERS)
     params = request.query_params
@@ -330,30 +369,7 @@ async def list_customers(request: Request, store: Store) -> Response:
         docs = [d for g in groups for d in coll.lookup("group", g)]
     else:
         docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    if groups is not None:
-        docs = [d for d in docs if d["customer_group_id"] in groups]
-    names = csv_param(request, "name:in")
-    if names is not None:
-        wanted = {n.lower() for n in names}
-        docs = [d for d in docs if f"{d['first_name']} {d['last_name']}".lower() in wanted]
-    patterns = csv_param(request, "name:like")
-    if patterns is not None:
-        docs = [
-            d for d in docs if any(like(p, f"{d['first_name']} {d['last_name']}") for p in patterns)
-        ]
-    companies = csv_param(request, "company:in")
-    if companies is not None:
-        wanted = {c.lower() for c in companies}
-        docs = [d for d in docs if d["company"].lower() in wanted]
-    for field in ("date_created", "date_modified"):
-        if params.get(field):
-            docs = [d for d in docs if d[field][: len(params[field])] == params[field]]
-        if params.get(f"{field}:min"):
-            docs = [d for d in docs if d[field] >= params[f"{field}:min"]]
-        if params.get(f"{field}:max"):
-            docs = [d for d in docs if d[field] <= params[f"{field}:max"]]
+    docs = LIST_FILTERS.apply(request, docs)
     sort = params.get("sort")
     if sort is not None:
         if sort not in SORTS:
@@ -542,8 +558,9 @@ async def update_customers(request: Request, store: Store) -> Response:
     return json_response({"data": data, "meta": {}})
 
 
-@api.route("DELETE", "/v3/customers")
+@api.route("DELETE", "/v3/customers", filters=DELETE_FILTERS)
 async def delete_customers(request: Request, store: Store) -> Response:
+    DELETE_FILTERS.check(request)
     ids = int_list_param(request, "id:in")
     if not ids:
         return empty(204)  # as BigCommerce: no filter, nothing deleted
@@ -558,7 +575,21 @@ async def delete_customers(request: Request, store: Store) -> Response:
 
 
 # -- addresses -----------------------------------------------------------------------------------
-@api.route("GET", "/v3/customers/addresses")
+_ADDRESS_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "customer_id": Filterable("int"),
+    "company": Filterable("str", casefold=True),
+    "name": Filterable("str", read=_full_name, casefold=True),
+}
+ADDRESS_FILTERS = FilterSet(
+    _ADDRESS_FIELDS,
+    filters=("company:in", "name:in", "customer_id:in", "id:in"),
+    options=(*PAGING, "include"),
+)
+ADDRESS_DELETE_FILTERS = FilterSet(_ADDRESS_FIELDS, filters=("id:in",), options=())
+
+
+@api.route("GET", "/v3/customers/addresses", filters=ADDRESS_FILTERS)
 async def list_addresses(request: Request, store: Store) -> Response:
     coll = store.collection(ADDRESSES)
     customers = int_list_param(request, "customer_id:in")
@@ -571,17 +602,7 @@ async def list_addresses(request: Request, store: Store) -> Response:
         docs = [d for d in (coll.get(i) for i in ids) if d is not None]
     else:
         docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    companies = csv_param(request, "company:in")
-    if companies is not None:
-        wanted = {c.lower() for c in companies}
-        docs = [d for d in docs if d["company"].lower() in wanted]
-    names = csv_param(request, "name:in")
-    if names is not None:
-        wanted = {n.lower() for n in names}
-        docs = [d for d in docs if f"{d['first_name']} {d['last_name']}".lower() in wanted]
-    return list_response(docs, request, render=_render_address)
+    return list_response(ADDRESS_FILTERS.apply(request, docs), request, render=_render_address)
 
 
 def _existing_keys(store: Store, customer_id: int, skip: int | None = None) -> set[tuple[Any, ...]]:
@@ -654,8 +675,9 @@ async def update_addresses(request: Request, store: Store) -> Response:
     return list_response(updated, request, render=_render_address)
 
 
-@api.route("DELETE", "/v3/customers/addresses")
+@api.route("DELETE", "/v3/customers/addresses", filters=ADDRESS_DELETE_FILTERS)
 async def delete_addresses(request: Request, store: Store) -> Response:
+    ADDRESS_DELETE_FILTERS.check(request)
     ids = int_list_param(request, "id:in")
     if not ids:
         raise ApiProblem(422, INVALID, {"id:in": "id:in is required"})

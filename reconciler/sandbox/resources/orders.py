@@ -1,4 +1,5 @@
-"""Orders V2 (orders.v2.oas2.yml): ``/v2/orders``, its products and shipping addresses,
+"""Orders V2 (orders.v2.oas2.yml): ``/v2/orders``, its products and shipping addresses (lists
+and single items), its coupons, taxes, shipments and messages (always empty: not modelled),
 ``/v2/orders/count`` and ``/v2/order_statuses``.
 
 V2 conventions: bare arrays (204 on an empty page), money as decimal strings with four
@@ -771,6 +772,42 @@ async def order_shipping_addresses(request: Request, store: Store) -> Response:
     doc = _order(request, store)
     addresses = [_shipping_doc(doc, a) for a in doc["shipping_addresses_docs"]]
     return _page(addresses, request)
+
+
+@api.route("GET", "/v2/orders/{order_id:int}/products/{product_id:int}")
+async def order_product(request: Request, store: Store) -> Response:
+    wanted = request.path_params["product_id"]
+    for line in _order(request, store)["products_docs"]:
+        if line["id"] == wanted:
+            return json_response(line)
+    raise V2Problem(404, "The requested order product was not found.")
+
+
+@api.route("GET", "/v2/orders/{order_id:int}/shipping_addresses/{address_id:int}")
+async def order_shipping_address(request: Request, store: Store) -> Response:
+    doc = _order(request, store)
+    wanted = request.path_params["address_id"]
+    for address in doc["shipping_addresses_docs"]:
+        if address["id"] == wanted:
+            return json_response(_shipping_doc(doc, address))
+    raise V2Problem(404, "The requested shipping address was not found.")
+
+
+# Coupons, taxes by class, shipments and messages are not modelled: an order has none, so
+# each list is an empty page (204), after the order itself was found (404 otherwise).
+@api.route("GET", "/v2/orders/{order_id:int}/coupons")
+@api.route("GET", "/v2/orders/{order_id:int}/taxes")
+@api.route("GET", "/v2/orders/{order_id:int}/shipments")
+@api.route("GET", "/v2/orders/{order_id:int}/messages")
+async def order_unmodelled_list(request: Request, store: Store) -> Response:
+    _order(request, store)
+    return _page([], request)
+
+
+@api.route("GET", "/v2/orders/{order_id:int}/shipments/count")
+async def order_shipments_count(request: Request, store: Store) -> Response:
+    _order(request, store)
+    return json_response({"count": 0})
 
 
 def _shipping_doc(order: Document, address: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,15 @@ from reconciler.sandbox.http import (
     read_json,
     read_object,
 )
-from reconciler.sandbox.resources._support import NUMBER, check_type, like, named_exactly
+from reconciler.sandbox.resources._support import NUMBER, check_type, named_exactly
+from reconciler.sandbox.resources.channels import DEFAULT_CHANNEL_ID
+from reconciler.sandbox.resources.query_filters import (
+    DATE_FILTERS,
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
+)
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_products")
@@ -99,24 +107,32 @@ def _check_list_body(store: Store, body: dict[str, Any], own_id: int | None) -> 
         )
 
 
-@api.route("GET", "/v3/pricelists")
+_LIST_FIELDS: dict[str, Filterable | Predicate] = {
+    "id": Filterable("int"),
+    "name": Filterable("str"),
+    "date_created": Filterable("date"),
+    "date_modified": Filterable("date"),
+}
+LIST_FILTERS = FilterSet(
+    _LIST_FIELDS,
+    filters=(
+        "id:in",
+        "name",
+        "name:like",
+        *DATE_FILTERS,
+    ),
+    # Cursors are accepted; pages are offset pages.
+    options=(*PAGING, "before", "after"),
+)
+DELETE_FILTERS = FilterSet(_LIST_FIELDS, filters=("id:in", "name"), options=())
+
+
+@api.route("GET", "/v3/pricelists", filters=LIST_FILTERS)
 async def list_price_lists(request: Request, store: Store) -> Response:
     coll = store.collection(LISTS)
-    ids = int_list_param(request, "id:in")
-    params = request.query_params
-    if "name" in params:
-        docs = named_exactly(coll, params["name"])
-    elif ids is not None:
-        docs = [d for d in (coll.get(i) for i in sorted(set(ids))) if d is not None]
-    else:
-        docs = list(coll)
-    if ids is not None:
-        docs = [d for d in docs if d["id"] in ids]
-    if "name:like" in params:
-        docs = [d for d in docs if like(params["name:like"], d["name"])]
-    for name, check in _date_filters(params):
-        docs = [d for d in docs if check(d[name])]
-    return list_response(docs, request)
+    name = request.query_params.get("name")
+    docs = named_exactly(coll, name) if name else list(coll)
+    return list_response(LIST_FILTERS.apply(request, docs), request)
 
 
 def _date_filters(params: Any) -> list[tuple[str, Callable[[str], bool]]]:
@@ -183,15 +199,10 @@ def _delete_list(store: Store, price_list_id: int) -> None:
     store.collection(LISTS).delete(price_list_id)
 
 
-@api.route("DELETE", "/v3/pricelists")
+@api.route("DELETE", "/v3/pricelists", filters=DELETE_FILTERS)
 async def delete_price_lists(request: Request, store: Store) -> Response:
-    ids = int_list_param(request, "id:in")
-    name = request.query_params.get("name")
-    doomed = [
-        d["id"]
-        for d in store.collection(LISTS)
-        if (ids is None or d["id"] in ids) and (name is None or d["name"] == name)
-    ]
+    # Without a filter every price list goes ("Delete All Price Lists").
+    doomed = [d["id"] for d in DELETE_FILTERS.apply(request, store.collection(LISTS))]
     for price_list_id in doomed:
         _delete_list(store, price_list_id)
     return empty(204)
@@ -565,34 +576,40 @@ async def delete_record(request: Request, store: Store) -> Response:
 
 
 # -- assignments ---------------------------------------------------------------------------------
-def _assignment_filters(request: Request) -> dict[str, list[int]]:
-    filters: dict[str, list[int]] = {}
-    for field, single in (
-        ("id", "id"),
-        ("price_list_id", "price_list_id"),
-        ("customer_group_id", "customer_group_id"),
-        ("channel_id", "channel_id"),
-    ):
-        values = int_list_param(request, f"{field}:in")
-        one = int_list_param(request, single)
-        if values is not None or one is not None:
-            filters[field] = [*(values or []), *(one or [])]
-    return filters
+_ASSIGNMENT_FIELDS: dict[str, Filterable | Predicate] = {
+    name: Filterable("int") for name in ("id", "price_list_id", "customer_group_id", "channel_id")
+}
+ASSIGNMENT_FILTERS = FilterSet(
+    _ASSIGNMENT_FIELDS,
+    filters=(
+        "id",
+        "price_list_id",
+        "customer_group_id",
+        "channel_id",
+        "id:in",
+        "customer_group_id:in",
+        "price_list_id:in",
+        "channel_id:in",
+    ),
+    options=LIST_FILTERS.options,
+)
+ASSIGNMENT_DELETE_FILTERS = FilterSet(
+    _ASSIGNMENT_FIELDS,
+    filters=("id", "price_list_id", "customer_group_id", "channel_id", "channel_id:in"),
+    options=(),
+)
 
 
-def _matching_assignments(store: Store, filters: dict[str, list[int]]) -> list[Document]:
+def _matching_assignments(store: Store, request: Request, filters: FilterSet) -> list[Document]:
     coll = store.collection(ASSIGNMENTS)
-    docs = (
-        coll.lookup("list", filters["price_list_id"][0])
-        if len(filters.get("price_list_id", [])) == 1
-        else list(coll)
-    )
-    return [d for d in docs if all(d[f] in values for f, values in filters.items())]
+    one_list = request.query_params.get("price_list_id", "")
+    docs = coll.lookup("list", int(one_list)) if one_list.isdigit() else list(coll)
+    return filters.apply(request, docs)
 
 
-@api.route("GET", "/v3/pricelists/assignments")
+@api.route("GET", "/v3/pricelists/assignments", filters=ASSIGNMENT_FILTERS)
 async def list_assignments(request: Request, store: Store) -> Response:
-    return list_response(_matching_assignments(store, _assignment_filters(request)), request)
+    return list_response(_matching_assignments(store, request, ASSIGNMENT_FILTERS), request)
 
 
 def _assignment_errors(store: Store, item: dict[str, Any], price_list_id: Any) -> dict[str, str]:
@@ -624,7 +641,11 @@ async def create_assignments(request: Request, store: Store) -> Response:
     pairs: set[tuple[Any, Any]] = set()
     for index, item in enumerate(items):
         problems = _assignment_errors(store, item, item.get("price_list_id"))
-        pair = (item.get("customer_group_id"), item.get("channel_id"))
+        # An assignment without a channel applies on the default one (the spec's answer
+        # has no null channel_id).
+        if item.get("channel_id") is None:
+            item["channel_id"] = DEFAULT_CHANNEL_ID
+        pair = (item.get("customer_group_id"), item["channel_id"])
         if not problems and (pair in pairs or coll.lookup("pair", pair)):
             problems["customer_group_id"] = (
                 "this customer group already has a price list on this channel"
@@ -639,7 +660,7 @@ async def create_assignments(request: Request, store: Store) -> Response:
                 "id": coll.new_id(),
                 "price_list_id": item["price_list_id"],
                 "customer_group_id": item.get("customer_group_id"),
-                "channel_id": item.get("channel_id"),
+                "channel_id": item["channel_id"],
             }
         )
     return empty(200)
@@ -668,11 +689,9 @@ async def upsert_assignment(request: Request, store: Store) -> Response:
     return data_response(coll.save(doc))
 
 
-@api.route("DELETE", "/v3/pricelists/assignments")
+@api.route("DELETE", "/v3/pricelists/assignments", filters=ASSIGNMENT_DELETE_FILTERS)
 async def delete_assignments(request: Request, store: Store) -> Response:
-    filters = _assignment_filters(request)
-    if not filters:
-        raise ApiProblem(422, INVALID, {"filter": "give at least one query parameter"})
-    for doc in _matching_assignments(store, filters):
+    ASSIGNMENT_DELETE_FILTERS.require(request, "filter", "give at least one query parameter")
+    for doc in _matching_assignments(store, request, ASSIGNMENT_DELETE_FILTERS):
         store.collection(ASSIGNMENTS).delete(doc["id"])
     return empty(204)

@@ -30,6 +30,12 @@ from reconciler.sandbox.http import (
     read_array,
 )
 from reconciler.sandbox.resources._support import check_enum, sort_docs
+from reconciler.sandbox.resources.query_filters import (
+    PAGING,
+    Filterable,
+    FilterSet,
+    Predicate,
+)
 from reconciler.sandbox.resources.sites import site, site_url
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
@@ -127,7 +133,25 @@ def _render(store: Store, doc: Document, with_url: bool) -> dict[str, Any]:
     return out
 
 
-@api.route("GET", "/v3/storefront/redirects")
+def _from_path_starts(doc: Document, keyword: str) -> bool:
+    """``keyword`` matches "only from the beginning of the from_path" (a leading ``/``
+    optional)."""
+    prefix = keyword.lower() if keyword.startswith("/") else "/" + keyword.lower()
+    return bool(doc["from_path"].lower().startswith(prefix))
+
+
+LIST_FILTERS = FilterSet(
+    {
+        "id": Filterable("int"),
+        "site_id": Filterable("int"),
+        "keyword": Predicate(_from_path_starts),
+    },
+    filters=("site_id", "id:in", "id:min", "id:max", "keyword"),
+    options=(*PAGING, "sort", "direction", "include"),
+)
+
+
+@api.route("GET", "/v3/storefront/redirects", filters=LIST_FILTERS)
 async def list_redirects(request: Request, store: Store) -> Response:
     coll = store.collection(COLLECTION)
     params = request.query_params
@@ -139,18 +163,7 @@ async def list_redirects(request: Request, store: Store) -> Response:
         docs = coll.lookup("site", site_id)
     else:
         docs = list(coll)
-    if site_id is not None:
-        docs = [d for d in docs if d["site_id"] == site_id]
-    if "id:min" in params:
-        low = int_param(request, "id:min", 0, minimum=0)
-        docs = [d for d in docs if d["id"] >= low]
-    if "id:max" in params:
-        high = int_param(request, "id:max", 0, minimum=0)
-        docs = [d for d in docs if d["id"] <= high]
-    keyword = params.get("keyword")
-    if keyword:
-        prefix = keyword.lower() if keyword.startswith("/") else "/" + keyword.lower()
-        docs = [d for d in docs if d["from_path"].lower().startswith(prefix)]
+    docs = LIST_FILTERS.apply(request, docs)
     sort = params.get("sort")
     if sort is not None:
         if sort not in SORT_FIELDS:

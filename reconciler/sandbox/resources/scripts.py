@@ -21,7 +21,6 @@ from reconciler.sandbox.http import (
     ApiProblem,
     data_response,
     empty,
-    int_list_param,
     list_response,
     now_iso,
     read_object,
@@ -33,6 +32,7 @@ from reconciler.sandbox.resources._support import (
     sort_docs,
     token_has_scope,
 )
+from reconciler.sandbox.resources.query_filters import PAGING, Filterable, FilterSet
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 api = Api(scope="store_v2_content")
@@ -132,12 +132,18 @@ def _own(request: Request, store: Store) -> Document:
     return doc
 
 
-@api.route("GET", "/v3/content/scripts")
+LIST_FILTERS = FilterSet(
+    {"channel_id": Filterable("int")},
+    filters=("channel_id:in",),
+    options=(*PAGING, "sort", "direction"),
+)
+
+
+@api.route("GET", "/v3/content/scripts", filters=LIST_FILTERS)
 async def list_scripts(request: Request, store: Store) -> Response:
-    docs = store.collection(COLLECTION).lookup("client", _client(request))
-    channels = int_list_param(request, "channel_id:in")
-    if channels is not None:
-        docs = [d for d in docs if d["channel_id"] in channels]
+    docs = LIST_FILTERS.apply(
+        request, store.collection(COLLECTION).lookup("client", _client(request))
+    )
     sort = request.query_params.get("sort")
     if sort is not None:
         if sort not in SORT_FIELDS:

@@ -46,6 +46,7 @@ from reconciler.sandbox.http import (
     empty,
     json_response,
     now_iso,
+    read_form,
     read_object,
 )
 from reconciler.sandbox.limits import Clock, SystemClock
@@ -410,11 +411,14 @@ async def upload_theme(request: Request, store: Store) -> Response:
         raise ApiProblem(
             415, "Unsupported Media Type", {"file": "upload the bundle as multipart/form-data"}
         )
-    async with request.form() as form:
+    form = await read_form(request, "file")
+    try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ApiProblem(422, "Missing theme file", {"file": "a multipart file is required"})
         data = await upload.read()
+    finally:
+        await form.close()
     custom = [t for t in store.collection(THEMES) if t["is_private"]]
     if len(custom) >= MAX_CUSTOM_THEMES:
         raise ApiProblem(409, LIMIT_TITLE, {"themes": f"at most {MAX_CUSTOM_THEMES} custom themes"})

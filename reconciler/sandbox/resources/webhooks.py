@@ -17,16 +17,15 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox.api import Api
+from reconciler.sandbox.api import NO_SCOPE, Api
 from reconciler.sandbox.http import ApiProblem, data_response, list_response, read_object
-from reconciler.sandbox.resources._support import bool_param, check_type
+from reconciler.sandbox.resources._support import check_type
+from reconciler.sandbox.resources.query_filters import Filterable, FilterSet
 from reconciler.sandbox.storage import Document, Store, define_collection, define_index
 
 # The spec: "None required. Create and manage webhooks with the default scope of an API
-# account." The pipeline checks one scope per endpoint, so the sandbox names that default
-# scope: full-access tokens pass; a token made with explicit scopes needs
-# ``store_v2_default`` listed to manage hooks.
-api = Api(scope="store_v2_default")
+# account." So any valid token of the store may read and manage hooks (no scope checked).
+api = Api(scope=NO_SCOPE)
 
 COLLECTION = "hooks"
 TYPES: dict[str, type | tuple[type, ...]] = {
@@ -81,18 +80,20 @@ def _own(request: Request, store: Store) -> Document:
     return doc
 
 
-@api.route("GET", "/v3/hooks")
+LIST_FILTERS = FilterSet(
+    {
+        "is_active": Filterable("bool"),
+        "scope": Filterable("str"),
+        "destination": Filterable("str"),
+    },
+    filters=("is_active", "scope", "destination"),
+)
+
+
+@api.route("GET", "/v3/hooks", filters=LIST_FILTERS)
 async def list_hooks(request: Request, store: Store) -> Response:
     docs = store.collection(COLLECTION).lookup("client", _client(request))
-    params = request.query_params
-    if "scope" in params:
-        docs = [d for d in docs if d["scope"] == params["scope"]]
-    if "destination" in params:
-        docs = [d for d in docs if d["destination"] == params["destination"]]
-    active = bool_param(request, "is_active")
-    if active is not None:
-        docs = [d for d in docs if d["is_active"] is active]
-    return list_response(docs, request)
+    return list_response(LIST_FILTERS.apply(request, docs), request)
 
 
 @api.route("POST", "/v3/hooks")
