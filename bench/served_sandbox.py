@@ -9,12 +9,15 @@ official ``bigcommerce`` client).
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from reconciler.sandbox.guard import ADMIN_TOKEN_ENV
 
 
 class ServedSandbox:
@@ -32,9 +35,14 @@ class ServedSandbox:
         ca.cert_pem.write_to_path(str(tls / "ca.pem"))
         os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = str(tls / "ca.pem")
         stagingpro = str(Path(sys.executable).with_name("stagingpro"))
+        self.admin_token = secrets.token_urlsafe(16)
+        self._admin_headers = {"Authorization": f"Bearer {self.admin_token}"}
+        # The benchmarks set their own quotas; unset, a store is not throttled.
         self.process = subprocess.Popen(
             [stagingpro, "sandbox", "serve", "--port", "0", "--db", str(db),
-             "--certfile", str(tls / "cert.pem"), "--keyfile", str(tls / "key.pem")],
+             "--certfile", str(tls / "cert.pem"), "--keyfile", str(tls / "key.pem"),
+             "--quota", "1000000"],
+            env={**os.environ, ADMIN_TOKEN_ENV: self.admin_token},
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         assert self.process.stdout is not None
@@ -46,14 +54,16 @@ class ServedSandbox:
 
     def request_log(self, store: str) -> list[dict[str, Any]]:
         """``store``'s request log (it lives in the serving process)."""
-        response = httpx.get(f"{self.url}/_sandbox/stores/{store}/requests", timeout=60)
+        response = httpx.get(f"{self.url}/_sandbox/stores/{store}/requests", timeout=60,
+                             headers=self._admin_headers)
         response.raise_for_status()
         entries: list[dict[str, Any]] = response.json()["data"]
         return entries
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the sandbox's admin API (``path`` from ``/_sandbox/...``); its JSON."""
-        response = httpx.request(method, f"{self.url}{path}", timeout=60, **kwargs)
+        response = httpx.request(method, f"{self.url}{path}", timeout=60,
+                                 headers=self._admin_headers, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -9,14 +10,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.sandbox.guard import ADMIN_TOKEN_ENV
+
 STAGINGPRO = str(Path(sys.executable).with_name("stagingpro"))
+ADMIN_TOKEN = "test-admin-token"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @contextmanager
 def served(db: Path, *options: str, startup_s: float = 30.0) -> Iterator[str]:
-    """Start ``stagingpro sandbox serve --port 0 --db DB OPTIONS``; yield its base URL."""
+    """Start ``stagingpro sandbox serve --port 0 --db DB OPTIONS`` with the admin token
+    :data:`ADMIN_TOKEN`; yield its base URL."""
     process = subprocess.Popen(
         [STAGINGPRO, "sandbox", "serve", "--port", "0", "--db", str(db), *options],
+        env={**os.environ, ADMIN_TOKEN_ENV: ADMIN_TOKEN},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox.stores import DEFAULT_TOKEN
-from tests.sandbox.serving import STAGINGPRO, served
+from tests.sandbox.serving import ADMIN_HEADERS, STAGINGPRO, served
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 def _client(url: str, read_timeout: float = 10.0) -> httpx.Client:
     timeout = httpx.Timeout(10.0, read=read_timeout)
-    return httpx.Client(base_url=url, headers={"X-Auth-Token": DEFAULT_TOKEN}, timeout=timeout)
+    headers = {"X-Auth-Token": DEFAULT_TOKEN, **ADMIN_HEADERS}
+    return httpx.Client(base_url=url, headers=headers, timeout=timeout)
 
 
 def _new_store(client: httpx.Client, name: str) -> str:
