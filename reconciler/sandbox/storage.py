@@ -348,9 +348,13 @@ class SandboxDB:
                     self.refresh()
                     yield
                     self._flush_all()
+                    # Read while holding the write lock: after the commit another process
+                    # may commit at once, and that change must still be reloaded.
+                    version = self._current_data_version()
             except BaseException:
                 self.reload()
                 raise
+            self._data_version = version
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -373,7 +377,6 @@ class SandboxDB:
             raise
         finally:
             self._write_depth = 0
-        self._data_version = self._current_data_version()
 
     def _flush_all(self) -> None:
         for store in self._stores.values():
