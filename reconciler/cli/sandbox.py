@@ -79,7 +79,8 @@ def serve(
         str | None,
         typer.Option(
             envvar=ADMIN_TOKEN_ENV,
-            help="The admin API's bearer token (a random one, printed, when not given).",
+            help="The admin API's bearer token (a random one, printed, when not given); "
+            "prefer the environment variable, which other users cannot list.",
             show_default=False,
         ),
     ] = None,
