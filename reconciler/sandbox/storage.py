@@ -408,14 +408,18 @@ class SandboxDB:
             return True
 
     def reload(self) -> None:
-        """Drop everything in memory and read the file again (after a failed request)."""
+        """Drop everything in memory and read the file again (after a failed request).
+
+        Inside a :meth:`transaction` nothing happens: the transaction reloads itself when it
+        fails, and its changes must not lose their dirty marks before it commits."""
         with self._lock:
+            if self._write_depth:
+                return
             for store in self._stores.values():
                 store._dirty.clear()
                 store._meta_dirty = False
             self._data_version = -1
-            if not self._conn.in_transaction:
-                self.refresh()
+            self.refresh()
 
     def _current_data_version(self) -> int:
         row = self._conn.execute("PRAGMA data_version").fetchone()
