@@ -99,7 +99,7 @@ def serve(
     def ready(url: str) -> None:
         typer.echo(f"sandbox serving {url} from {db}", nl=True)
         typer.echo(f"  API: {url}/stores/STORE/v3/...  (X-Auth-Token: {DEFAULT_TOKEN})")
-        shown = "from $" + ADMIN_TOKEN_ENV if admin_token else guard.admin_token
+        shown = f"<--admin-token or ${ADMIN_TOKEN_ENV}>" if admin_token else guard.admin_token
         typer.echo(f"  admin: {url}/_sandbox/stores  (Authorization: Bearer {shown})")
         typer.echo(f"  quota: {quota} requests per 30 s per store (--quota to change)")
         if host in WILDCARD_HOSTS:
