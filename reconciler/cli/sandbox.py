@@ -14,6 +14,8 @@ import typer
 
 from reconciler.errors import EXIT_OK, ConfigError, NotFoundError
 from reconciler.live.connect import DEFAULT_SANDBOX_DB, SANDBOX_DB_ENV
+from reconciler.sandbox.guard import ADMIN_TOKEN_ENV
+from reconciler.sandbox.settings import STANDARD_QUOTA
 from reconciler.sandbox.storage import SandboxDB
 from reconciler.sandbox.stores import DEFAULT_TOKEN, create_store
 
@@ -65,20 +67,59 @@ def serve(
         Path | None,
         typer.Option(help="PEM private key of --certfile.", dir_okay=False),
     ] = None,
+    quota: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Requests per 30 s per store, for stores whose settings set no quota "
+            "(150: BigCommerce's Standard plan).",
+        ),
+    ] = STANDARD_QUOTA,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar=ADMIN_TOKEN_ENV,
+            help="The admin API's bearer token (a random one, printed, when not given); "
+            "prefer the environment variable, which other users cannot list.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Serve every store in --db over HTTP (HTTPS with --certfile/--keyfile) until Ctrl-C.
 
     Prints the base URL first; BigCommerce paths are under /stores/{hash}/v2|v3/ and the
-    sandbox's admin API under /_sandbox/.
+    sandbox's admin API under /_sandbox/ (with "Authorization: Bearer ADMIN_TOKEN"). Only
+    requests naming this host or a loopback name in their Host header are answered.
     """
+    from reconciler.sandbox.guard import WILDCARD_HOSTS, ServeGuard
     from reconciler.sandbox.server import serve as run_server
+
+    guard = ServeGuard.for_host(host, admin_token)
 
     def ready(url: str) -> None:
         typer.echo(f"sandbox serving {url} from {db}", nl=True)
         typer.echo(f"  API: {url}/stores/STORE/v3/...  (X-Auth-Token: {DEFAULT_TOKEN})")
-        typer.echo(f"  admin: {url}/_sandbox/stores")
+        shown = f"<--admin-token or ${ADMIN_TOKEN_ENV}>" if admin_token else guard.admin_token
+        typer.echo(f"  admin: {url}/_sandbox/stores  (Authorization: Bearer {shown})")
+        typer.echo(f"  quota: {quota} requests per 30 s per store (--quota to change)")
+        if host in WILDCARD_HOSTS:
+            typer.echo(
+                f"WARNING: listening on every interface ({host}): anyone who can reach this "
+                f"machine can use the stores with the well-known token {DEFAULT_TOKEN!r}; "
+                "Host names are not checked. Use --host 127.0.0.1 unless you need this.",
+                err=True,
+            )
 
-    run_server(db, host=host, port=port, certfile=certfile, keyfile=keyfile, ready=ready)
+    run_server(
+        db,
+        host=host,
+        port=port,
+        certfile=certfile,
+        keyfile=keyfile,
+        ready=ready,
+        guard=guard,
+        quota=quota,
+    )
     return EXIT_OK
 
 

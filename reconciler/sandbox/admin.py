@@ -1,5 +1,8 @@
 """The sandbox's own admin API under ``/_sandbox/`` (not part of BigCommerce's API).
 
+Served by ``sandbox serve``, every route but the image CDN needs ``Authorization: Bearer
+<admin token>`` (see :mod:`reconciler.sandbox.guard`); in process it needs nothing.
+
 * ``GET  /_sandbox/stores``: list store hashes
 * ``POST /_sandbox/stores``: ``{"store_hash", "name"?}`` create a store (idempotent)
 * ``DELETE /_sandbox/stores/{hash}``: delete a store and all its data

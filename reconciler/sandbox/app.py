@@ -18,13 +18,18 @@ Request pipeline for ``/stores/{store_hash}/v2|v3/...``:
 6. dispatch to the resource handler; :class:`ApiProblem`/:class:`V2Problem` become
    BigCommerce's error bodies, anything unexpected a 500 (and the store is reloaded from
    disk so a half-done change never persists);
-7. commit the store's changes in one SQLite transaction;
+7. a write runs inside one :meth:`SandboxDB.transaction` (the file's write lock, what
+   other processes committed reloaded first) and its answer is held back until the commit
+   succeeded: a failed commit answers 503 ("database is locked") or 500 instead, with
+   BigCommerce's error body, and nothing of it stays in memory;
 8. record the request in the store's request log (status 0: no answer was sent).
 
 Errors raised by the pipeline itself answer V2's ``[{status, message}]`` on V2 paths and
 V3's ``{status, title, type, errors}`` on V3 paths. Routes under ``/_sandbox/`` are the
-sandbox's own admin API (not BigCommerce's); the storefront paths stencil-cli calls are
-answered by :mod:`~reconciler.sandbox.storefront`.
+sandbox's own admin API (not BigCommerce's); its writes are committed the same way; the
+storefront paths stencil-cli calls are answered by :mod:`~reconciler.sandbox.storefront`.
+A served app has a :class:`~reconciler.sandbox.guard.ServeGuard` (``Host`` check, admin
+token); the in-process one trusts its caller.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ import contextlib
 import json
 import logging
 import re
+import sqlite3
+import typing
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,10 +53,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.api import NO_SCOPE, Endpoint
 from reconciler.sandbox.faults import FAULT_HEADER, IN_PROCESS_HEADER, FaultInjector, Outcome
+from reconciler.sandbox.guard import MAX_ADMIN_BODY, ServeGuard
 from reconciler.sandbox.http import ApiProblem, V2Problem, json_response
 from reconciler.sandbox.limits import Clock, ConcurrencyGate, SystemClock, WindowState
 from reconciler.sandbox.requestlog import RequestLog
 from reconciler.sandbox.settings import (
+    DEFAULT_QUOTA,
+    RateLimitSettings,
     ScriptedFailure,
     StoreSettings,
     list_failures,
@@ -56,7 +67,7 @@ from reconciler.sandbox.settings import (
     settings_version,
     take_failure,
 )
-from reconciler.sandbox.storage import SandboxDB, Store
+from reconciler.sandbox.storage import SandboxDB, Store, UnknownStoreError
 from reconciler.sandbox.storefront import is_storefront_path, serve_storefront
 from reconciler.sandbox.stores import DEFAULT_CLIENT_ID
 
@@ -187,7 +198,9 @@ class SandboxApp:
     :class:`~reconciler.sandbox.limits.ManualClock` in tests). ``theme_job_s``: how long a
     theme upload or download job reads QUEUED/WORKING before its outcome; 0 (in process:
     the tests and the demo) finishes jobs at once, ``sandbox serve`` takes a moment as
-    BigCommerce does.
+    BigCommerce does. ``guard``: see :mod:`~reconciler.sandbox.guard` (``None``: every
+    caller is trusted). ``default_quota``: the requests per window of stores whose settings
+    set no quota of their own.
     """
 
     def __init__(
@@ -197,10 +210,19 @@ class SandboxApp:
         admin: ASGIApp | None = None,
         clock: Clock | None = None,
         theme_job_s: float = 0.0,
+        guard: ServeGuard | None = None,
+        default_quota: int | None = None,
     ) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.theme_job_s = theme_job_s
+        self.guard = guard
+        self.default_quota = default_quota
+        # Writes of one process take turns (one SQLite connection, one transaction at a
+        # time); one lock per event loop, as tests run several loops over one app.
+        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self.endpoints = all_endpoints()
         self.router = build_store_router(self.endpoints)
         self._by_route = {(ep.method, ep.path): ep for ep in self.endpoints}
@@ -219,8 +241,14 @@ class SandboxApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        if self.guard is not None and not self.guard.host_allowed(scope):
+            response = problem_response(
+                path, 421, "Misdirected Request", {"Host": "not a name of this sandbox"}
+            )
+            await response(scope, receive, send)
+            return
         if path.startswith("/_sandbox/") or path == "/_sandbox":
-            await self.admin(scope, receive, send)
+            await self._serve_admin(scope, receive, send)
             return
         if is_storefront_path(path):
             await serve_storefront(self.db, scope, receive, send)
@@ -231,6 +259,62 @@ class SandboxApp:
             return
         await self._serve_store(scope, receive, send, match["hash"], match["rest"])
 
+    async def _serve_admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if self.guard is not None and not self.guard.admin_allowed(scope):
+            response = problem_response(
+                path, 401, "Unauthorized", {"Authorization": "Bearer <the admin token>"}
+            )
+            await response(scope, receive, send)
+            return
+        if scope["method"] in READ_METHODS:
+            await self.admin(scope, receive, send)
+            return
+        body, receive = await _buffered(receive, MAX_ADMIN_BODY)
+        if body is None:
+            too_big = f"at most {MAX_ADMIN_BODY} bytes"
+            await problem_response(path, 413, "Payload Too Large", {"body": too_big})(
+                scope, receive, send
+            )
+            return
+        await self._committed(self.admin, scope, receive, send)
+
+    async def _committed(self, inner: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run ``inner`` in one write transaction; send its answer only once committed."""
+        held: list[MutableMapping[str, Any]] = []
+
+        async def hold(message: MutableMapping[str, Any]) -> None:
+            held.append(message)
+
+        path: str = scope["path"]  # the V2 or V3 path: it picks the error body's shape
+        try:
+            async with self._write_lock():
+                with self.db.transaction():
+                    await inner(scope, receive, hold)
+        except UnknownStoreError as error:
+            response = problem_response(path, 404, "Store not found", {"store_hash": str(error)})
+        except sqlite3.Error as error:
+            log.error("sandbox change not saved for %s %s: %s", scope["method"], path, error)
+            busy = "locked" in str(error) or "busy" in str(error)
+            response = problem_response(
+                path, 503 if busy else 500, None, {"storage": f"not saved: {error}"}
+            )
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", scope["method"], path)
+            response = problem_response(path, 500)
+        else:
+            for message in held:
+                await send(message)
+            return
+        await response(scope, receive, send)
+
+    def _write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        return lock
+
     def runtime(self, store: Store) -> StoreRuntime:
         """The in-memory state of ``store``, rebuilt when its settings changed."""
         version = settings_version(store)
@@ -238,6 +322,12 @@ class SandboxApp:
         if current is not None and current.version == version:
             return current
         settings = read_settings(store)
+        if self.default_quota is not None and settings.rate_limit.quota == DEFAULT_QUOTA:
+            # No quota of the store's own: the server's (BigCommerce Standard by default).
+            default = RateLimitSettings(
+                quota=self.default_quota, window_ms=settings.rate_limit.window_ms
+            )
+            settings = settings.model_copy(update={"rate_limit": default})
         limit = settings.rate_limit
         window = (
             current.window
@@ -265,6 +355,10 @@ class SandboxApp:
             )
             await response(scope, receive, send)
             return
+        if scope["method"] not in READ_METHODS:
+            # The whole body first: a write holds the file's write lock, never while a
+            # slow client is still sending.
+            _, receive = await _buffered(receive)
         store = self.db.store(store_hash)
         call = _Call(scope, receive, send, rest, store, self.runtime(store))
         try:
@@ -341,6 +435,15 @@ class SandboxApp:
         await self._dispatch(child, call)
 
     async def _dispatch(self, child: Scope, call: _Call) -> None:
+        if call.method not in READ_METHODS:
+
+            async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+                # The store as the transaction reloaded it, with other processes' changes.
+                scope["sandbox.store"] = self.db.store(call.store.hash)
+                await self.router(scope, receive, send)
+
+            await self._committed(handle, child, call.receive, call.send_recording)
+            return
         try:
             await self.router(child, call.receive, call.send_recording)
         except Exception:
@@ -348,9 +451,6 @@ class SandboxApp:
             self.db.reload()
             if call.status == 0:
                 await call.answer(problem_response(call.rest, 500))
-        else:
-            if call.method not in READ_METHODS:
-                self.db.commit()
 
     async def _no_answer(self, call: _Call, outcome: Outcome, stall_s: float) -> None:
         """A timeout or a dropped connection, as the client will see it.
@@ -457,14 +557,26 @@ def _has_header(scope: Scope, name: bytes) -> bool:
     return any(key == name for key, _ in scope.get("headers", []))
 
 
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body; a ``receive`` that replays it to the handler."""
+@typing.overload
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]: ...
+@typing.overload
+async def _buffered(receive: Receive, limit: int) -> tuple[bytes | None, Receive]: ...
+async def _buffered(receive: Receive, limit: int | None = None) -> tuple[bytes | None, Receive]:
+    """Read the whole request body; a ``receive`` that replays it to the handler.
+
+    With ``limit``: ``None`` instead of a body longer than ``limit`` bytes (read no further).
+    """
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return None, receive
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)

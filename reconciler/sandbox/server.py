@@ -17,6 +17,8 @@ import uvicorn
 
 from reconciler.errors import ConfigError
 from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.guard import ServeGuard
+from reconciler.sandbox.settings import STANDARD_QUOTA
 from reconciler.sandbox.storage import SandboxDB
 
 SERVED_THEME_JOB_S = 1.5
@@ -29,9 +31,15 @@ class _DropFilter(logging.Filter):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0: any free port)."""
+    """A listening TCP socket on ``host:port`` (port 0: any free port).
+
+    Connections accepted on it have TCP_NODELAY on. The protocol must be named: asyncio
+    turns Nagle's algorithm off only on sockets whose ``proto`` is ``IPPROTO_TCP``, and
+    with it on every small answer over a kept-alive connection waits ~40 ms for the
+    client's delayed ACK.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -54,10 +62,14 @@ def serve(
     keyfile: Path | None = None,
     ready: Callable[[str], None] | None = None,
     log_level: str = "warning",
+    guard: ServeGuard | None = None,
+    quota: int = STANDARD_QUOTA,
 ) -> None:
     """Serve every store in ``db_path`` until interrupted; HTTPS when ``certfile`` is given.
 
     ``ready`` receives the base URL (``https://127.0.0.1:8765``) once the socket listens.
+    ``guard`` (default: :meth:`ServeGuard.for_host` with a random admin token) protects
+    the admin API; ``quota`` applies to stores whose settings set none.
     """
     if (certfile is None) != (keyfile is None):
         raise ConfigError("give both --certfile and --keyfile for HTTPS, or neither")
@@ -65,7 +77,8 @@ def serve(
         if path is not None and not path.is_file():
             raise ConfigError(f"{path}: no such file", hint="point at a PEM certificate/key")
     db = SandboxDB(db_path)
-    app = SandboxApp(db, theme_job_s=SERVED_THEME_JOB_S)
+    app = SandboxApp(db, theme_job_s=SERVED_THEME_JOB_S,
+                     guard=guard or ServeGuard.for_host(host), default_quota=quota)
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     scheme = "https" if certfile else "http"

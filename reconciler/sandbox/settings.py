@@ -27,6 +27,8 @@ from reconciler.sandbox.storage import SandboxDB, Store
 
 DEFAULT_QUOTA = 1_000_000
 """Requests per window when no plan quota is set: generous, so normal use never hits it."""
+STANDARD_QUOTA = 150
+"""Requests per window on BigCommerce's Standard plan: ``sandbox serve``'s default quota."""
 DEFAULT_WINDOW_MS = 30_000
 """BigCommerce's rate-limit window (30 s)."""
 

@@ -6,9 +6,12 @@ that a page of 250 products with their sub-resources costs no I/O; every change 
 the document dirty and :meth:`SandboxDB.commit` writes all dirty documents of all stores
 in one SQLite transaction (the app commits once per request, so a request is atomic).
 
-Several stores share one SQLite file (WAL mode). Another process may write the same
-file (``stagingpro sandbox seed`` while ``sandbox serve`` runs): SQLite's
-``PRAGMA data_version`` tells us when that happened and the stores are reloaded.
+Several stores share one SQLite file (WAL mode). Several processes may write the same
+file (two ``sandbox serve``, or ``sandbox seed`` while one runs): a change is made inside
+:meth:`SandboxDB.transaction`, which takes the file's write lock first (``BEGIN
+IMMEDIATE``), reloads the stores when another process committed since (SQLite's ``PRAGMA
+data_version``), so ids and counters continue from what is on disk, and commits before
+the caller answers. Reads outside a transaction reload the same way.
 
 Collections may declare secondary indexes (:func:`define_index`) used for filters and
 uniqueness rules, e.g. products by lower-cased SKU (including their variants' SKUs).
@@ -20,6 +23,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,17 +242,31 @@ class UnknownStoreError(KeyError):
 class SandboxDB:
     """All stores of one sandbox, persisted in one SQLite file (``":memory:"`` for none)."""
 
-    def __init__(self, path: Path | str = ":memory:") -> None:
+    def __init__(
+        self,
+        path: Path | str = ":memory:",
+        *,
+        busy_timeout_s: float = 5.0,
+        max_document_bytes: int | None = None,
+    ) -> None:
+        """``busy_timeout_s``: how long a write waits for another process's write lock
+        before failing with "database is locked". ``max_document_bytes``: SQLite's length
+        limit, beyond which a document cannot be written ("string or blob too big")."""
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_s
+        )
+        if max_document_bytes is not None:
+            self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_document_bytes)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._stores: dict[str, Store] = {}
         self._data_version = -1
+        self._write_depth = 0
         # Resource modules declare their collections' ids and indexes at import time;
         # they must be known before any document is loaded.
         import reconciler.sandbox.resources  # noqa: F401
@@ -282,13 +300,10 @@ class SandboxDB:
             return store
 
     def delete_store(self, store_hash: str) -> None:
-        with self._lock:
+        with self._lock, self._writing():
             self._stores.pop(store_hash, None)
-            self._conn.execute("BEGIN")
             self._conn.execute("DELETE FROM documents WHERE store=?", (store_hash,))
             self._conn.execute("DELETE FROM stores WHERE hash=?", (store_hash,))
-            self._conn.execute("COMMIT")
-            self._data_version = self._current_data_version()
 
     def clear_store(self, store_hash: str) -> Store:
         """Delete every document of a store and restart its ids; keep what describes the
@@ -301,29 +316,71 @@ class SandboxDB:
             store = Store(self, store_hash, meta)
             store._meta_dirty = True
             self._stores[store_hash] = store
-            self._conn.execute("BEGIN")
-            try:
+            with self._writing():
                 self._conn.execute("DELETE FROM documents WHERE store=?", (store_hash,))
                 store._flush(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-            self._data_version = self._current_data_version()
             return store
 
     # -- persistence ------------------------------------------------------------------------
     def commit(self) -> None:
-        """Write every dirty document of every store in one transaction."""
+        """Write every dirty document of every store in one transaction (inside
+        :meth:`transaction`: nothing now, the transaction writes them when it ends)."""
+        with self._lock, self._writing():
+            self._flush_all()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One change of the file, safe against other processes writing it too.
+
+        Takes the write lock (waiting up to ``busy_timeout_s``), reloads what another
+        process committed, runs the body, then writes every dirty document and commits.
+        When anything fails (the body, or the commit itself: "database is locked", "string
+        or blob too big", a full disk) it rolls back, reloads the stores from the file so
+        that nothing unwritten stays in memory, and re-raises (``sqlite3.Error`` for
+        SQLite's failures). Nested uses join the outer transaction.
+        """
         with self._lock:
-            self._conn.execute("BEGIN")
+            if self._write_depth:
+                yield
+                return
             try:
-                for store in self._stores.values():
-                    store._flush(self._conn)
+                with self._writing():
+                    self.refresh()
+                    yield
+                    self._flush_all()
+                    # Read while holding the write lock: after the commit another process
+                    # may commit at once, and that change must still be reloaded.
+                    version = self._current_data_version()
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self.reload()
                 raise
+            self._data_version = version
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on failure); nested: joins."""
+        if self._write_depth:
+            self._write_depth += 1
+            try:
+                yield
+            finally:
+                self._write_depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._write_depth = 1
+        try:
+            yield
             self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._write_depth = 0
+
+    def _flush_all(self) -> None:
+        for store in self._stores.values():
+            store._flush(self._conn)
 
     def refresh(self) -> bool:
         """Reload from disk if another connection changed the file; True when reloaded."""
@@ -351,8 +408,13 @@ class SandboxDB:
             return True
 
     def reload(self) -> None:
-        """Drop everything in memory and read the file again (after a failed request)."""
+        """Drop everything in memory and read the file again (after a failed request).
+
+        Inside a :meth:`transaction` nothing happens: the transaction reloads itself when it
+        fails, and its changes must not lose their dirty marks before it commits."""
         with self._lock:
+            if self._write_depth:
+                return
             for store in self._stores.values():
                 store._dirty.clear()
                 store._meta_dirty = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -11,6 +12,7 @@ from reconciler.cli.app import main
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
 from tests.sandbox.conftest import StoreClient
+from tests.sandbox.serving import served
 
 
 def _skus(db: Path, store: str) -> list[str]:
@@ -91,3 +93,14 @@ def test_db_defaults_to_the_file_plan_and_apply_use(
     monkeypatch.chdir(tmp_path)
     assert main(["sandbox", "create", "other"]) == 0
     assert SandboxDB(tmp_path / ".stagingpro" / "sandbox.db").store_hashes() == ["other"]
+
+
+def test_serve_prints_a_made_up_admin_token_that_opens_the_admin_api(tmp_path: Path) -> None:
+    banner: list[str] = []
+    with served(tmp_path / "sandbox.db", admin_token=None, banner=banner) as url:
+        admin_line = next(line for line in banner if "admin:" in line)
+        token = admin_line.split("Bearer ")[1].rstrip(")\n")
+        assert httpx.get(f"{url}/_sandbox/stores").status_code == 401
+        answer = httpx.get(f"{url}/_sandbox/stores", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+    assert any("150 requests per 30 s" in line for line in banner)

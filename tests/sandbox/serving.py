@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -9,14 +10,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.sandbox.guard import ADMIN_TOKEN_ENV
+
 STAGINGPRO = str(Path(sys.executable).with_name("stagingpro"))
+ADMIN_TOKEN = "test-admin-token"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @contextmanager
-def served(db: Path, *options: str, startup_s: float = 30.0) -> Iterator[str]:
-    """Start ``stagingpro sandbox serve --port 0 --db DB OPTIONS``; yield its base URL."""
+def served(
+    db: Path,
+    *options: str,
+    startup_s: float = 30.0,
+    admin_token: str | None = ADMIN_TOKEN,
+    banner: list[str] | None = None,
+) -> Iterator[str]:
+    """Start ``stagingpro sandbox serve --port 0 --db DB OPTIONS`` with ``admin_token`` in
+    the environment (``None``: none, serve makes one up); yield its base URL. ``banner``
+    receives the lines serve printed on start."""
+    env = {k: v for k, v in os.environ.items() if k != ADMIN_TOKEN_ENV}
+    if admin_token is not None:
+        env[ADMIN_TOKEN_ENV] = admin_token
     process = subprocess.Popen(
         [STAGINGPRO, "sandbox", "serve", "--port", "0", "--db", str(db), *options],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -34,6 +51,8 @@ def served(db: Path, *options: str, startup_s: float = 30.0) -> Iterator[str]:
             process.kill()
             _, errors = process.communicate(timeout=10)
             raise AssertionError(f"sandbox serve did not start: {line!r} {errors}")
+        if banner is not None and process.stdout is not None:
+            banner.extend([line, *(process.stdout.readline() for _ in range(3))])
         yield line.split()[2]
     finally:
         process.terminate()

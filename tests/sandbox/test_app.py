@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
 from starlette.testclient import TestClient
 
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.storage import SandboxDB
-from reconciler.sandbox.stores import add_token
+from reconciler.sandbox.stores import DEFAULT_TOKEN, add_token, create_store
 from tests.sandbox.conftest import StoreClient
 
 
@@ -83,3 +88,63 @@ def test_trailing_slash_is_served_like_the_path_without_it(
     )
     assert response.status_code == 200
     assert [c["email"] for c in response.json()["data"]] == ["a@example.com"]
+
+
+# -- a change is acknowledged only once it is on disk ----------------------------------------
+
+_HEADERS = {"X-Auth-Token": DEFAULT_TOKEN}
+
+
+def _file_store(db_file: Path, **options: Any) -> TestClient:
+    sandbox = SandboxDB(db_file, **options)
+    for store_hash in ("shop", "other"):
+        create_store(sandbox, store_hash)
+    return TestClient(SandboxApp(sandbox))
+
+
+def _on_disk(db_file: Path, store_hash: str, collection: str) -> list[dict[str, Any]]:
+    """What a restarted sandbox finds in the file."""
+    sandbox = SandboxDB(db_file)
+    try:
+        return list(sandbox.store(store_hash).collection(collection))
+    finally:
+        sandbox.close()
+
+
+def test_a_failed_commit_answers_500_and_leaves_no_phantom(tmp_path: Path) -> None:
+    """A document too big for SQLite ("string or blob too big") is refused with a 500 and
+    BigCommerce's error body; neither it nor its id stays in memory, and later writes to
+    every store are acknowledged only because they are on disk."""
+    db_file = tmp_path / "sandbox.db"
+    with _file_store(db_file, max_document_bytes=20_000) as http:
+        big = {"name": "Big", "type": "physical", "weight": 1, "price": 1,
+               "description": "x" * 30_000}
+        refused = http.post("/stores/shop/v3/catalog/products", json=big, headers=_HEADERS)
+        assert refused.status_code == 500
+        assert refused.json()["status"] == 500
+        assert "not saved" in json.dumps(refused.json())
+        assert http.get("/stores/shop/v3/catalog/products", headers=_HEADERS).json()["data"] == []
+        small = {**big, "name": "Small", "description": "fits"}
+        created = http.post("/stores/shop/v3/catalog/products", json=small, headers=_HEADERS)
+        assert created.status_code == 200
+        assert created.json()["data"]["id"] == 1  # the refused product's id was not used
+        brand = http.post("/stores/other/v3/catalog/brands", json={"name": "B"}, headers=_HEADERS)
+        assert brand.status_code == 200
+    assert [p["name"] for p in _on_disk(db_file, "shop", "catalog_products")] == ["Small"]
+    assert [b["name"] for b in _on_disk(db_file, "other", "catalog_brands")] == ["B"]
+
+
+def test_a_locked_file_answers_503_and_the_write_succeeds_once_free(tmp_path: Path) -> None:
+    db_file = tmp_path / "sandbox.db"
+    with _file_store(db_file, busy_timeout_s=0.05) as http:
+        other_process = sqlite3.connect(db_file, isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        busy = http.post("/stores/shop/v3/catalog/brands", json={"name": "A"}, headers=_HEADERS)
+        assert busy.status_code == 503
+        assert busy.json()["status"] == 503
+        other_process.execute("ROLLBACK")
+        other_process.close()
+        done = http.post("/stores/shop/v3/catalog/brands", json={"name": "A"}, headers=_HEADERS)
+        assert done.status_code == 200
+    assert [b["name"] for b in _on_disk(db_file, "shop", "catalog_brands")] == ["A"]
+
