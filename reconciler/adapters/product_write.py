@@ -700,7 +700,11 @@ class ProductWriter:
                 return {"name": entry["name"], "value": entry["value"]}
             return bulk_rule_payload(entry)
 
-        for key in edits.removed:
+        # A changed bulk pricing rule is removed and added again: updated in place, one
+        # rule's new range can overlap another's old one for a moment, which the store
+        # refuses (409); once the changed rules are gone, the desired set cannot.
+        rebuilt = list(edits.changed) if list_name == "bulk_pricing_rules" else []
+        for key in [*edits.removed, *rebuilt]:
             entry_id = known.pop(key, None)
             if entry_id is not None:
                 await work.attempt(f"removing {list_name} {key}",

@@ -41,6 +41,13 @@ def is_empty(value: Any) -> bool:
     return value is None or value is ABSENT or value == "" or value == [] or value == {}
 
 
+def _holds_nothing(value: Any) -> bool:
+    """Whether ``value`` is "no value" all the way down (``{"a": None, "b": {}}``)."""
+    if isinstance(value, Mapping):
+        return all(_holds_nothing(inner) for inner in value.values())
+    return is_empty(value)
+
+
 def _same_scalar(declared: Any, live: Any, node: Node) -> bool:
     if is_empty(declared) and is_empty(live):
         return True
@@ -70,8 +77,8 @@ def _diff_value(
     if isinstance(declared, Mapping):
         if isinstance(live, Mapping):
             _diff_mapping(declared, live, node, path, out)
-        elif is_empty(declared) and is_empty(live):
-            return
+        elif is_empty(live) and _holds_nothing(declared):
+            return  # {"a": None} against no value: nothing either way
         else:
             out.append(FieldChange(path, live, declared))
         return

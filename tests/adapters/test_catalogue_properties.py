@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.adapters.base import IdMaps, LiveContext, LiveItem
@@ -157,9 +158,21 @@ def product_assumptions(raw: dict[str, Any]) -> None:
     assume(not any(m["display_name"].casefold() in options for m in raw.get("modifiers") or []))
 
 
+def _rule(low: int, high: int) -> dict[str, Any]:
+    return {"quantity_min": low, "quantity_max": high, "type": "price", "amount": Decimal("0")}
+
+
+_PLAIN = {"sku": "AA-0", "name": "0", "type": "physical", "price": Decimal("0"),
+          "weight": Decimal("0")}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=raw_item_strategy("product"), second=raw_item_strategy("product"),
        files=st.lists(st.sampled_from(IMAGE_FILES), min_size=6, max_size=6))
+# Found by this test: 1-unlimited split into 1-1 and 2-unlimited overlapped for a moment.
+@example(first={**_PLAIN, "bulk_pricing_rules": [_rule(1, 0)]},
+         second={**_PLAIN, "bulk_pricing_rules": [_rule(1, 1), _rule(2, 0)]},
+         files=IMAGE_FILES[:1] * 6)
 def test_any_product_updates_to_any_other(
     first: dict[str, Any], second: dict[str, Any], files: list[str]
 ) -> None:

@@ -240,3 +240,11 @@ def test_deepdiff_finds_the_same_field_changes(kind_name: str) -> None:
         assert sorted(map(repr, ours)) == sorted(map(repr, _oracle_paths(declared, live, node)))
 
     check()
+
+
+def test_a_mapping_of_no_values_equals_no_value() -> None:
+    # Found by the DeepDiff oracle: theme settings {a: null} against none live.
+    node = rules_of(kind_named("theme"))
+    assert diff({"name": "0", "settings": {"a": None, "b": {}}}, {"name": "0"}, node) == []
+    assert [c.path for c in diff({"name": "0", "settings": {"a": 1}}, {"name": "0"}, node)] \
+        == [("settings",)]
